@@ -1,0 +1,282 @@
+"""``softscm.Client``: the native, typed API of a softscm module.
+
+Every method is one operation of the module, carried by a transport as a msgpack frame
+(``softscm.service.protocol``): in-process the frame is dispatched to an embedded module
+in this process, over the socket to the daemon. Errors are softscm's own exceptions
+(``softscm.errors``) whichever the transport.
+
+File paths are read and written here, in the calling process, never by the module.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Union
+
+from softscm.errors import FileError
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+@dataclass(frozen=True)
+class Signature:
+    """A signature made by the module: 64 bytes ``r||s`` (ECDSA, low-S) or ``R||S``
+    (Ed25519), and the recovery id (y parity of R) when it was asked for."""
+
+    signature: bytes
+    recid: int | None = None
+
+
+class Client:
+    """A connection to one softscm module.
+
+    Use :meth:`connect` (the daemon if its socket exists, else the embedded module of
+    ``SOFTSCM_HOME``) or :meth:`open` (an embedded module in a given state directory).
+    """
+
+    def __init__(self, transport: Any) -> None:
+        self._transport = transport
+
+    # -- connecting ------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, home: PathLike | None = None, **options: Any) -> Client:
+        """Open the embedded module in ``home`` (default: ``SOFTSCM_HOME``, else the
+        platform's user data directory), creating it on first use."""
+        from softscm.client.inprocess import InProcessTransport
+
+        return cls(InProcessTransport.open(home, **options))
+
+    @classmethod
+    def connect(cls, home: PathLike | None = None) -> Client:
+        """Reach the module this host uses: the daemon when its socket exists, otherwise
+        the embedded module in ``home``."""
+        from softscm.client.locate import locate_transport
+
+        return cls(locate_transport(home))
+
+    def close(self) -> None:
+        """Release the connection. Later calls fail with ``ConnectionFailed``."""
+        self._transport.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _call(self, op: str, **args: Any) -> Any:
+        return self._transport.call(op, args)
+
+    # -- identity and status -----------------------------------------------------------
+
+    def hello(self) -> dict[str, Any]:
+        """The protocol version and the module's identity (serial, model, firmware)."""
+        return dict(self._call("hello"))
+
+    def status(self) -> dict[str, Any]:
+        """The module's status as the operator sees it (``softscm status``)."""
+        return dict(self._call("status"))
+
+    def model_number(self) -> str:
+        """The model string (``"SCM"`` by default)."""
+        return str(self._call("model_number"))
+
+    def firmware_version(self) -> str:
+        """The firmware string (``"01.02.02release"`` by default)."""
+        return str(self._call("firmware_version"))
+
+    def serial_number(self) -> str:
+        """The module's serial number, fixed at provisioning."""
+        return str(self._call("serial_number"))
+
+    def get_time(self, precise: bool = False) -> int:
+        """The module RTC in epoch seconds; ``precise`` waits for the next second."""
+        return int(self._call("get_time", precise=bool(precise)))
+
+    # -- LED -------------------------------------------------------------------------
+
+    def led_on(self) -> None:
+        """Set the user LED pattern to steadily on."""
+        self._call("led_on")
+
+    def led_off(self) -> None:
+        """Set the user LED pattern to off."""
+        self._call("led_off")
+
+    def led_flash(self, on_ms: int, off_ms: int = 0, num_flashes: int = 0) -> None:
+        """Flash the LED: ``on_ms`` on, ``off_ms`` off (0 means ``on_ms``), ``num_flashes``
+        cycles (0 means until told otherwise)."""
+        self._call("led_flash", on_ms=on_ms, off_ms=off_ms, num_flashes=num_flashes)
+
+    def led(self) -> dict[str, Any]:
+        """The LED's current pattern as the module reports it."""
+        return dict(self._call("led"))
+
+    # -- random ----------------------------------------------------------------------
+
+    def random_bytes(self, num_bytes: int) -> bytes:
+        """``num_bytes`` bytes from the module's generator (0 gives ``b""``)."""
+        return bytes(self._call("random_bytes", num_bytes=num_bytes))
+
+    def random_file(self, path: PathLike, num_bytes: int) -> None:
+        """Write ``num_bytes`` random bytes to ``path`` (created or truncated)."""
+        data = self.random_bytes(num_bytes)
+        _write_file(path, data)
+
+    # -- data lock / unlock ----------------------------------------------------------
+
+    def lock(self, data: bytes, key: str = "zymkey") -> bytes:
+        """Encrypt and authenticate ``data`` with the module's ``"zymkey"`` (one-way) or
+        ``"cloud"`` (shared) key. Counterpart to :meth:`unlock`."""
+        return bytes(self._call("lock", data=bytes(data), key=key))
+
+    def unlock(self, blob: bytes, key: str = "zymkey") -> bytes:
+        """Check and decrypt a blob made by :meth:`lock`; ``VerificationFailed`` if it was
+        altered, truncated, locked with the other key or by another module."""
+        return bytes(self._call("unlock", blob=bytes(blob), key=key))
+
+    def lock_file(self, src: PathLike, dst: PathLike, key: str = "zymkey") -> None:
+        """Lock the file ``src`` into the file ``dst``."""
+        _write_file(dst, self.lock(_read_file(src), key))
+
+    def unlock_file(self, src: PathLike, dst: PathLike, key: str = "zymkey") -> None:
+        """Unlock the file ``src`` into ``dst``; nothing is written unless it verifies."""
+        _write_file(dst, self.unlock(_read_file(src), key))
+
+    # -- signatures ------------------------------------------------------------------
+
+    def sign_digest(
+        self, digest: bytes, slot: int = 0, *, recid: bool = False, foreign: bool = False
+    ) -> Signature:
+        """Sign a digest (its first 32 bytes) with the private key in ``slot``.
+
+        ``recid`` asks for the recovery id. Foreign slots hold public keys only, so
+        ``foreign=True`` fails with ``OperationNotSupported``."""
+        sig, rid = self._call(
+            "sign_digest", digest=bytes(digest), slot=slot, recid=bool(recid),
+            foreign=bool(foreign),
+        )
+        return Signature(bytes(sig), rid)
+
+    def verify_digest(
+        self, digest: bytes, signature: bytes, slot: int = 0, *, foreign: bool = False
+    ) -> bool:
+        """Whether ``signature`` is valid for ``digest`` under the public key of ``slot``
+        (main store, or the foreign keyring). A malformed signature is simply ``False``."""
+        return bool(
+            self._call(
+                "verify_digest", digest=bytes(digest), signature=bytes(signature),
+                slot=slot, foreign=bool(foreign),
+            )
+        )
+
+    # -- ECDH ------------------------------------------------------------------------
+
+    def ecdh(
+        self,
+        slot: int,
+        peer: bytes | int,
+        *,
+        peer_foreign: bool = True,
+        kdf: str = "none",
+        salt: bytes = b"",
+        info: bytes = b"",
+        iterations: int = 1,
+        size: int = 32,
+    ) -> bytes:
+        """ECDH between the private key in ``slot`` and ``peer`` (raw public key bytes,
+        or a slot number: foreign keyring if ``peer_foreign``, else the main store),
+        followed by ``kdf`` (``"none"``, ``"rfc5869-sha256"``, ``"rfc5869-sha512"``,
+        ``"pbkdf2-sha256"``, ``"pbkdf2-sha512"``). Returns ``size`` bytes."""
+        args: dict[str, Any] = {
+            "slot": slot, "kdf": kdf, "salt": bytes(salt), "info": bytes(info),
+            "iterations": iterations, "size": size, "peer_foreign": bool(peer_foreign),
+        }
+        if isinstance(peer, int) and not isinstance(peer, bool):
+            args["peer_slot"] = peer
+        else:
+            args["peer_key"] = bytes(peer)
+        return bytes(self._call("ecdh", **args))
+
+    # -- keys ------------------------------------------------------------------------
+
+    def public_key(self, slot: int = 0, *, foreign: bool = False) -> bytes:
+        """The raw public key of ``slot``: 64 bytes ``X||Y`` (P-256, secp256k1) or 32
+        (Ed25519, X25519). ``slot=-1`` is the ephemeral key."""
+        return bytes(self._call("public_key", slot=slot, foreign=bool(foreign)))
+
+    def public_key_pem(self, slot: int = 0, *, foreign: bool = False) -> str:
+        """The public key of ``slot`` as PEM SubjectPublicKeyInfo text."""
+        return str(self._call("public_key_pem", slot=slot, foreign=bool(foreign)))
+
+    def export_public_key(self, path: PathLike, slot: int = 0, *, foreign: bool = False) -> None:
+        """Write the PEM public key of ``slot`` to ``path``."""
+        _write_file(path, self.public_key_pem(slot, foreign=foreign).encode("ascii"))
+
+    def slots(self, *, foreign: bool = False) -> tuple[list[int], int]:
+        """``(allocated slots ascending, pool size)`` of the main store or keyring."""
+        allocated, size = self._call("slots", foreign=bool(foreign))
+        return [int(s) for s in allocated], int(size)
+
+    def keys(self, *, foreign: bool = False) -> list[dict[str, Any]]:
+        """One record per allocated slot: ``slot``, ``key_type``, ``exportable``,
+        ``origin`` (``factory``, ``generated``, ``foreign``, ``ephemeral``)."""
+        return [dict(k) for k in self._call("keys", foreign=bool(foreign))]
+
+    def generate_key(self, key_type: str) -> int:
+        """Generate a persistent key pair (``"nistp256"``/``"secp256r1"``,
+        ``"secp256k1"``, ``"ed25519"``, ``"x25519"``) in the lowest free slot ≥ 16."""
+        return int(self._call("generate_key", key_type=key_type))
+
+    def generate_ephemeral_key(self, key_type: str) -> None:
+        """Create the ephemeral key pair (slot -1), replacing any previous one."""
+        self._call("generate_ephemeral_key", key_type=key_type)
+
+    def invalidate_ephemeral_key(self) -> None:
+        """Take the ephemeral key out of service."""
+        self._call("invalidate_ephemeral_key")
+
+    def store_foreign_key(self, key_type: str, public_key: bytes) -> int:
+        """Store a peer's raw public key in the foreign keyring; returns its slot."""
+        return int(self._call("store_foreign_key", key_type=key_type, public_key=bytes(public_key)))
+
+    def disable_public_key_export(self, slot: int = 0, *, foreign: bool = False) -> None:
+        """Forbid exporting the public key of ``slot`` for good."""
+        self._call("disable_public_key_export", slot=slot, foreign=bool(foreign))
+
+    def remove_key(self, slot: int, *, foreign: bool = False) -> None:
+        """Remove the key in ``slot`` (and, for a wallet node, its descendants). An
+        unallocated key-store slot is a no-op; factory slots are ``SlotReadOnly``."""
+        self._call("remove_key", slot=slot, foreign=bool(foreign))
+
+
+def _read_file(path: PathLike) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise FileError(f"cannot read {os.fspath(path)!r}: {exc.strerror}",
+                        rc=-(exc.errno or 5)) from None
+
+
+def _write_file(path: PathLike, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically: a reader sees the old file or the new one."""
+    target = Path(path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".softscm-", dir=target.parent or ".")
+    except OSError as exc:
+        raise FileError(f"cannot write {os.fspath(path)!r}: {exc.strerror}",
+                        rc=-(exc.errno or 5)) from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise FileError(f"cannot write {os.fspath(path)!r}: {exc.strerror}",
+                        rc=-(exc.errno or 5)) from None
