@@ -20,6 +20,9 @@ from softscm.errors import FileError
 
 PathLike = Union[str, "os.PathLike[str]"]
 
+#: Largest request for random bytes sent in one call; larger ones are split.
+_RANDOM_CHUNK = 1 << 20
+
 
 @dataclass(frozen=True)
 class Signature:
@@ -120,6 +123,12 @@ class Client:
 
     def random_bytes(self, num_bytes: int) -> bytes:
         """``num_bytes`` bytes from the module's generator (0 gives ``b""``)."""
+        if type(num_bytes) is int and num_bytes > _RANDOM_CHUNK:
+            parts = []
+            for start in range(0, num_bytes, _RANDOM_CHUNK):
+                size = min(_RANDOM_CHUNK, num_bytes - start)
+                parts.append(bytes(self._call("random_bytes", num_bytes=size)))
+            return b"".join(parts)
         return bytes(self._call("random_bytes", num_bytes=num_bytes))
 
     def random_file(self, path: PathLike, num_bytes: int) -> None:

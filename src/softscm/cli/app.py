@@ -1,0 +1,95 @@
+"""The ``softscm`` command group and its top-level commands."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from softscm.cli import data, keys, signing
+from softscm.cli.common import State, emit, handle_errors, json_option
+from softscm.module import Profile
+
+
+@click.group()
+@click.option("--home", envvar="SOFTSCM_HOME", type=click.Path(file_okay=False),
+              help="State directory of the module (default: $SOFTSCM_HOME, else the "
+                   "user data directory).")
+@click.option("--verbose", "-v", is_flag=True, help="Show tracebacks of errors.")
+@click.version_option(package_name="softscm")
+@click.pass_context
+def cli(ctx: click.Context, home: str | None, verbose: bool) -> None:
+    """softscm: a software Secure Compute Module (Zymbit SCM emulator)."""
+    state = State(home, verbose)
+    ctx.obj = state
+    ctx.call_on_close(state.close)
+
+
+@cli.command()
+@click.option("--profile", type=click.Choice(["scm", "hsm6"]), default="scm", show_default=True)
+@click.option("--program", type=click.Choice(["standard", "alpha"]), default="standard",
+              show_default=True, help="alpha: destructive production actions are simulated.")
+@click.option("--revision", type=click.Choice(["B1", "A1"]), default="B1", show_default=True)
+@click.option("--model", default="", help="Model string (default per profile).")
+@click.option("--firmware", default="", help="Firmware string (default per revision).")
+@click.option("--no-simulation", is_flag=True,
+              help="A module for a real deployment: simulation controls are refused.")
+@json_option
+@click.pass_obj
+@handle_errors
+def init(state: State, profile: str, program: str, revision: str, model: str,
+         firmware: str, no_simulation: bool, as_json: bool) -> None:
+    """Create a new module in the state directory."""
+    from softscm.client.embedded import init_state, resolve_home
+
+    module, store = init_state(state.home, Profile(
+        profile=profile, program=program, revision=revision, model=model,
+        firmware=firmware, simulation=not no_simulation,
+    ))
+    try:
+        hello = module.hello()
+    finally:
+        store.close()
+    hello["home"] = str(resolve_home(state.home))
+    emit(as_json, hello,
+         f"created module {hello['serial']} ({hello['model']}, firmware "
+         f"{hello['firmware']}) in {hello['home']}")
+
+
+@cli.command()
+@json_option
+@click.pass_obj
+@handle_errors
+def status(state: State, as_json: bool) -> None:
+    """Show the module's identity, keys and state."""
+    info = state.client().status()
+    emit(as_json, info, _status_text(info))
+
+
+def _status_text(info: dict[str, Any]) -> str:
+    keys_ = info["keys"]
+    led = info["led"]["user"]
+    lines = [
+        f"module    {info['serial']}  {info['model']}  firmware {info['firmware']}",
+        f"profile   {info['profile']} / program {info['program']} / revision "
+        f"{info['revision']}" + ("" if info["simulation"] else " / simulation off"),
+        f"keys      {keys_['allocated']} allocated (key store of {keys_['key_store_size']}), "
+        f"{keys_['foreign']} foreign of {keys_['foreign_keyring_size']}",
+        f"led       {led['mode']}",
+        f"time      {info['time']}",
+    ]
+    return "\n".join(lines)
+
+
+cli.add_command(keys.keys)
+cli.add_command(signing.sign)
+cli.add_command(signing.verify)
+cli.add_command(data.lock)
+cli.add_command(data.unlock)
+cli.add_command(data.random)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point of the ``softscm`` console script; ``argv`` for tests."""
+    cli.main(args=list(argv) if argv is not None else None, prog_name="softscm")

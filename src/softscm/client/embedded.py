@@ -1,0 +1,69 @@
+"""Opening the embedded module of a state directory: the edge where the real store,
+clock, entropy and host salt are given to the module."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from softscm.errors import InvalidArgument
+from softscm.host import SystemClock, load_or_create_salt
+from softscm.module import Module, Profile
+from softscm.store import Store
+
+#: Environment variable naming the state directory.
+HOME_ENV = "SOFTSCM_HOME"
+
+
+def default_home() -> Path:
+    """``SOFTSCM_HOME``, else the platform's user data directory for softscm."""
+    env = os.environ.get(HOME_ENV)
+    if env:
+        return Path(env).expanduser()
+    return Path(platformdirs.user_data_dir("softscm", appauthor=False))
+
+
+def resolve_home(home: Any = None) -> Path:
+    """The state directory to use for ``home`` (``None``: the default)."""
+    return default_home() if home is None else Path(home).expanduser()
+
+
+def init_state(home: Any = None, profile: Profile | None = None) -> tuple[Module, Store]:
+    """Provision a new module in ``home``; ``InvalidArgument`` if one is there already."""
+    directory = resolve_home(home)
+    store = Store.open(directory)
+    try:
+        module = Module.provision(
+            store, clock=SystemClock(), entropy=os.urandom,
+            salt=load_or_create_salt(directory), profile=profile,
+        )
+    except BaseException:
+        store.close()
+        raise
+    return module, store
+
+
+def open_embedded(home: Any = None, *, create: bool = True) -> tuple[Module, Store]:
+    """The module in ``home``, provisioned with the default profile on first use."""
+    directory = resolve_home(home)
+    store = Store.open(directory)
+    try:
+        salt = load_or_create_salt(directory)
+        if store.get_meta("serial") is None:
+            if not create:
+                raise InvalidArgument(f"no module in {directory} (run `softscm init`)")
+            try:
+                module = Module.provision(store, clock=SystemClock(), entropy=os.urandom,
+                                          salt=salt)
+            except InvalidArgument:
+                # Another process provisioned it first: use theirs.
+                module = Module(store, clock=SystemClock(), entropy=os.urandom, salt=salt)
+        else:
+            module = Module(store, clock=SystemClock(), entropy=os.urandom, salt=salt)
+    except BaseException:
+        store.close()
+        raise
+    return module, store

@@ -1,0 +1,49 @@
+"""The in-process transport: an embedded module in this process, reached through the
+same frames as the socket."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from softscm.errors import ConnectionFailed
+from softscm.service import protocol
+from softscm.service.dispatch import dispatch
+
+
+class InProcessTransport:
+    """Carries frames to a module in this process. Thread-safe: one call at a time."""
+
+    def __init__(self, module: Any, on_close: Any = None) -> None:
+        self._module = module
+        self._on_close = on_close
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, home: Any = None, **options: Any) -> InProcessTransport:
+        """The embedded module of the state directory ``home`` (created on first use)."""
+        from softscm.client.embedded import open_embedded
+
+        module, store = open_embedded(home, **options)
+        return cls(module, on_close=store.close)
+
+    @property
+    def module(self) -> Any:
+        """The embedded module (the simulation and tests reach it directly)."""
+        return self._module
+
+    def call(self, op: str, args: dict[str, Any]) -> Any:
+        """Encode, dispatch, decode: exactly what the socket transport does."""
+        frame = protocol.encode_request(op, args)
+        with self._lock:
+            if self._module is None:
+                raise ConnectionFailed("the connection is closed")
+            response = dispatch(self._module, frame)
+        return protocol.decode_response(response)
+
+    def close(self) -> None:
+        """Release the module; later calls fail with ``ConnectionFailed``."""
+        with self._lock:
+            if self._module is not None and self._on_close is not None:
+                self._on_close()
+            self._module = None

@@ -1,0 +1,8 @@
+"""The module layer: softscm's firmware, pure logic over injected store, clock and entropy."""
+
+from __future__ import annotations
+
+from softscm.module.module import Clock, Module
+from softscm.module.profile import Profile
+
+__all__ = ["Clock", "Module", "Profile"]

@@ -1,0 +1,405 @@
+"""The module: softscm's "firmware". Pure logic over an injected store, clock and entropy.
+
+Each public method is one operation of the module, named as on the wire
+(``softscm.service.dispatch``) and in :class:`softscm.Client`. Every argument is checked
+here, whoever the caller; a failed check raises before anything changes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from softscm.crypto import blob, seal
+from softscm.crypto import keys as ck
+from softscm.crypto.curves import KeyType
+from softscm.crypto.kdf import derive, kdf_from_name
+from softscm.errors import (
+    InvalidArgument,
+    NotImplementedYet,
+    OperationNotSupported,
+    VerificationFailed,
+)
+from softscm.module.keystore import KeyStore
+from softscm.module.profile import Profile
+from softscm.store import Store
+
+#: Protocol version reported by ``hello``.
+PROTOCOL_VERSION = 1
+#: Most random bytes one call returns (larger requests are split by the client).
+MAX_RANDOM_BYTES = 1 << 20
+#: Length of the digest the module signs, in bytes (SHA-256 sized).
+DIGEST_BYTES = 32
+#: Data-lock keys by name, with the key id written into each blob.
+LOCK_KEYS = {"zymkey": 0, "cloud": 1}
+#: Length of the module's secret keys, in bytes.
+SECRET_KEY_BYTES = 32
+#: Length of the random part of a serial number, in bytes.
+SERIAL_RANDOM_BYTES = 6
+
+_META_IDENTITY = ("serial", "model", "firmware", "profile", "program", "revision",
+                  "key_store_size", "foreign_keyring_size", "simulation")
+
+
+class Clock(Protocol):
+    """The module's time source (injected: the host's clock, or a fake one in tests)."""
+
+    def now(self) -> float:
+        """Seconds since the Unix epoch."""
+
+    def sleep(self, seconds: float) -> None:
+        """Let ``seconds`` pass for the caller."""
+
+
+def _kek(salt: bytes, serial: str) -> bytes:
+    # The key that seals the master key. Development-mode binding follows the host, so
+    # it depends on the host-side salt and the module's identity only.
+    return seal.derive_key(salt, b"softscm/master-kek/v1/" + serial.encode("ascii"))
+
+
+class Module:
+    """One softscm module (see ``spec/scm-behaviour.md``).
+
+    Build it with :meth:`provision` (a new module) or :meth:`load` (an existing state)."""
+
+    def __init__(
+        self, store: Store, *, clock: Clock, entropy: Callable[[int], bytes], salt: bytes,
+    ) -> None:
+        meta = store.all_meta()
+        if "serial" not in meta:
+            raise InvalidArgument("the state holds no module (run `softscm init`)")
+        self._store = store
+        self._clock = clock
+        self._entropy = entropy
+        self.serial = str(meta["serial"])
+        self.profile = Profile(
+            profile=str(meta["profile"]), program=str(meta["program"]),
+            revision=str(meta["revision"]), model=str(meta["model"]),
+            firmware=str(meta["firmware"]), key_store_size=int(meta["key_store_size"]),
+            foreign_keyring_size=int(meta["foreign_keyring_size"]),
+            simulation=bool(meta["simulation"]),
+        )
+        kek = _kek(salt, self.serial)
+        context = self.serial.encode("ascii")
+        master = seal.open_sealed(kek, bytes(meta["master_key"]), b"master/" + context)
+        self._lock_keys = {
+            name: seal.open_sealed(master, bytes(meta[f"lock_key_{name}"]),
+                                   b"lock/" + name.encode() + b"/" + context)
+            for name in LOCK_KEYS
+        }
+        self._blob_context = context
+        self.keystore = KeyStore(store, self.profile, self.serial, master, entropy)
+        self._version = store.data_version()
+
+    @classmethod
+    def provision(
+        cls, store: Store, *, clock: Clock, entropy: Callable[[int], bytes], salt: bytes,
+        profile: Profile | None = None,
+    ) -> Module:
+        """Create a new module in an empty ``store``: identity, master key, data-lock keys
+        and the factory keys, all drawn from ``entropy``, in one transaction."""
+        prof = (profile or Profile()).resolved()
+        serial = "SSCM" + entropy(SERIAL_RANDOM_BYTES).hex().upper()
+        context = serial.encode("ascii")
+        master = entropy(SECRET_KEY_BYTES)
+        with store.transaction():
+            if store.get_meta("serial") is not None:
+                raise InvalidArgument("the state already holds a module")
+            values: dict[str, Any] = {
+                "serial": serial, "model": prof.model, "firmware": prof.firmware,
+                "profile": prof.profile, "program": prof.program, "revision": prof.revision,
+                "key_store_size": prof.key_store_size,
+                "foreign_keyring_size": prof.foreign_keyring_size,
+                "simulation": int(prof.simulation),
+                "master_key": seal.seal(_kek(salt, serial), master, b"master/" + context,
+                                        entropy),
+            }
+            for name in LOCK_KEYS:
+                values[f"lock_key_{name}"] = seal.seal(
+                    master, entropy(SECRET_KEY_BYTES),
+                    b"lock/" + name.encode() + b"/" + context, entropy,
+                )
+            for name, value in values.items():
+                store.set_meta(name, value)
+            KeyStore(store, prof, serial, master, entropy).provision_factory_keys()
+        return cls(store, clock=clock, entropy=entropy, salt=salt)
+
+    # -- shared state --------------------------------------------------------------------
+
+    def _sync(self) -> None:
+        """Drop caches if another process changed the state since we last looked."""
+        version = self._store.data_version()
+        if version != self._version:
+            self._version = version
+            self.keystore.forget()
+
+    def _host_call(self) -> None:
+        """Every host (``zymkey``) operation starts here."""
+        self._sync()
+
+    # -- identity ------------------------------------------------------------------------
+
+    def hello(self) -> dict[str, Any]:
+        """Protocol version and identity; needs no binding."""
+        return {
+            "protocol": PROTOCOL_VERSION, "serial": self.serial,
+            "model": self.profile.model, "firmware": self.profile.firmware,
+        }
+
+    def status(self) -> dict[str, Any]:
+        """The operator's view of the module (``softscm status``)."""
+        self._sync()
+        return {
+            "serial": self.serial, "model": self.profile.model,
+            "firmware": self.profile.firmware, "profile": self.profile.profile,
+            "program": self.profile.program, "revision": self.profile.revision,
+            "simulation": self.profile.simulation,
+            "keys": {"allocated": len(self.keystore.slots()),
+                     "key_store_size": self.profile.key_store_size,
+                     "foreign": len(self.keystore.foreign_slots()),
+                     "foreign_keyring_size": self.profile.foreign_keyring_size},
+            "led": self.led(),
+            "time": int(self._clock.now()),
+        }
+
+    def model_number(self) -> str:
+        """The model string."""
+        self._host_call()
+        return self.profile.model
+
+    def firmware_version(self) -> str:
+        """The firmware string."""
+        self._host_call()
+        return self.profile.firmware
+
+    def serial_number(self) -> str:
+        """The serial number, fixed at provisioning."""
+        self._host_call()
+        return self.serial
+
+    def get_time(self, precise: bool = False) -> int:
+        """The RTC in epoch seconds; ``precise`` waits for the next second boundary."""
+        self._host_call()
+        now = self._clock.now()
+        if not precise:
+            return int(now)
+        boundary = math.floor(now) + 1
+        self._clock.sleep(boundary - now)
+        return boundary
+
+    # -- LED (user pattern) ----------------------------------------------------------------
+
+    def _set_led(self, pattern: dict[str, Any]) -> None:
+        self._store.set_meta("led_user", json.dumps(pattern, sort_keys=True))
+
+    def led_on(self) -> None:
+        """User pattern: steadily on."""
+        self._host_call()
+        self._set_led({"mode": "on"})
+
+    def led_off(self) -> None:
+        """User pattern: off."""
+        self._host_call()
+        self._set_led({"mode": "off"})
+
+    def led_flash(self, on_ms: int, off_ms: int = 0, num_flashes: int = 0) -> None:
+        """User pattern: flashing (``off_ms`` 0 means ``on_ms``; ``num_flashes`` 0 means
+        until told otherwise)."""
+        for name, value in (("on_ms", on_ms), ("off_ms", off_ms), ("num_flashes", num_flashes)):
+            if type(value) is not int or not 0 <= value < 2**32:
+                raise InvalidArgument(f"{name} must be an integer in 0..2**32-1")
+        self._host_call()
+        self._set_led({"mode": "flash", "on_ms": on_ms, "off_ms": off_ms or on_ms,
+                       "num_flashes": num_flashes})
+
+    def led(self) -> dict[str, Any]:
+        """The user LED pattern as last set (``{"mode": "off"}`` on a new module)."""
+        raw = self._store.get_meta("led_user")
+        return {"user": json.loads(raw) if raw else {"mode": "off"}}
+
+    # -- random ----------------------------------------------------------------------------
+
+    def random_bytes(self, num_bytes: int) -> bytes:
+        """``num_bytes`` bytes from the module's generator (at most 1 MiB a call)."""
+        if type(num_bytes) is not int or not 0 <= num_bytes <= MAX_RANDOM_BYTES:
+            raise InvalidArgument(f"num_bytes must be an integer in 0..{MAX_RANDOM_BYTES}")
+        self._host_call()
+        return self._entropy(num_bytes) if num_bytes else b""
+
+    # -- data lock -----------------------------------------------------------------------
+
+    def _lock_key(self, key: str) -> tuple[bytes, int]:
+        if key not in LOCK_KEYS:
+            raise InvalidArgument(f"unknown data-lock key {key!r} (zymkey or cloud)")
+        return self._lock_keys[key], LOCK_KEYS[key]
+
+    def lock(self, data: bytes, key: str = "zymkey") -> bytes:
+        """Encrypt and authenticate ``data`` with a data-lock key (softscm's segmented
+        blob format, ``softscm.crypto.blob``)."""
+        secret, key_id = self._lock_key(key)
+        _check_bytes("data", data)
+        self._host_call()
+        return blob.lock(secret, key_id, data, self._blob_context, self._entropy)
+
+    def unlock(self, blob_data: bytes, key: str = "zymkey") -> bytes:
+        """Check and decrypt a locked blob; ``VerificationFailed`` for any mismatch."""
+        secret, key_id = self._lock_key(key)
+        _check_bytes("blob", blob_data)
+        self._host_call()
+        return blob.unlock(secret, key_id, blob_data, self._blob_context)
+
+    # -- signatures ------------------------------------------------------------------------
+
+    def sign_digest(
+        self, digest: bytes, slot: int = 0, recid: bool = False, foreign: bool = False
+    ) -> tuple[bytes, int | None]:
+        """Sign the first 32 bytes of ``digest`` with the key in ``slot``; returns the
+        signature and, when ``recid``, the recovery id."""
+        _check_digest(digest)
+        if foreign:
+            raise OperationNotSupported("foreign slots hold public keys only and cannot sign")
+        self._host_call()
+        key = self.keystore.private_key(slot)
+        if not key.key_type.can_sign:
+            raise OperationNotSupported(f"a {key.key_type.name} key cannot sign")
+        return key.sign_digest(digest, recid)
+
+    def verify_digest(
+        self, digest: bytes, signature: bytes, slot: int = 0, foreign: bool = False
+    ) -> bool:
+        """Whether ``signature`` is valid for ``digest`` under the key in ``slot``."""
+        _check_digest(digest)
+        _check_bytes("signature", signature)
+        self._host_call()
+        key = self.keystore.public_key(slot, foreign=foreign)
+        if not key.key_type.can_sign:
+            raise OperationNotSupported(f"a {key.key_type.name} key cannot verify signatures")
+        return key.verify_digest(digest, signature)
+
+    # -- ECDH --------------------------------------------------------------------------
+
+    def ecdh(
+        self, slot: int, kdf: str = "none", salt: bytes = b"", info: bytes = b"",
+        iterations: int = 1, size: int = 32, peer_key: bytes | None = None,
+        peer_slot: int | None = None, peer_foreign: bool = True,
+    ) -> bytes:
+        """ECDH of the key in ``slot`` with a peer public key (bytes, or a slot of the
+        foreign keyring / main store), followed by a KDF."""
+        function = kdf_from_name(kdf)
+        _check_bytes("salt", salt)
+        _check_bytes("info", info)
+        if (peer_key is None) == (peer_slot is None):
+            raise InvalidArgument("give exactly one of a peer key and a peer slot")
+        self._host_call()
+        local = self.keystore.private_key(slot)
+        if not local.key_type.can_ecdh:
+            raise OperationNotSupported(f"a {local.key_type.name} key cannot do ECDH")
+        if peer_slot is not None:
+            peer_type, peer = self._peer_from_slot(peer_slot, peer_foreign)
+            if peer_type != local.key_type:
+                raise InvalidArgument(
+                    f"peer key is {peer_type.name}, local key is {local.key_type.name}"
+                )
+        else:
+            _check_bytes("peer key", peer_key)
+            peer = ck.parse_public_key(local.key_type, bytes(peer_key or b""))
+        secret = local.ecdh(peer)
+        return derive(function, secret, salt=salt, info=info, iterations=iterations, size=size)
+
+    def _peer_from_slot(self, slot: int, foreign: bool) -> tuple[KeyType, bytes]:
+        if foreign:
+            frec = self.keystore.foreign_record(slot)
+            return KeyType(frec.key_type), frec.public
+        rec = self.keystore.record(slot)
+        return KeyType(rec.key_type), rec.public
+
+    # -- keys ------------------------------------------------------------------------------
+
+    def public_key(self, slot: int = 0, foreign: bool = False) -> bytes:
+        """The raw public key of ``slot``, if its export is allowed."""
+        self._host_call()
+        return self.keystore.exported_public(slot, foreign=foreign)[1]
+
+    def public_key_pem(self, slot: int = 0, foreign: bool = False) -> str:
+        """The public key of ``slot`` as PEM, if its export is allowed."""
+        self._host_call()
+        key_type, raw = self.keystore.exported_public(slot, foreign=foreign)
+        return ck.public_key_pem(key_type, raw)
+
+    def slots(self, foreign: bool = False) -> tuple[list[int], int]:
+        """Allocated slots and the pool size."""
+        self._host_call()
+        if foreign:
+            return self.keystore.foreign_slots(), self.profile.foreign_keyring_size
+        return self.keystore.slots(), self.profile.key_store_size
+
+    def keys(self, foreign: bool = False) -> list[dict[str, Any]]:
+        """One public record per allocated slot (no key material)."""
+        self._host_call()
+        if foreign:
+            return [{"slot": r.slot, "key_type": KeyType(r.key_type).name.lower(),
+                     "origin": "foreign", "exportable": r.exportable}
+                    for r in self.keystore.foreign_records()]
+        return [{"slot": r.slot, "key_type": KeyType(r.key_type).name.lower(), "origin": r.origin,
+                 "exportable": r.exportable} for r in self.keystore.records()]
+
+    def generate_key(self, key_type: str) -> int:
+        """A new persistent key pair; returns its slot."""
+        _check_str("key_type", key_type)
+        self._host_call()
+        return self.keystore.generate(key_type)
+
+    def generate_ephemeral_key(self, key_type: str) -> None:
+        """Create the ephemeral key (slot -1), replacing any previous one."""
+        _check_str("key_type", key_type)
+        self._host_call()
+        self.keystore.generate_ephemeral(key_type)
+
+    def invalidate_ephemeral_key(self) -> None:
+        """Take the ephemeral key out of service."""
+        self._host_call()
+        self.keystore.invalidate_ephemeral()
+
+    def store_foreign_key(self, key_type: str, public_key: bytes) -> int:
+        """Keep a peer's public key in the foreign keyring; returns its slot."""
+        _check_str("key_type", key_type)
+        _check_bytes("public key", public_key)
+        self._host_call()
+        return self.keystore.store_foreign(key_type, public_key)
+
+    def disable_public_key_export(self, slot: int = 0, foreign: bool = False) -> None:
+        """Forbid exporting the public key of ``slot`` for good."""
+        self._host_call()
+        self.keystore.disable_export(slot, foreign=foreign)
+
+    def remove_key(self, slot: int, foreign: bool = False) -> None:
+        """Remove a key (key store or foreign keyring)."""
+        self._host_call()
+        if foreign:
+            self.keystore.remove_foreign(slot)
+        else:
+            self.keystore.remove(slot)
+
+    # -- areas still to come ---------------------------------------------------------------
+
+    def not_implemented(self, name: str) -> None:
+        """Placeholder for operations of areas not built yet."""
+        raise NotImplementedYet(f"{name} is not implemented yet")
+
+
+def _check_bytes(name: str, value: object) -> None:
+    if not isinstance(value, (bytes, bytearray)):
+        raise InvalidArgument(f"{name} must be bytes")
+
+
+def _check_str(name: str, value: object) -> None:
+    if not isinstance(value, str):
+        raise InvalidArgument(f"{name} must be a string")
+
+
+def _check_digest(digest: object) -> None:
+    _check_bytes("digest", digest)
+    if len(digest) < DIGEST_BYTES:  # type: ignore[arg-type]
+        raise InvalidArgument(f"digest must be at least {DIGEST_BYTES} bytes")

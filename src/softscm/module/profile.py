@@ -1,0 +1,70 @@
+"""What a module is made with (``scm-behaviour.md`` §1.1) and its fixed limits (§1.2)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: Slot number of the ephemeral key (``Zymkey.EPHEMERAL_KEY_SLOT``).
+EPHEMERAL_SLOT = -1
+#: First slot of the key store, on every profile.
+KEY_STORE_FIRST_SLOT = 16
+#: Minimum (and default) number of key-store slots.
+KEY_STORE_SIZE = 512
+#: Minimum (and default) number of foreign public keys.
+FOREIGN_KEYRING_SIZE = 128
+#: Factory key slots per profile.
+FACTORY_SLOTS = {"scm": 16, "hsm6": 14}
+#: Firmware strings per SCM hardware revision.
+FIRMWARE_BY_REVISION = {"B1": "01.02.02release", "A1": "01.00.00"}
+#: Default model strings per profile.
+MODEL_BY_PROFILE = {"scm": "SCM", "hsm6": "HSM6"}
+#: Programs: ``alpha`` simulates destructive production actions.
+PROGRAMS = ("standard", "alpha")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Provisioning parameters, fixed for the life of the module."""
+
+    profile: str = "scm"
+    program: str = "standard"
+    revision: str = "B1"
+    model: str = ""
+    firmware: str = ""
+    key_store_size: int = KEY_STORE_SIZE
+    foreign_keyring_size: int = FOREIGN_KEYRING_SIZE
+    #: Whether the simulation controls (``softscm sim``) are allowed.
+    simulation: bool = True
+
+    def resolved(self) -> Profile:
+        """This profile with defaults filled in and every value checked."""
+        from softscm.errors import InvalidArgument
+
+        if self.profile not in FACTORY_SLOTS:
+            raise InvalidArgument(f"unknown profile {self.profile!r} (scm or hsm6)")
+        if self.program not in PROGRAMS:
+            raise InvalidArgument(f"unknown program {self.program!r} (standard or alpha)")
+        if self.profile == "scm" and self.revision not in FIRMWARE_BY_REVISION:
+            raise InvalidArgument(f"unknown revision {self.revision!r} (A1 or B1)")
+        if self.key_store_size < KEY_STORE_SIZE:
+            raise InvalidArgument(f"the key store holds at least {KEY_STORE_SIZE} keys")
+        if self.foreign_keyring_size < FOREIGN_KEYRING_SIZE:
+            raise InvalidArgument(
+                f"the foreign keyring holds at least {FOREIGN_KEYRING_SIZE} keys"
+            )
+        firmware = self.firmware or (
+            FIRMWARE_BY_REVISION[self.revision] if self.profile == "scm" else "01.01.00"
+        )
+        model = self.model or MODEL_BY_PROFILE[self.profile]
+        return Profile(self.profile, self.program, self.revision, model, firmware,
+                       self.key_store_size, self.foreign_keyring_size, self.simulation)
+
+    @property
+    def factory_slots(self) -> int:
+        """How many factory P-256 keys the profile has (slots 0..n-1)."""
+        return FACTORY_SLOTS[self.profile]
+
+    @property
+    def last_key_slot(self) -> int:
+        """The highest key-store slot."""
+        return KEY_STORE_FIRST_SLOT + self.key_store_size - 1

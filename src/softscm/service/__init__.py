@@ -1,0 +1,1 @@
+"""The service layer: wire frames and the dispatch of operations to a module."""

@@ -1,0 +1,253 @@
+"""SQLite-backed durable state of one module.
+
+One database per module, in WAL mode with ``synchronous=FULL`` (a commit that returned is
+on disk) and ``secure_delete`` (deleted rows are overwritten, so destroyed key material
+does not linger in free pages). Every write goes through :meth:`Store.transaction`, which
+takes the write lock up front (``BEGIN IMMEDIATE``) so that read-modify-write sequences
+such as "allocate the lowest free slot" are atomic across processes.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from softscm.store.records import ForeignKeyRecord, KeyRecord
+
+#: Name of the database file inside a state directory.
+DATABASE_NAME = "state.db"
+#: Schema version written into ``meta``; bump with a migration, never silently.
+SCHEMA_VERSION = 1
+#: How long a writer waits for another process's transaction, in milliseconds.
+BUSY_TIMEOUT_MS = 30_000
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (
+    name TEXT PRIMARY KEY,
+    value BLOB
+);
+CREATE TABLE IF NOT EXISTS keys (
+    slot INTEGER PRIMARY KEY,
+    key_type INTEGER NOT NULL,
+    origin TEXT NOT NULL,
+    public BLOB NOT NULL,
+    sealed BLOB NOT NULL,
+    record_id BLOB NOT NULL,
+    exportable INTEGER NOT NULL DEFAULT 1
+);
+CREATE TABLE IF NOT EXISTS foreign_keys (
+    slot INTEGER PRIMARY KEY,
+    key_type INTEGER NOT NULL,
+    public BLOB NOT NULL,
+    exportable INTEGER NOT NULL DEFAULT 1
+);
+"""
+
+_KEY_COLUMNS = "slot, key_type, origin, public, sealed, record_id, exportable"
+_FOREIGN_COLUMNS = "slot, key_type, public, exportable"
+
+
+class Store:
+    """The durable state of one module. Not thread-safe: one per thread or a lock."""
+
+    def __init__(self, connection: sqlite3.Connection, path: Path | None = None) -> None:
+        self._db = connection
+        self.path = path
+
+    @classmethod
+    def open(cls, directory: Path) -> Store:
+        """Open (creating if needed) the database in the state ``directory``."""
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path = directory / DATABASE_NAME
+        db = sqlite3.connect(
+            str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+            check_same_thread=False,
+        )
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = FULL")
+        db.execute("PRAGMA secure_delete = ON")
+        db.execute("PRAGMA foreign_keys = ON")
+        db.executescript(_SCHEMA)
+        path.chmod(0o600)
+        return cls(db, path)
+
+    @classmethod
+    def memory(cls) -> Store:
+        """A throw-away in-memory store (module tests)."""
+        db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        db.executescript(_SCHEMA)
+        return cls(db)
+
+    def close(self) -> None:
+        """Close the connection; the state stays on disk."""
+        self._db.close()
+
+    # -- transactions and change detection -----------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """A write transaction; commits on success (durably), rolls back on error."""
+        if self._db.in_transaction:
+            yield
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def data_version(self) -> int:
+        """A number that changes whenever another connection commits (SQLite's
+        ``PRAGMA data_version``): the cheap test for "are my caches still valid?"."""
+        return int(self._db.execute("PRAGMA data_version").fetchone()[0])
+
+    def checkpoint(self) -> None:
+        """Fold the WAL into the database file and truncate it."""
+        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def integrity_check(self) -> str:
+        """SQLite's integrity check: ``"ok"`` when the file is sound."""
+        return str(self._db.execute("PRAGMA integrity_check").fetchone()[0])
+
+    # -- meta ----------------------------------------------------------------------
+
+    def get_meta(self, name: str, default: Any = None) -> Any:
+        """A named value of the module (identity, sealed keys, settings)."""
+        row = self._db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        return default if row is None else row[0]
+
+    def all_meta(self) -> dict[str, Any]:
+        """Every named value at once."""
+        return dict(self._db.execute("SELECT name, value FROM meta").fetchall())
+
+    def set_meta(self, name: str, value: Any) -> None:
+        """Set a named value (inside or outside a transaction)."""
+        with self.transaction():
+            self._db.execute(
+                "INSERT INTO meta (name, value) VALUES (?, ?) "
+                "ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+                (name, value),
+            )
+
+    # -- main key store ------------------------------------------------------------
+
+    def get_key(self, slot: int) -> KeyRecord | None:
+        """The key record in ``slot``, or ``None``."""
+        row = self._db.execute(
+            f"SELECT {_KEY_COLUMNS} FROM keys WHERE slot = ?", (slot,)
+        ).fetchone()
+        return None if row is None else _key_record(row)
+
+    def key_record_id(self, slot: int) -> bytes | None:
+        """Just the record id of ``slot`` (cache validation), or ``None``."""
+        row = self._db.execute("SELECT record_id FROM keys WHERE slot = ?", (slot,)).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def list_keys(self) -> list[KeyRecord]:
+        """Every key record, by slot."""
+        rows = self._db.execute(f"SELECT {_KEY_COLUMNS} FROM keys ORDER BY slot").fetchall()
+        return [_key_record(r) for r in rows]
+
+    def key_slots(self) -> list[int]:
+        """The allocated slots of the main store, ascending."""
+        return [r[0] for r in self._db.execute("SELECT slot FROM keys ORDER BY slot")]
+
+    def lowest_free_slot(self, first: int, last: int) -> int | None:
+        """The lowest slot in ``first..last`` with no key, or ``None`` when all are taken."""
+        return _lowest_free(self._db, "keys", first, last)
+
+    def put_key(self, record: KeyRecord) -> None:
+        """Insert or replace the key record of ``record.slot``."""
+        with self.transaction():
+            self._db.execute(
+                f"INSERT OR REPLACE INTO keys ({_KEY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (record.slot, record.key_type, record.origin, record.public, record.sealed,
+                 record.record_id, int(record.exportable)),
+            )
+
+    def set_key_exportable(self, slot: int, exportable: bool) -> None:
+        """Change the export flag of a key."""
+        with self.transaction():
+            self._db.execute(
+                "UPDATE keys SET exportable = ? WHERE slot = ?", (int(exportable), slot)
+            )
+
+    def delete_key(self, slot: int) -> bool:
+        """Remove the key in ``slot``; whether there was one."""
+        with self.transaction():
+            cur = self._db.execute("DELETE FROM keys WHERE slot = ?", (slot,))
+        return cur.rowcount > 0
+
+    # -- foreign keyring -----------------------------------------------------------
+
+    def get_foreign_key(self, slot: int) -> ForeignKeyRecord | None:
+        """The foreign public key in ``slot``, or ``None``."""
+        row = self._db.execute(
+            f"SELECT {_FOREIGN_COLUMNS} FROM foreign_keys WHERE slot = ?", (slot,)
+        ).fetchone()
+        return None if row is None else _foreign_record(row)
+
+    def list_foreign_keys(self) -> list[ForeignKeyRecord]:
+        """Every foreign key, by slot."""
+        rows = self._db.execute(
+            f"SELECT {_FOREIGN_COLUMNS} FROM foreign_keys ORDER BY slot"
+        ).fetchall()
+        return [_foreign_record(r) for r in rows]
+
+    def foreign_slots(self) -> list[int]:
+        """The allocated foreign slots, ascending."""
+        return [r[0] for r in self._db.execute("SELECT slot FROM foreign_keys ORDER BY slot")]
+
+    def lowest_free_foreign_slot(self, first: int, last: int) -> int | None:
+        """The lowest free foreign slot in ``first..last``, or ``None``."""
+        return _lowest_free(self._db, "foreign_keys", first, last)
+
+    def put_foreign_key(self, record: ForeignKeyRecord) -> None:
+        """Insert or replace a foreign key."""
+        with self.transaction():
+            self._db.execute(
+                f"INSERT OR REPLACE INTO foreign_keys ({_FOREIGN_COLUMNS}) VALUES (?, ?, ?, ?)",
+                (record.slot, record.key_type, record.public, int(record.exportable)),
+            )
+
+    def set_foreign_exportable(self, slot: int, exportable: bool) -> None:
+        """Change the export flag of a foreign key."""
+        with self.transaction():
+            self._db.execute(
+                "UPDATE foreign_keys SET exportable = ? WHERE slot = ?", (int(exportable), slot)
+            )
+
+    def delete_foreign_key(self, slot: int) -> bool:
+        """Remove a foreign key; whether there was one."""
+        with self.transaction():
+            cur = self._db.execute("DELETE FROM foreign_keys WHERE slot = ?", (slot,))
+        return cur.rowcount > 0
+
+
+def _lowest_free(db: sqlite3.Connection, table: str, first: int, last: int) -> int | None:
+    # The first gap: `first` itself, or the slot after an allocated one whose successor
+    # is free. One indexed query whatever the number of keys.
+    row = db.execute(
+        f"SELECT s FROM (SELECT ? AS s UNION ALL SELECT slot + 1 FROM {table} "  # noqa: S608
+        f"WHERE slot >= ? AND slot < ?) "
+        f"WHERE s NOT IN (SELECT slot FROM {table}) ORDER BY s LIMIT 1",
+        (first, first, last),
+    ).fetchone()
+    return None if row is None else int(row[0])
+
+
+def _key_record(row: tuple[Any, ...]) -> KeyRecord:
+    slot, key_type, origin, public, sealed, record_id, exportable = row
+    return KeyRecord(int(slot), int(key_type), str(origin), bytes(public), bytes(sealed),
+                     bytes(record_id), bool(exportable))
+
+
+def _foreign_record(row: tuple[Any, ...]) -> ForeignKeyRecord:
+    slot, key_type, public, exportable = row
+    return ForeignKeyRecord(int(slot), int(key_type), bytes(public), bool(exportable))
