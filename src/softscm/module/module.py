@@ -12,7 +12,8 @@ import math
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from softscm.crypto import blob, seal
+from softscm.crypto import blob as blob_format
+from softscm.crypto import seal
 from softscm.crypto import keys as ck
 from softscm.crypto.curves import KeyType
 from softscm.crypto.kdf import derive, kdf_from_name
@@ -241,14 +242,14 @@ class Module:
         secret, key_id = self._lock_key(key)
         _check_bytes("data", data)
         self._host_call()
-        return blob.lock(secret, key_id, data, self._blob_context, self._entropy)
+        return blob_format.lock(secret, key_id, data, self._blob_context, self._entropy)
 
-    def unlock(self, blob_data: bytes, key: str = "zymkey") -> bytes:
+    def unlock(self, blob: bytes, key: str = "zymkey") -> bytes:
         """Check and decrypt a locked blob; ``VerificationFailed`` for any mismatch."""
         secret, key_id = self._lock_key(key)
-        _check_bytes("blob", blob_data)
+        _check_bytes("blob", blob)
         self._host_call()
-        return blob.unlock(secret, key_id, blob_data, self._blob_context)
+        return blob_format.unlock(secret, key_id, blob, self._blob_context)
 
     # -- signatures ------------------------------------------------------------------------
 
