@@ -157,7 +157,7 @@ def main() -> None:
         row(f"lock {label}", rate(lambda d=data: zk.lock(d), seconds),
             rate(lambda d=data: aes.encrypt(os.urandom(12), d, None), seconds), target)
         row(f"unlock {label}", rate(lambda b=blob: zk.unlock(b), seconds),
-            rate(lambda s=sealed: aes.decrypt(nonce, s, None), seconds), target)
+            rate(lambda s=sealed, n=nonce: aes.decrypt(n, s, None), seconds), target)
 
     # Per-operation cost must not grow with the number of keys.
     raw_rate = rate(lambda: p256.sign(digest(), ecdsa), seconds)

@@ -13,15 +13,14 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from softscm.crypto import blob as blob_format
-from softscm.crypto import seal
 from softscm.crypto import keys as ck
+from softscm.crypto import seal
 from softscm.crypto.curves import KeyType
 from softscm.crypto.kdf import derive, kdf_from_name
 from softscm.errors import (
     InvalidArgument,
     NotImplementedYet,
     OperationNotSupported,
-    VerificationFailed,
 )
 from softscm.module.keystore import KeyStore
 from softscm.module.profile import Profile

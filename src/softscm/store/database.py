@@ -46,8 +46,21 @@ CREATE TABLE IF NOT EXISTS foreign_keys (
 );
 """
 
-_KEY_COLUMNS = "slot, key_type, origin, public, sealed, record_id, exportable"
-_FOREIGN_COLUMNS = "slot, key_type, public, exportable"
+_SELECT_KEY = "SELECT slot, key_type, origin, public, sealed, record_id, exportable FROM keys"
+_INSERT_KEY = (
+    "INSERT OR REPLACE INTO keys (slot, key_type, origin, public, sealed, record_id, exportable)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+# The first gap in a slot range: `first` itself, or the slot after an allocated one
+# whose successor is free. One indexed query whatever the number of keys.
+_LOWEST_FREE = {
+    "keys": "SELECT s FROM (SELECT ? AS s UNION ALL SELECT slot + 1 FROM keys "
+            "WHERE slot >= ? AND slot < ?) WHERE s NOT IN (SELECT slot FROM keys) "
+            "ORDER BY s LIMIT 1",
+    "foreign_keys": "SELECT s FROM (SELECT ? AS s UNION ALL SELECT slot + 1 FROM foreign_keys "
+                    "WHERE slot >= ? AND slot < ?) WHERE s NOT IN (SELECT slot FROM "
+                    "foreign_keys) ORDER BY s LIMIT 1",
+}
 
 
 class Store:
@@ -140,7 +153,7 @@ class Store:
     def get_key(self, slot: int) -> KeyRecord | None:
         """The key record in ``slot``, or ``None``."""
         row = self._db.execute(
-            f"SELECT {_KEY_COLUMNS} FROM keys WHERE slot = ?", (slot,)
+            _SELECT_KEY + " WHERE slot = ?", (slot,)
         ).fetchone()
         return None if row is None else _key_record(row)
 
@@ -151,7 +164,7 @@ class Store:
 
     def list_keys(self) -> list[KeyRecord]:
         """Every key record, by slot."""
-        rows = self._db.execute(f"SELECT {_KEY_COLUMNS} FROM keys ORDER BY slot").fetchall()
+        rows = self._db.execute(_SELECT_KEY + " ORDER BY slot").fetchall()
         return [_key_record(r) for r in rows]
 
     def key_slots(self) -> list[int]:
@@ -166,7 +179,7 @@ class Store:
         """Insert or replace the key record of ``record.slot``."""
         with self.transaction():
             self._db.execute(
-                f"INSERT OR REPLACE INTO keys ({_KEY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                _INSERT_KEY,
                 (record.slot, record.key_type, record.origin, record.public, record.sealed,
                  record.record_id, int(record.exportable)),
             )
@@ -189,14 +202,14 @@ class Store:
     def get_foreign_key(self, slot: int) -> ForeignKeyRecord | None:
         """The foreign public key in ``slot``, or ``None``."""
         row = self._db.execute(
-            f"SELECT {_FOREIGN_COLUMNS} FROM foreign_keys WHERE slot = ?", (slot,)
+            "SELECT slot, key_type, public, exportable FROM foreign_keys WHERE slot = ?", (slot,)
         ).fetchone()
         return None if row is None else _foreign_record(row)
 
     def list_foreign_keys(self) -> list[ForeignKeyRecord]:
         """Every foreign key, by slot."""
         rows = self._db.execute(
-            f"SELECT {_FOREIGN_COLUMNS} FROM foreign_keys ORDER BY slot"
+            "SELECT slot, key_type, public, exportable FROM foreign_keys ORDER BY slot"
         ).fetchall()
         return [_foreign_record(r) for r in rows]
 
@@ -212,7 +225,8 @@ class Store:
         """Insert or replace a foreign key."""
         with self.transaction():
             self._db.execute(
-                f"INSERT OR REPLACE INTO foreign_keys ({_FOREIGN_COLUMNS}) VALUES (?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO foreign_keys (slot, key_type, public, exportable) "
+                "VALUES (?, ?, ?, ?)",
                 (record.slot, record.key_type, record.public, int(record.exportable)),
             )
 
@@ -231,14 +245,7 @@ class Store:
 
 
 def _lowest_free(db: sqlite3.Connection, table: str, first: int, last: int) -> int | None:
-    # The first gap: `first` itself, or the slot after an allocated one whose successor
-    # is free. One indexed query whatever the number of keys.
-    row = db.execute(
-        f"SELECT s FROM (SELECT ? AS s UNION ALL SELECT slot + 1 FROM {table} "  # noqa: S608
-        f"WHERE slot >= ? AND slot < ?) "
-        f"WHERE s NOT IN (SELECT slot FROM {table}) ORDER BY s LIMIT 1",
-        (first, first, last),
-    ).fetchone()
+    row = db.execute(_LOWEST_FREE[table], (first, first, last)).fetchone()
     return None if row is None else int(row[0])
 
 
