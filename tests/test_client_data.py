@@ -93,3 +93,28 @@ def test_closed_client_fails_clearly(home) -> None:
     scm.close()
     with pytest.raises(softscm.ConnectionFailed):
         scm.serial_number()
+
+
+def test_large_data_streams(client: Client, tmp_path) -> None:
+    data = bytes(range(256)) * (12 * 1024 + 3)  # about 3 MiB, not a multiple of a chunk
+    blob = client.lock(data)
+    assert client.unlock(blob) == data
+    with pytest.raises(softscm.VerificationFailed):
+        client.unlock(blob[:-1])
+    with pytest.raises(softscm.VerificationFailed):
+        client.unlock(blob[: len(blob) // 2])
+    altered = bytearray(blob)
+    altered[len(blob) // 2] ^= 1
+    with pytest.raises(softscm.VerificationFailed):
+        client.unlock(bytes(altered))
+    src = tmp_path / "big.bin"
+    src.write_bytes(data)
+    client.lock_file(src, tmp_path / "big.locked")
+    assert (tmp_path / "big.locked").read_bytes() != data
+    client.unlock_file(tmp_path / "big.locked", tmp_path / "big.out")
+    assert (tmp_path / "big.out").read_bytes() == data
+    (tmp_path / "cut.locked").write_bytes((tmp_path / "big.locked").read_bytes()[:-100])
+    with pytest.raises(softscm.VerificationFailed):
+        client.unlock_file(tmp_path / "cut.locked", tmp_path / "cut.out")
+    assert not (tmp_path / "cut.out").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".softscm-")]

@@ -10,16 +10,20 @@ File paths are read and written here, in the calling process, never by the modul
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Union
 
-from softscm.errors import FileError
+from softscm.errors import FileError, SoftScmError
 
 PathLike = Union[str, "os.PathLike[str]"]
 
+#: Data larger than this is locked/unlocked as a stream of chunks of this size.
+STREAM_CHUNK = 1 << 20
 #: Largest request for random bytes sent in one call; larger ones are split.
 _RANDOM_CHUNK = 1 << 20
 
@@ -141,20 +145,52 @@ class Client:
     def lock(self, data: bytes, key: str = "zymkey") -> bytes:
         """Encrypt and authenticate ``data`` with the module's ``"zymkey"`` (one-way) or
         ``"cloud"`` (shared) key. Counterpart to :meth:`unlock`."""
-        return bytes(self._call("lock", data=bytes(data), key=key))
+        data = bytes(data)
+        if len(data) <= STREAM_CHUNK:
+            return bytes(self._call("lock", data=data, key=key))
+        return b"".join(self._stream("lock", key, _chunks(data)))
 
     def unlock(self, blob: bytes, key: str = "zymkey") -> bytes:
         """Check and decrypt a blob made by :meth:`lock`; ``VerificationFailed`` if it was
         altered, truncated, locked with the other key or by another module."""
-        return bytes(self._call("unlock", blob=bytes(blob), key=key))
+        blob = bytes(blob)
+        if len(blob) <= STREAM_CHUNK:
+            return bytes(self._call("unlock", blob=blob, key=key))
+        return b"".join(self._stream("unlock", key, _chunks(blob)))
 
     def lock_file(self, src: PathLike, dst: PathLike, key: str = "zymkey") -> None:
-        """Lock the file ``src`` into the file ``dst``."""
-        _write_file(dst, self.lock(_read_file(src), key))
+        """Lock the file ``src`` into the file ``dst``, streaming: neither side holds
+        more than a chunk."""
+        self._stream_file("lock", key, src, dst)
 
     def unlock_file(self, src: PathLike, dst: PathLike, key: str = "zymkey") -> None:
-        """Unlock the file ``src`` into ``dst``; nothing is written unless it verifies."""
-        _write_file(dst, self.unlock(_read_file(src), key))
+        """Unlock the file ``src`` into ``dst``; nothing appears at ``dst`` unless the
+        whole blob verified."""
+        self._stream_file("unlock", key, src, dst)
+
+    def _stream(self, mode: str, key: str, chunks: Iterator[bytes]) -> Iterator[bytes]:
+        handle = self._call("stream_open", mode=mode, key=key)
+        try:
+            for chunk in chunks:
+                yield bytes(self._call("stream_update", handle=handle, chunk=chunk))
+            finished = True
+            yield bytes(self._call("stream_finish", handle=handle))
+        except BaseException:
+            finished = False
+            raise
+        finally:
+            if not finished:
+                with contextlib.suppress(SoftScmError):
+                    self._call("stream_abort", handle=handle)
+
+    def _stream_file(self, mode: str, key: str, src: PathLike, dst: PathLike) -> None:
+        try:
+            source = open(src, "rb")  # noqa: SIM115
+        except OSError as exc:
+            raise _file_error("read", src, exc) from None
+        with source, _AtomicWriter(dst) as out:
+            for piece in self._stream(mode, key, iter(lambda: source.read(STREAM_CHUNK), b"")):
+                out.write(piece)
 
     # -- signatures ------------------------------------------------------------------
 
@@ -263,29 +299,67 @@ class Client:
         self._call("remove_key", slot=slot, foreign=bool(foreign))
 
 
+def _chunks(data: bytes) -> Iterator[bytes]:
+    view = memoryview(data)
+    for start in range(0, len(view), STREAM_CHUNK):
+        yield bytes(view[start:start + STREAM_CHUNK])
+
+
+def _file_error(action: str, path: PathLike, exc: OSError) -> FileError:
+    return FileError(f"cannot {action} {os.fspath(path)!r}: {exc.strerror}",
+                     rc=-(exc.errno or 5))
+
+
+class _AtomicWriter:
+    """A file written beside its target and renamed over it only on success."""
+
+    def __init__(self, path: PathLike) -> None:
+        self._target = Path(path)
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=".softscm-", dir=self._target.parent)
+        except OSError as exc:
+            raise _file_error("write", path, exc) from None
+        self._tmp = Path(tmp)
+        self._file = os.fdopen(fd, "wb")
+
+    def __enter__(self) -> _AtomicWriter:
+        return self
+
+    def write(self, data: bytes) -> None:
+        try:
+            self._file.write(data)
+        except OSError as exc:
+            raise _file_error("write", self._target, exc) from None
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        try:
+            if exc_type is None:
+                self._file.flush()
+                os.fsync(self._file.fileno())
+            self._file.close()
+            if exc_type is None:
+                os.chmod(self._tmp, 0o666 & ~_umask())
+                os.replace(self._tmp, self._target)
+        except OSError as exc:
+            raise _file_error("write", self._target, exc) from None
+        finally:
+            self._tmp.unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _read_file(path: PathLike) -> bytes:
     try:
         return Path(path).read_bytes()
     except OSError as exc:
-        raise FileError(f"cannot read {os.fspath(path)!r}: {exc.strerror}",
-                        rc=-(exc.errno or 5)) from None
+        raise _file_error("read", path, exc) from None
 
 
 def _write_file(path: PathLike, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically: a reader sees the old file or the new one."""
-    target = Path(path)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".softscm-", dir=target.parent or ".")
-    except OSError as exc:
-        raise FileError(f"cannot write {os.fspath(path)!r}: {exc.strerror}",
-                        rc=-(exc.errno or 5)) from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise FileError(f"cannot write {os.fspath(path)!r}: {exc.strerror}",
-                        rc=-(exc.errno or 5)) from None
+    with _AtomicWriter(path) as out:
+        out.write(data)

@@ -22,6 +22,7 @@ from softscm.errors import (
     NotImplementedYet,
     OperationNotSupported,
 )
+from softscm.module import eventlog
 from softscm.module.keystore import KeyStore
 from softscm.module.profile import Profile
 from softscm.store import Store
@@ -38,6 +39,10 @@ LOCK_KEYS = {"zymkey": 0, "cloud": 1}
 SECRET_KEY_BYTES = 32
 #: Length of the random part of a serial number, in bytes.
 SERIAL_RANDOM_BYTES = 6
+#: Most lock/unlock streams open at once in one module.
+MAX_STREAMS = 64
+#: Largest chunk one stream call takes, in bytes (a segment and some).
+MAX_STREAM_CHUNK = (1 << 20) + 4096
 
 _META_IDENTITY = ("serial", "model", "firmware", "profile", "program", "revision",
                   "key_store_size", "foreign_keyring_size", "simulation")
@@ -91,6 +96,8 @@ class Module:
         }
         self._blob_context = context
         self.keystore = KeyStore(store, self.profile, self.serial, master, entropy)
+        self._streams: dict[int, _LockStream | _UnlockStream] = {}
+        self._next_stream = 1
         self._version = store.data_version()
 
     @classmethod
@@ -138,6 +145,22 @@ class Module:
     def _host_call(self) -> None:
         """Every host (``zymkey``) operation starts here."""
         self._sync()
+
+    # -- event log -----------------------------------------------------------------------
+
+    def record(self, kind: str, **detail: Any) -> None:
+        """Append a record to the event log (module time)."""
+        with self._store.transaction():
+            previous = self._store.last_event()
+            self._store.append_event(
+                eventlog.make_record(previous, self._clock.now(), kind, detail)
+            )
+
+    def events(self, after: int = 0, limit: int = 100) -> list[dict[str, Any]]:
+        """Event-log records after sequence number ``after`` (oldest first)."""
+        if type(after) is not int or type(limit) is not int or limit < 0 or after < 0:
+            raise InvalidArgument("after and limit must be non-negative integers")
+        return [eventlog.as_dict(r) for r in self._store.events(after, min(limit, 10_000))]
 
     # -- identity ------------------------------------------------------------------------
 
@@ -249,6 +272,57 @@ class Module:
         _check_bytes("blob", blob)
         self._host_call()
         return blob_format.unlock(secret, key_id, blob, self._blob_context)
+
+    def stream_open(self, mode: str, key: str = "zymkey") -> int:
+        """Start locking (``mode="lock"``) or unlocking a stream of data in chunks, so
+        that large data never sits in memory whole; returns the stream's handle."""
+        secret, key_id = self._lock_key(key)
+        if mode not in ("lock", "unlock"):
+            raise InvalidArgument(f"unknown stream mode {mode!r} (lock or unlock)")
+        if len(self._streams) >= MAX_STREAMS:
+            raise InvalidArgument(f"at most {MAX_STREAMS} lock/unlock streams may be open")
+        self._host_call()
+        handle = self._next_stream
+        self._next_stream += 1
+        if mode == "lock":
+            self._streams[handle] = _LockStream(
+                blob_format.Locker(secret, key_id, self._blob_context, self._entropy)
+            )
+        else:
+            self._streams[handle] = _UnlockStream(
+                blob_format.Unlocker(secret, key_id, self._blob_context)
+            )
+        return handle
+
+    def _stream(self, handle: int) -> _LockStream | _UnlockStream:
+        stream = self._streams.get(handle) if type(handle) is int else None
+        if stream is None:
+            raise InvalidArgument(f"no open stream {handle!r}")
+        return stream
+
+    def stream_update(self, handle: int, chunk: bytes) -> bytes:
+        """Feed a chunk; returns the output it completes (only verified plaintext when
+        unlocking)."""
+        stream = self._stream(handle)
+        _check_bytes("chunk", chunk)
+        if len(chunk) > MAX_STREAM_CHUNK:
+            raise InvalidArgument(f"a stream chunk is at most {MAX_STREAM_CHUNK} bytes")
+        try:
+            return stream.update(chunk)
+        except VerificationFailed:
+            del self._streams[handle]
+            raise
+
+    def stream_finish(self, handle: int) -> bytes:
+        """End a stream: the last output. An unlock stream raises ``VerificationFailed``
+        unless the whole blob verified. The handle is closed either way."""
+        stream = self._stream(handle)
+        del self._streams[handle]
+        return stream.finish()
+
+    def stream_abort(self, handle: int) -> None:
+        """Drop a stream without output (a client went away)."""
+        self._streams.pop(handle, None)
 
     # -- signatures ------------------------------------------------------------------------
 
@@ -387,6 +461,37 @@ class Module:
     def not_implemented(self, name: str) -> None:
         """Placeholder for operations of areas not built yet."""
         raise NotImplementedYet(f"{name} is not implemented yet")
+
+
+class _LockStream:
+    """A lock stream: the blob header goes out before the first segment."""
+
+    def __init__(self, locker: blob_format.Locker) -> None:
+        self._locker = locker
+        self._header: bytes = locker.header()
+
+    def _with_header(self, out: bytes) -> bytes:
+        header, self._header = self._header, b""
+        return header + out if header else out
+
+    def update(self, chunk: bytes) -> bytes:
+        return self._with_header(self._locker.update(chunk))
+
+    def finish(self) -> bytes:
+        return self._with_header(self._locker.finish())
+
+
+class _UnlockStream:
+    """An unlock stream: plaintext of verified segments only."""
+
+    def __init__(self, unlocker: blob_format.Unlocker) -> None:
+        self._unlocker = unlocker
+
+    def update(self, chunk: bytes) -> bytes:
+        return bytes(self._unlocker.update(chunk))
+
+    def finish(self) -> bytes:
+        return bytes(self._unlocker.finish())
 
 
 def _check_bytes(name: str, value: object) -> None:

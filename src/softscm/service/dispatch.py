@@ -18,6 +18,7 @@ OPERATIONS = frozenset({
     "sign_digest", "verify_digest", "ecdh", "public_key", "public_key_pem", "slots", "keys",
     "generate_key", "generate_ephemeral_key", "invalidate_ephemeral_key",
     "store_foreign_key", "disable_public_key_export", "remove_key",
+    "stream_open", "stream_update", "stream_finish", "stream_abort", "events",
 })
 
 

@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from softscm.store.database import Store
-from softscm.store.records import ForeignKeyRecord, KeyRecord
+from softscm.store.records import EventRecord, ForeignKeyRecord, KeyRecord
 
-__all__ = ["ForeignKeyRecord", "KeyRecord", "Store"]
+__all__ = ["EventRecord", "ForeignKeyRecord", "KeyRecord", "Store"]

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from softscm.store.records import ForeignKeyRecord, KeyRecord
+from softscm.store.records import EventRecord, ForeignKeyRecord, KeyRecord
 
 #: Name of the database file inside a state directory.
 DATABASE_NAME = "state.db"
@@ -37,6 +37,13 @@ CREATE TABLE IF NOT EXISTS keys (
     sealed BLOB NOT NULL,
     record_id BLOB NOT NULL,
     exportable INTEGER NOT NULL DEFAULT 1
+);
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY,
+    at REAL NOT NULL,
+    kind TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    digest BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS foreign_keys (
     slot INTEGER PRIMARY KEY,
@@ -148,6 +155,31 @@ class Store:
                 (name, value),
             )
 
+    # -- event log -------------------------------------------------------------------
+
+    def append_event(self, record: EventRecord) -> None:
+        """Append one record to the event log."""
+        with self.transaction():
+            self._db.execute(
+                "INSERT INTO events (seq, at, kind, detail, digest) VALUES (?, ?, ?, ?, ?)",
+                (record.seq, record.at, record.kind, record.detail, record.digest),
+            )
+
+    def last_event(self) -> EventRecord | None:
+        """The newest record of the event log, or ``None``."""
+        row = self._db.execute(
+            "SELECT seq, at, kind, detail, digest FROM events ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+        return None if row is None else _event_record(row)
+
+    def events(self, after: int = 0, limit: int = 1000) -> list[EventRecord]:
+        """Records with ``seq > after``, oldest first, at most ``limit``."""
+        rows = self._db.execute(
+            "SELECT seq, at, kind, detail, digest FROM events WHERE seq > ? "
+            "ORDER BY seq LIMIT ?", (after, limit),
+        ).fetchall()
+        return [_event_record(r) for r in rows]
+
     # -- main key store ------------------------------------------------------------
 
     def get_key(self, slot: int) -> KeyRecord | None:
@@ -258,3 +290,8 @@ def _key_record(row: tuple[Any, ...]) -> KeyRecord:
 def _foreign_record(row: tuple[Any, ...]) -> ForeignKeyRecord:
     slot, key_type, public, exportable = row
     return ForeignKeyRecord(int(slot), int(key_type), bytes(public), bool(exportable))
+
+
+def _event_record(row: tuple[Any, ...]) -> EventRecord:
+    seq, at, kind, detail, digest = row
+    return EventRecord(int(seq), float(at), str(kind), str(detail), bytes(digest))

@@ -30,3 +30,16 @@ class ForeignKeyRecord:
     key_type: int
     public: bytes
     exportable: bool = True
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    """One record of the module's event log: a sequence number, the module time, a kind,
+    its details as canonical JSON, and the hash-chain digest over all of it and the
+    previous record's digest (``softscm.module.eventlog``)."""
+
+    seq: int
+    at: float
+    kind: str
+    detail: str
+    digest: bytes
