@@ -21,6 +21,7 @@ from softscm.errors import (
     InvalidArgument,
     NotImplementedYet,
     OperationNotSupported,
+    VerificationFailed,
 )
 from softscm.module import eventlog
 from softscm.module.keystore import KeyStore
