@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,10 +41,48 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return state
 
 
-@pytest.fixture(params=["inprocess"])
+class DaemonThread:
+    """A daemon serving ``home`` on ``socket_path`` from a thread of the test process."""
+
+    def __init__(self, home: Path, socket_path: Path) -> None:
+        from softscm.client.embedded import open_served
+        from softscm.service.server import Server
+
+        self.module, self.store = open_served(home, str(socket_path))
+        self.server = Server(self.module, socket_path, on_event=lambda line: None)
+        self.server.bind()
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.path = socket_path
+
+    def stop(self) -> None:
+        self.server.stop()
+        self.thread.join(10)
+        self.store.close()
+
+
+@pytest.fixture
+def daemon(home: Path, tmp_path: Path) -> Iterator[DaemonThread]:
+    """A daemon on ``home`` in a thread; its socket in a short temporary path."""
+    sock_dir = Path(tempfile.mkdtemp(prefix="scm", dir="/tmp"))
+    running = DaemonThread(home, sock_dir / "s.sock")
+    yield running
+    running.stop()
+    shutil.rmtree(sock_dir, ignore_errors=True)
+
+
+@pytest.fixture(params=["inprocess", "socket"])
 def client(request: pytest.FixtureRequest, home: Path) -> Iterator[Client]:
     """A client of a fresh module, over each transport."""
-    scm = Client.open(home)
+    if request.param == "inprocess":
+        scm = Client.open(home)
+        yield scm
+        scm.close()
+        return
+    from softscm.client.socket_transport import SocketTransport
+
+    running = request.getfixturevalue("daemon")
+    scm = Client(SocketTransport(running.path))
     yield scm
     scm.close()
 

@@ -82,6 +82,35 @@ def _status_text(info: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+@cli.command()
+@click.option("--socket", "socket_path", type=click.Path(dir_okay=False),
+              help="Socket to listen on (default: $SOFTSCM_SOCKET, else the user's runtime "
+                   "directory, else /run/softscm/softscm.sock).")
+@click.option("--allow-user", multiple=True, help="Also admit this user (name or uid).")
+@click.option("--allow-group", multiple=True, help="Also admit this group (name or gid).")
+@click.pass_obj
+@handle_errors
+def serve(state: State, socket_path: str | None, allow_user: tuple[str, ...],
+          allow_group: tuple[str, ...]) -> None:
+    """Run the module as a daemon that every process on the host shares."""
+    import time
+    from pathlib import Path
+
+    from softscm.client.locate import default_socket
+    from softscm.service.access import AllowList
+    from softscm.service.daemon import run_daemon
+
+    base = AllowList.default()
+    extra = AllowList.parse(list(allow_user), list(allow_group))
+    allow = AllowList(base.uids | extra.uids, base.gids | extra.gids)
+    path = Path(socket_path) if socket_path else default_socket()
+
+    def event(line: str) -> None:
+        click.echo(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} softscm: {line}", err=True)
+
+    run_daemon(state.home, path, allow, on_event=event)
+
+
 cli.add_command(keys.keys)
 cli.add_command(signing.sign)
 cli.add_command(signing.verify)

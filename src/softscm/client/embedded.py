@@ -13,6 +13,7 @@ from softscm.errors import InvalidArgument
 from softscm.host import SystemClock, load_or_create_salt
 from softscm.module import Module, Profile
 from softscm.store import Store
+from softscm.store.lockfile import StateLock, lock_exclusive, lock_shared
 
 #: Environment variable naming the state directory.
 HOME_ENV = "SOFTSCM_HOME"
@@ -34,7 +35,8 @@ def resolve_home(home: Any = None) -> Path:
 def init_state(home: Any = None, profile: Profile | None = None) -> tuple[Module, Store]:
     """Provision a new module in ``home``; ``InvalidArgument`` if one is there already."""
     directory = resolve_home(home)
-    store = Store.open(directory)
+    holder = lock_shared(directory)
+    store = Store.open(directory, on_close=holder.release)
     try:
         module = Module.provision(
             store, clock=SystemClock(), entropy=os.urandom,
@@ -47,9 +49,26 @@ def init_state(home: Any = None, profile: Profile | None = None) -> tuple[Module
 
 
 def open_embedded(home: Any = None, *, create: bool = True) -> tuple[Module, Store]:
-    """The module in ``home``, provisioned with the default profile on first use."""
+    """The module in ``home``, provisioned with the default profile on first use.
+    Refused while a daemon serves that state (``softscm.store.lockfile``)."""
     directory = resolve_home(home)
-    store = Store.open(directory)
+    holder = lock_shared(directory)
+    return _open_module(directory, create, holder)
+
+
+def open_served(home: Any, socket_path: str) -> tuple[Module, Store]:
+    """The module in ``home`` for a daemon listening on ``socket_path`` (exclusive)."""
+    directory = resolve_home(home)
+    holder = lock_exclusive(directory, socket_path)
+    return _open_module(directory, True, holder)
+
+
+def _open_module(directory: Path, create: bool, holder: StateLock) -> tuple[Module, Store]:
+    try:
+        store = Store.open(directory, on_close=holder.release)
+    except BaseException:
+        holder.release()
+        raise
     try:
         salt = load_or_create_salt(directory)
         if store.get_meta("serial") is None:

@@ -6,12 +6,23 @@ import os
 from pathlib import Path
 from typing import Any
 
-from softscm.errors import NotImplementedYet
 
 #: Environment variable naming the daemon's socket.
 SOCKET_ENV = "SOFTSCM_SOCKET"
 #: The system daemon's socket (systemd unit).
 SYSTEM_SOCKET = Path("/run/softscm/softscm.sock")
+
+
+def default_socket() -> Path:
+    """Where ``softscm serve`` listens by default: ``SOFTSCM_SOCKET``, else the user's
+    runtime directory for a user's daemon, else the system socket (root)."""
+    env = os.environ.get(SOCKET_ENV)
+    if env:
+        return Path(env)
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    if runtime and os.geteuid() != 0:
+        return Path(runtime) / "softscm" / "softscm.sock"
+    return SYSTEM_SOCKET
 
 
 def socket_candidates() -> list[Path]:
@@ -32,10 +43,9 @@ def locate_transport(home: Any = None) -> Any:
     never silently bypassed)."""
     for path in socket_candidates():
         if path.exists():
-            raise NotImplementedYet(
-                f"a daemon socket exists at {path}, and the socket transport is not "
-                "implemented yet"
-            )
+            from softscm.client.socket_transport import SocketTransport
+
+            return SocketTransport(path)
     from softscm.client.inprocess import InProcessTransport
 
     return InProcessTransport.open(home)

@@ -10,7 +10,7 @@ such as "allocate the lowest free slot" are atomic across processes.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -73,12 +73,16 @@ _LOWEST_FREE = {
 class Store:
     """The durable state of one module. Not thread-safe: one per thread or a lock."""
 
-    def __init__(self, connection: sqlite3.Connection, path: Path | None = None) -> None:
+    def __init__(
+        self, connection: sqlite3.Connection, path: Path | None = None,
+        on_close: Callable[[], None] | None = None,
+    ) -> None:
         self._db = connection
         self.path = path
+        self._on_close = on_close
 
     @classmethod
-    def open(cls, directory: Path) -> Store:
+    def open(cls, directory: Path, on_close: Callable[[], None] | None = None) -> Store:
         """Open (creating if needed) the database in the state ``directory``."""
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         path = directory / DATABASE_NAME
@@ -93,7 +97,7 @@ class Store:
         db.execute("PRAGMA foreign_keys = ON")
         db.executescript(_SCHEMA)
         path.chmod(0o600)
-        return cls(db, path)
+        return cls(db, path, on_close)
 
     @classmethod
     def memory(cls) -> Store:
@@ -103,8 +107,11 @@ class Store:
         return cls(db)
 
     def close(self) -> None:
-        """Close the connection; the state stays on disk."""
+        """Close the connection (and run ``on_close``); the state stays on disk."""
         self._db.close()
+        if self._on_close is not None:
+            self._on_close()
+            self._on_close = None
 
     # -- transactions and change detection -----------------------------------------
 

@@ -1,0 +1,78 @@
+"""Who holds a state directory: one daemon exclusively, or in-process users shared.
+
+A daemon takes an exclusive ``flock`` on ``owner.lock`` and writes its socket path into
+it; every in-process user takes a shared lock. So a second daemon, or a daemon on a state
+that processes hold open in-process, is refused, and an in-process open of a state a
+daemon serves is refused with a message naming its socket (``DESIGN.md``).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+
+from softscm.errors import ConnectionFailed
+
+#: File name of the lock inside a state directory.
+LOCK_NAME = "owner.lock"
+
+
+class StateLock:
+    """A held lock on a state directory; release it with :meth:`release`."""
+
+    def __init__(self, fd: int, *, clear: bool = False) -> None:
+        self._fd = fd
+        self._clear = clear
+
+    def release(self) -> None:
+        """Give the lock up (idempotent)."""
+        if self._fd >= 0:
+            if self._clear:
+                os.ftruncate(self._fd, 0)
+            os.close(self._fd)
+            self._fd = -1
+
+
+def _open(directory: Path) -> int:
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return os.open(directory / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
+
+
+def _served_by(fd: int) -> str:
+    os.lseek(fd, 0, os.SEEK_SET)
+    return os.read(fd, 4096).decode("utf-8", "replace").strip() or "a daemon"
+
+
+def lock_shared(directory: Path) -> StateLock:
+    """Join a state as an in-process user; refused while a daemon serves it."""
+    fd = _open(directory)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        where = _served_by(fd)
+        os.close(fd)
+        raise ConnectionFailed(
+            f"the state in {directory} is served by the daemon at {where}; "
+            "connect to it (SOFTSCM_SOCKET) instead of opening the state in-process"
+        ) from None
+    return StateLock(fd)
+
+
+def lock_exclusive(directory: Path, socket_path: str) -> StateLock:
+    """Take a state for a daemon listening on ``socket_path``; refused if another daemon
+    serves it or processes hold it open in-process."""
+    fd = _open(directory)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        content = _served_by(fd)
+        os.close(fd)
+        raise ConnectionFailed(
+            f"the state in {directory} is in use (by {content} or by processes that "
+            "opened it in-process); stop them first"
+        ) from None
+    os.ftruncate(fd, 0)
+    os.lseek(fd, 0, os.SEEK_SET)
+    os.write(fd, socket_path.encode("utf-8"))
+    return StateLock(fd, clear=True)
