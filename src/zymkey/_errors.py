@@ -1,0 +1,74 @@
+"""How softscm's errors surface through the ``zymkey`` API: the one place that maps them.
+
+- every :class:`~softscm.errors.SoftScmError` becomes Zymbit's
+  ``AssertionError("bad return code N")`` with the error's ``rc`` (``zymkey-api.md``
+  §2.2, §2.4);
+- :class:`~softscm.errors.Timeout` becomes ``ZymkeyTimeoutError("wait timed out")``;
+- :class:`~softscm.errors.NotImplementedYet` passes through unchanged: it is a
+  ``NotImplementedError``, never mistaken for a module error;
+- ``ecdh`` reports every failure as ``TypeError`` (§4.6, Q9), with a message that names
+  the cause and keeps the code.
+
+``VerificationFailed`` means "rc 0" to the methods that distinguish it (``verify*``,
+``unlock`` of bytes to bytes), which catch it themselves. Anywhere else it is a failure
+of the call, reported as ``-EINVAL`` (``unlock`` to or from a file, §7 item 17).
+"""
+
+from __future__ import annotations
+
+import errno
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from softscm.errors import NotImplementedYet, SoftScmError, Timeout, VerificationFailed
+from zymkey.exceptions import ZymkeyTimeoutError
+
+
+def return_code(exc: SoftScmError) -> int:
+    """The negative code Zymbit's library would have returned for ``exc``."""
+    if isinstance(exc, VerificationFailed) or exc.rc >= 0:
+        return -errno.EINVAL
+    return exc.rc
+
+
+def bad_return_code(rc: int) -> AssertionError:
+    """Zymbit's report of a failed library call."""
+    return AssertionError(f"bad return code {rc:d}")
+
+
+@contextmanager
+def library_call() -> Iterator[None]:
+    """Map softscm's errors raised inside the block to what Zymbit's module raises."""
+    try:
+        yield
+    except NotImplementedYet:
+        raise
+    except Timeout:
+        raise ZymkeyTimeoutError("wait timed out") from None
+    except SoftScmError as exc:
+        raise bad_return_code(return_code(exc)) from None
+
+
+@contextmanager
+def ecdh_call() -> Iterator[None]:
+    """Map every failure of an ECDH/KDF call to ``TypeError``, naming its cause."""
+    try:
+        yield
+    except NotImplementedYet:
+        raise
+    except SoftScmError as exc:
+        raise TypeError(
+            f"ECDH failed: {exc.message} (bad return code {return_code(exc)})"
+        ) from None
+
+
+def not_built(method: str, *converted: Any) -> Any:
+    """Stand in for the client call of a method whose area is not built yet.
+
+    It receives the converted arguments, as the client call will, and raises
+    ``NotImplementedError`` naming the method (``zymkey-api.md`` §2.4). It is typed as
+    returning a value so that the method keeps the code that shapes its result: wiring
+    the area is replacing this call by the client's.
+    """
+    raise NotImplementedError(f"{method} is not implemented yet")
