@@ -1,4 +1,5 @@
-"""The wallet layer: BIP32 / SLIP-10 derivation, BIP39, SLIP39 sessions, node addresses.
+"""The wallet layer: BIP32 / SLIP-10 (and Cardano BIP32-Ed25519) derivation, BIP39,
+SLIP39 sessions, node addresses.
 
 Pure functions and records: no I/O, no clock, and every secret comes from an ``entropy``
 callable the module injects. The module layer keeps the slots, names and sessions.
@@ -11,6 +12,7 @@ from softscm.wallet.bip32 import (
     derive_child,
     derive_path,
     fingerprint,
+    icarus_master_node,
     master_node,
     neuter,
     serialize_public_key,
@@ -39,6 +41,7 @@ __all__ = [
     "fingerprint",
     "format_path",
     "generate_mnemonic",
+    "icarus_master_node",
     "master_node",
     "mnemonic_to_seed",
     "neuter",

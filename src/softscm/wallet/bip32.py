@@ -4,7 +4,8 @@
 one child of a node, from its private key when it has one and from its public key for a
 watch-only (oversight) node; :func:`watch_only_root` makes the root of an oversight
 wallet from a public key and chain code. Nodes are :class:`Node` records and carry their
-address (``path.py``).
+address (``path.py``). Ed25519 wallets of the ``"cardano"`` variant follow Cardano's
+BIP32-Ed25519 instead of SLIP-10 (``cardano.py``, :func:`icarus_master_node`).
 
 With an empty ``master_gen_key`` the master node is the standard one, so the published
 BIP32 / SLIP-10 vectors and any BIP44 wallet give the same keys; a non-empty
@@ -19,7 +20,8 @@ import hashlib
 import hmac
 from dataclasses import dataclass, field
 
-from softscm.errors import InvalidArgument, NotImplementedYet
+from softscm.errors import InvalidArgument
+from softscm.wallet import cardano as _cardano
 from softscm.wallet import path as _path
 from softscm.wallet._ripemd160 import ripemd160
 from softscm.wallet.curves import WalletCurve, curve_ops
@@ -42,7 +44,7 @@ FINGERPRINT_BYTES = 4
 MAX_DEPTH = 255
 """Deepest node BIP32 can express (the depth is one byte)."""
 
-VARIANTS = ("", "cardano")
+VARIANTS = ("", _cardano.VARIANT)
 """The derivation variants of ``RecoveryStrategy.variant``; ``"cardano"`` is Ed25519 only."""
 
 NO_FINGERPRINT = bytes(FINGERPRINT_BYTES)
@@ -58,7 +60,9 @@ class Node:
     bytes on Ed25519. ``path`` is the node's address (``"m/44'/60'/0'"``) and ``depth``
     its number of steps below the master (which for an oversight root is the depth of its
     address). ``parent_fingerprint`` is the parent's :func:`fingerprint` (zeros for a root,
-    and for an oversight root, whose parent is unknown).
+    and for an oversight root, whose parent is unknown). ``variant`` is ``"cardano"`` for
+    Cardano's BIP32-Ed25519, whose private keys are 64-byte extended keys
+    (``cardano.py``), and ``""`` otherwise.
     """
 
     curve: WalletCurve
@@ -68,11 +72,14 @@ class Node:
     depth: int
     path: str
     parent_fingerprint: bytes = NO_FINGERPRINT
+    variant: str = ""
 
     def __post_init__(self) -> None:
+        check_variant(self.curve, self.variant)
         ops = curve_ops(self.curve)
-        if self.private_key is not None and len(self.private_key) != PRIVATE_KEY_BYTES:
-            raise InvalidArgument(f"a private key has {PRIVATE_KEY_BYTES} bytes")
+        size = _cardano.EXTENDED_KEY_BYTES if self.is_cardano else PRIVATE_KEY_BYTES
+        if self.private_key is not None and len(self.private_key) != size:
+            raise InvalidArgument(f"a private key of this wallet has {size} bytes")
         if len(self.public_key) != ops.public_key_size:
             raise InvalidArgument(f"a {self.curve.value} public key has "
                                   f"{ops.public_key_size} bytes, not {len(self.public_key)}")
@@ -84,6 +91,11 @@ class Node:
         if len(self.parent_fingerprint) != FINGERPRINT_BYTES:
             raise InvalidArgument(f"a fingerprint has {FINGERPRINT_BYTES} bytes")
         _path.parse_path(self.path)
+
+    @property
+    def is_cardano(self) -> bool:
+        """Whether the node follows Cardano's BIP32-Ed25519 (the ``"cardano"`` variant)."""
+        return self.variant == _cardano.VARIANT
 
     @property
     def watch_only(self) -> bool:
@@ -116,18 +128,13 @@ def fingerprint(node: Node) -> bytes:
 
 
 def check_variant(curve: WalletCurve, variant: str) -> None:
-    """``InvalidArgument`` for an unknown variant or ``"cardano"`` on a curve other than
-    Ed25519; ``NotImplementedYet`` for the ``"cardano"`` scheme (BIP32-Ed25519), which
-    softscm does not derive yet."""
+    """``InvalidArgument`` for an unknown variant, or ``"cardano"`` on a curve other
+    than Ed25519."""
     if variant not in VARIANTS:
         raise InvalidArgument(f"unknown wallet variant {variant!r} "
                               f"(use one of {', '.join(repr(v) for v in VARIANTS)})")
-    if variant == "cardano":
-        if curve is not WalletCurve.ED25519:
-            raise InvalidArgument(f"the 'cardano' variant needs curve ed25519, "
-                                  f"not {curve.value}")
-        raise NotImplementedYet("the 'cardano' Ed25519 variant (BIP32-Ed25519) "
-                                "is not implemented yet")
+    if variant == _cardano.VARIANT and curve is not WalletCurve.ED25519:
+        raise InvalidArgument(f"the 'cardano' variant needs curve ed25519, not {curve.value}")
 
 
 def master_node(curve: WalletCurve, seed: bytes, *, master_gen_key: bytes | str = b"",
@@ -139,15 +146,16 @@ def master_node(curve: WalletCurve, seed: bytes, *, master_gen_key: bytes | str 
     ``master_gen_key``; ``IL`` is the private key and ``IR`` the chain code. On the
     Weierstrass curves an invalid ``IL`` (0 or at least the order) makes SLIP-10 hash
     ``I`` again. Seeds are 16 to 64 bytes.
+
+    With ``variant="cardano"`` this is :func:`icarus_master_node` of ``seed`` with no
+    passphrase: ``seed`` is then Icarus entropy, not a BIP39 seed.
     """
     check_variant(curve, variant)
-    seed = bytes(seed)
-    if not SEED_MIN_BYTES <= len(seed) <= SEED_MAX_BYTES:
-        raise InvalidArgument(f"a seed has {SEED_MIN_BYTES} to {SEED_MAX_BYTES} bytes, "
-                              f"not {len(seed)}")
+    if variant == _cardano.VARIANT:
+        return icarus_master_node(seed, master_gen_key=master_gen_key)
+    seed = _check_seed(seed)
     ops = curve_ops(curve)
-    key = master_gen_key.encode("utf-8") if isinstance(master_gen_key, str) \
-        else bytes(master_gen_key)
+    key = _key_bytes(master_gen_key)
     digest = hmac.new(key or ops.hmac_key, seed, hashlib.sha512).digest()
     while True:
         private_key = ops.master_private(digest[:32])
@@ -157,15 +165,43 @@ def master_node(curve: WalletCurve, seed: bytes, *, master_gen_key: bytes | str 
     return Node(curve, private_key, ops.public_key(private_key), digest[32:], 0, _path.ROOT)
 
 
+def icarus_master_node(entropy: bytes, passphrase: bytes | str = b"", *,
+                       master_gen_key: bytes | str = b"") -> Node:
+    """The master node of a ``"cardano"`` Ed25519 wallet (Icarus, CIP-3).
+
+    ``entropy`` is what the wallet was made from: a BIP39 mnemonic's entropy
+    (``bip39.mnemonic_to_entropy``) with its ``passphrase``, a SLIP39 master secret, or
+    a random master seed; 16 to 64 bytes. See ``cardano.py`` for ``master_gen_key``.
+    """
+    private_key, public_key, chain_code = _cardano.icarus_master(
+        _check_seed(entropy), passphrase, _key_bytes(master_gen_key))
+    return Node(WalletCurve.ED25519, private_key, public_key, chain_code, 0, _path.ROOT,
+                variant=_cardano.VARIANT)
+
+
+def _check_seed(seed: bytes) -> bytes:
+    seed = bytes(seed)
+    if not SEED_MIN_BYTES <= len(seed) <= SEED_MAX_BYTES:
+        raise InvalidArgument(f"a seed has {SEED_MIN_BYTES} to {SEED_MAX_BYTES} bytes, "
+                              f"not {len(seed)}")
+    return seed
+
+
+def _key_bytes(key: bytes | str) -> bytes:
+    return key.encode("utf-8") if isinstance(key, str) else bytes(key)
+
+
 def derive_child(parent: Node, index: int, hardened: bool) -> Node:
     """Child ``index`` (``0 <= index < 2**31``) of ``parent``, hardened or not.
 
     A node with a private key derives privately (CKDpriv), a watch-only node publicly
     (CKDpub), and both give the same public key for a non-hardened child. Refused with
-    ``InvalidArgument``: a non-hardened child on Ed25519 (SLIP-10 has hardened children
-    only), a hardened child of a watch-only node (it needs the private key), a child
-    below depth 255.
+    ``InvalidArgument``: a non-hardened child on SLIP-10 Ed25519 (hardened children
+    only; the ``"cardano"`` variant has both), a hardened child of a watch-only node (it
+    needs the private key), a child below depth 255.
     """
+    if parent.is_cardano:
+        return _derive_cardano(parent, index, hardened)
     number = _path.child_number(index, hardened)
     ops = curve_ops(parent.curve)
     if not hardened and not ops.public_derivation:
@@ -197,6 +233,26 @@ def derive_child(parent: Node, index: int, hardened: bool) -> Node:
                 _path.child_path(parent.path, index, hardened), fingerprint(parent))
 
 
+def _derive_cardano(parent: Node, index: int, hardened: bool) -> Node:
+    number = _path.child_number(index, hardened)
+    if parent.depth >= MAX_DEPTH:
+        raise InvalidArgument(f"node {parent.path} is at the maximum depth {MAX_DEPTH}")
+    if parent.private_key is None:
+        if hardened:
+            raise InvalidArgument(f"the watch-only node {parent.path} holds no private key "
+                                  f"and cannot derive the hardened child {index}'")
+        private_key = None
+        public_key, chain_code = _cardano.child_public(parent.public_key, parent.chain_code,
+                                                       number)
+    else:
+        private_key, chain_code = _cardano.child_private(
+            parent.private_key, parent.public_key, parent.chain_code, number)
+        public_key = _cardano.public_key(private_key)
+    return Node(parent.curve, private_key, public_key, chain_code, parent.depth + 1,
+                _path.child_path(parent.path, index, hardened), fingerprint(parent),
+                parent.variant)
+
+
 def derive_path(root: Node, address: str) -> Node:
     """The node at ``address``, derived step by step from ``root``.
 
@@ -216,18 +272,21 @@ def derive_path(root: Node, address: str) -> Node:
 def neuter(node: Node) -> Node:
     """The same node without its private key (what an oversight wallet would hold)."""
     return Node(node.curve, None, node.public_key, node.chain_code, node.depth, node.path,
-                node.parent_fingerprint)
+                node.parent_fingerprint, node.variant)
 
 
 def watch_only_root(curve: WalletCurve, public_key: bytes, chain_code: bytes,
-                    address: str) -> Node:
+                    address: str, variant: str = "") -> Node:
     """The root of an oversight wallet: a node known by its public key and chain code
     alone, at ``address`` in the wallet it watches (``gen_oversight_wallet``).
 
     The key must be a valid raw public key of ``curve`` and the chain code 32 bytes.
     """
-    ops = curve_ops(curve)
-    ops.check_public(bytes(public_key))
+    check_variant(curve, variant)
+    if variant == _cardano.VARIANT:
+        _cardano.check_public(bytes(public_key))
+    else:
+        curve_ops(curve).check_public(bytes(public_key))
     if len(chain_code) != CHAIN_CODE_BYTES:
         raise InvalidArgument(f"a chain code has {CHAIN_CODE_BYTES} bytes, "
                               f"not {len(chain_code)}")
@@ -235,4 +294,4 @@ def watch_only_root(curve: WalletCurve, public_key: bytes, chain_code: bytes,
     if len(numbers) > MAX_DEPTH:
         raise InvalidArgument(f"node address {address!r} is deeper than {MAX_DEPTH}")
     return Node(curve, None, bytes(public_key), bytes(chain_code), len(numbers),
-                _path.format_path(numbers))
+                _path.format_path(numbers), variant=variant)
