@@ -1,0 +1,277 @@
+"""The daemon: serving, refusing, surviving bad clients and crashes."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import msgpack
+import pytest
+
+import softscm
+from softscm import Client
+from softscm.client.socket_transport import SocketTransport
+from softscm.service import framing
+
+
+@pytest.fixture
+def sock_dir():
+    path = Path(tempfile.mkdtemp(prefix="scm", dir="/tmp"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def start_daemon(home: Path, sock: Path, *extra: str) -> subprocess.Popen:
+    env = dict(os.environ, SOFTSCM_HOME=str(home))
+    env.pop("SOFTSCM_SOCKET", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "softscm", "serve", "--socket", str(sock), *extra],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + 20
+    while not sock.exists():
+        if proc.poll() is not None:
+            raise AssertionError(f"daemon exited: {proc.stderr.read()}")
+        if time.monotonic() > deadline:
+            proc.kill()
+            raise AssertionError("daemon did not start")
+        time.sleep(0.02)
+    return proc
+
+
+def raw_call(sock_path: Path, payload: bytes) -> bytes | None:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.connect(str(sock_path))
+        s.sendall(payload)
+        s.shutdown(socket.SHUT_WR)
+        reader = s.makefile("rb")
+        try:
+            return framing.recv_frame(reader)
+        except softscm.ProtocolError:
+            return None
+
+
+def test_serve_connect_and_sigterm(home, sock_dir, monkeypatch) -> None:
+    sock = sock_dir / "softscm.sock"
+    proc = start_daemon(home, sock)
+    try:
+        monkeypatch.setenv("SOFTSCM_SOCKET", str(sock))
+        with Client.connect() as scm:
+            hello = scm.hello()
+            assert hello["protocol"] == 1 and hello["model"] == "SCM"
+            slot = scm.generate_key("nistp256")
+        # The state is the daemon's: opening it in-process is refused, naming the socket.
+        with pytest.raises(softscm.ConnectionFailed, match=str(sock)):
+            Client.open(home)
+        # A second daemon on the same state refuses to start.
+        second = subprocess.run(
+            [sys.executable, "-m", "softscm", "serve", "--socket", str(sock_dir / "b.sock")],
+            env=dict(os.environ, SOFTSCM_HOME=str(home)), capture_output=True, text=True,
+            timeout=30,
+        )
+        assert second.returncode == 1 and "in use" in second.stderr
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert not sock.exists()
+    monkeypatch.delenv("SOFTSCM_SOCKET")
+    with Client.open(home) as scm:
+        assert slot in scm.slots()[0]
+        kinds = [e["kind"] for e in scm._call("events")]
+        assert "daemon_start" in kinds and "daemon_stop" in kinds
+
+
+def test_existing_socket_that_refuses_is_an_error(home, sock_dir, monkeypatch) -> None:
+    dead = sock_dir / "dead.sock"
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(str(dead))
+    s.close()  # the file stays, nobody listens
+    monkeypatch.setenv("SOFTSCM_SOCKET", str(dead))
+    with pytest.raises(softscm.ConnectionFailed, match="refuses"):
+        Client.connect()
+
+
+def test_garbage_never_kills_the_daemon(daemon) -> None:
+    sock = daemon.path
+    cases = [
+        b"",
+        b"\x00",
+        b"\xff\xff\xff\xff",  # a huge length
+        struct.pack(">I", 100) + b"short",  # truncated
+        struct.pack(">I", 3) + b"\xc1\xc1\xc1",  # not msgpack
+        framing.PREFIX.pack(5) + msgpack.packb([1, 2, 3, 4, 5])[:5],
+        framing.PREFIX.pack(len(f := msgpack.packb([1, "nope", {}]))) + f,  # unknown op
+        framing.PREFIX.pack(len(f := msgpack.packb([9, "hello", {}]))) + f,  # other version
+        framing.PREFIX.pack(len(f := msgpack.packb([1, "sign_digest", {"zzz": 1}]))) + f,
+        framing.PREFIX.pack(len(f := msgpack.packb([1, "stream_update", {"handle": 1, "chunk": b""}]))) + f,
+        os.urandom(1000),
+    ]
+    for payload in cases:
+        response = raw_call(sock, payload)
+        if response is not None:
+            with pytest.raises(softscm.SoftScmError):
+                from softscm.service.protocol import decode_response
+
+                decode_response(response)
+    with Client(SocketTransport(sock)) as scm:
+        assert scm.model_number() == "SCM"
+
+
+def test_concurrent_clients_get_distinct_slots(daemon) -> None:
+    results: list[int] = []
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            with Client(SocketTransport(daemon.path)) as scm:
+                for _ in range(10):
+                    slot = scm.generate_key("ed25519")
+                    sig = scm.sign_digest(bytes(32), slot).signature
+                    assert scm.verify_digest(bytes(32), sig, slot)
+                    results.append(slot)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors
+    assert sorted(results) == list(range(16, 16 + 60))
+
+
+def test_client_vanishing_mid_stream_leaves_nothing(daemon) -> None:
+    scm = Client(SocketTransport(daemon.path))
+    handle = scm._call("stream_open", mode="lock", key="zymkey")
+    scm._call("stream_update", handle=handle, chunk=b"x" * 1000)
+    scm.close()
+    deadline = time.monotonic() + 5
+    while daemon.module._streams and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert daemon.module._streams == {}
+    # Another connection cannot use someone else's stream.
+    with Client(SocketTransport(daemon.path)) as other:
+        h2 = other._call("stream_open", mode="lock", key="zymkey")
+        with Client(SocketTransport(daemon.path)) as third:
+            with pytest.raises(softscm.InvalidArgument):
+                third._call("stream_update", handle=h2, chunk=b"x")
+
+
+def test_peer_not_on_allow_list_is_refused(daemon) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("needs root to run a client as another uid")
+    # Open the socket's permissions so that only the credential check stands in the way.
+    os.chmod(daemon.path.parent, 0o755)
+    os.chmod(daemon.path, 0o666)
+    code = (
+        # Import everything first: the interpreter's own files may be unreadable to nobody.
+        "import os, sys\n"
+        "from softscm import Client, ConnectionFailed\n"
+        "from softscm.client.socket_transport import SocketTransport\n"
+        "import softscm.service.protocol, softscm.errors, encodings.idna\n"
+        "os.setgroups([]); os.setgid(65534); os.setuid(65534)\n"
+        "try:\n"
+        f"    Client(SocketTransport({str(daemon.path)!r})).model_number()\n"
+        "except ConnectionFailed as e:\n"
+        "    print('refused', e); sys.exit(0)\n"
+        "print('served'); sys.exit(1)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60, cwd="/")
+    assert result.returncode == 0, result.stdout + result.stderr
+    with daemon.server.lock:
+        kinds = [e["kind"] for e in daemon.module.events()]
+    assert "connection_refused" in kinds
+
+
+def _crash_rounds(home: Path, sock_dir: Path, rounds: int, seed: int) -> None:
+    """Several clients generate and remove keys while the daemon is SIGKILLed at a
+    random moment; after each restart every acknowledged operation must be there."""
+    rng = random.Random(seed)
+    workers = 3
+    # Each worker owns its keys: slot -> public key, acknowledged by the daemon.
+    owned: list[dict[int, bytes]] = [{} for _ in range(workers)]
+    for round_no in range(rounds):
+        sock = sock_dir / f"r{round_no}.sock"
+        proc = start_daemon(home, sock)
+        removed: list[set[int]] = [set() for _ in range(workers)]
+        in_flight: list[int | None] = [None] * workers
+
+        def client_loop(w: int, round_no: int = round_no, sock: Path = sock) -> None:
+            local_rng = random.Random(seed * 100_000 + round_no * 10 + w)
+            try:
+                scm = Client(SocketTransport(sock))
+            except softscm.ConnectionFailed:
+                return
+            try:
+                while True:
+                    mine = owned[w]
+                    if mine and local_rng.random() < (0.3 if len(mine) < 40 else 0.8):
+                        slot = local_rng.choice(sorted(mine))
+                        in_flight[w] = slot
+                        scm.remove_key(slot)
+                        del mine[slot]
+                        removed[w].add(slot)
+                    else:
+                        in_flight[w] = -1
+                        slot = scm.generate_key("secp256k1")
+                        mine[slot] = scm.public_key(slot)
+                        removed[w].discard(slot)
+                    in_flight[w] = None
+            except softscm.ConnectionFailed:
+                return
+            finally:
+                scm.close()
+
+        threads = [threading.Thread(target=client_loop, args=(w,)) for w in range(workers)]
+        for t in threads:
+            t.start()
+        time.sleep(rng.uniform(0.05, 0.4))
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        for t in threads:
+            t.join(30)
+        sock.unlink(missing_ok=True)
+        with Client.open(home) as scm:
+            assert scm._transport.module._store.integrity_check() == "ok"
+            allocated = set(scm.slots()[0])
+            generating = any(f == -1 for f in in_flight)
+            for w in range(workers):
+                ambiguous = in_flight[w]
+                for slot, pub in list(owned[w].items()):
+                    if slot == ambiguous:
+                        continue
+                    assert slot in allocated, f"round {round_no}: acknowledged key {slot} lost"
+                    assert scm.public_key(slot) == pub
+                if not generating:
+                    for slot in removed[w] - {ambiguous}:
+                        assert slot not in allocated, f"round {round_no}: removed {slot} back"
+                if ambiguous is not None and ambiguous >= 0 and ambiguous not in allocated:
+                    owned[w].pop(ambiguous, None)
+            # Keys made by generations that were never acknowledged: nobody owns them.
+            known = set().union(*owned) | set(range(16))
+            for slot in allocated - known:
+                scm.remove_key(slot)
+
+
+def test_crash_rounds(home, sock_dir) -> None:
+    Client.open(home).close()
+    _crash_rounds(home, sock_dir, rounds=50, seed=1)
+
+
+@pytest.mark.slow
+def test_crash_rounds_long(home, sock_dir) -> None:
+    Client.open(home).close()
+    _crash_rounds(home, sock_dir, rounds=300, seed=2)
