@@ -390,3 +390,44 @@ def test_vault_round_trip(zymkey, tmp_path: Path) -> None:
 
     with pytest.raises(VaultError):
         vault.lock(str(tmp_path / "both.bin"), content=b"x", infile=str(plain))
+
+
+def test_wrapper_asserts_hold_under_python_o(tmp_path: Path) -> None:  # Q6
+    code = """
+        import zymkey
+        zk = zymkey.client
+        checks = [
+            lambda: zk.lock(b"x", encryption_key="bogus"),
+            lambda: zk.unlock(b"x", encryption_key="bogus"),
+            lambda: zk.set_tap_sensitivity("w"),
+            lambda: zk.set_battery_voltage_action(True, True),
+            lambda: zk.restore_wallet_master_seed("secp256k1", "", "w",
+                                                  zymkey.RecoveryStrategyBIP39()),
+            lambda: zk.restore_wallet_master_seed("secp256k1", "", "w",
+                                                  zymkey.RecoveryStrategy(), "words"),
+        ]
+        for check in checks:
+            try:
+                check()
+            except AssertionError as exc:
+                print(repr(str(exc)))
+    """
+    result = subprocess.run(
+        [sys.executable, "-O", "-c", textwrap.dedent(code)], env=_env(tmp_path),
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "''", "''", "'invalid input value w'",
+        "'Sleep and self-destruct cannot both be True'",
+        "'BIP39 requires a mnemonic sentence'", "'Not a supported recovery strategy'",
+    ]
+
+
+def test_ecdh_mutable_defaults_are_never_mutated(zymkey) -> None:  # Q11
+    params = inspect.signature(zymkey.Zymkey.ecdh).parameters
+    zk = zymkey.Zymkey()
+    zk.gen_ephemeral_key_pair("nistp256")
+    zk.ecdh(0, zk.get_public_key(-1))
+    zk.ecdh(0, zk.get_public_key(-1), "rfc5869-sha256")
+    assert params["salt"].default == [] and params["info"].default == []
