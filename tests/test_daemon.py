@@ -22,6 +22,7 @@ import softscm
 from softscm import Client
 from softscm.client.socket_transport import SocketTransport
 from softscm.service import framing
+from daemon_process import start_daemon
 
 
 @pytest.fixture
@@ -29,24 +30,6 @@ def sock_dir():
     path = Path(tempfile.mkdtemp(prefix="scm", dir="/tmp"))
     yield path
     shutil.rmtree(path, ignore_errors=True)
-
-
-def start_daemon(home: Path, sock: Path, *extra: str) -> subprocess.Popen:
-    env = dict(os.environ, SOFTSCM_HOME=str(home))
-    env.pop("SOFTSCM_SOCKET", None)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "softscm", "serve", "--socket", str(sock), *extra],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    deadline = time.monotonic() + 20
-    while not sock.exists():
-        if proc.poll() is not None:
-            raise AssertionError(f"daemon exited: {proc.stderr.read()}")
-        if time.monotonic() > deadline:
-            proc.kill()
-            raise AssertionError("daemon did not start")
-        time.sleep(0.02)
-    return proc
 
 
 def raw_call(sock_path: Path, payload: bytes) -> bytes | None:
