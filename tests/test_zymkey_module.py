@@ -1,5 +1,5 @@
-"""The ``zymkey`` API against a real embedded module in a fresh ``SOFTSCM_HOME``: return
-types and shapes, the quirks of the implemented areas, and interoperability of what it
+"""The ``zymkey`` API against a real module in a fresh ``SOFTSCM_HOME``, embedded and
+served by a daemon (``SOFTSCM_SOCKET``): return types and shapes, the quirks of the implemented areas, and interoperability of what it
 emits (signatures, public keys, ECDH secrets) with ``cryptography`` and ``coincurve``
 (``zymkey-api.md`` §4.1-§4.7, §4.11, §4.14, §5; Q1, Q3-Q11, Q16-Q18, Q30, Q36)."""
 
@@ -32,9 +32,13 @@ def zymkey(home: Path):
     return zymkey
 
 
-@pytest.fixture
-def zk(zymkey):
-    """A fresh context on the embedded module of this test's ``SOFTSCM_HOME``."""
+@pytest.fixture(params=["inprocess", "socket"])
+def zk(request: pytest.FixtureRequest, zymkey, monkeypatch):
+    """A fresh context on the module of this test's ``SOFTSCM_HOME``: embedded, or served
+    by a daemon whose socket is named by ``SOFTSCM_SOCKET``."""
+    if request.param == "socket":
+        daemon = request.getfixturevalue("daemon")
+        monkeypatch.setenv("SOFTSCM_SOCKET", str(daemon.path))
     return zymkey.Zymkey()
 
 

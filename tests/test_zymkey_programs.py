@@ -1,6 +1,6 @@
 """Unmodified-style client programs (``tests/programs``) run as separate processes
-against an embedded module in a fresh ``SOFTSCM_HOME``, as a user would run them on a
-host without the hardware (``zymkey-api.md`` Appendix A)."""
+against a module in a fresh ``SOFTSCM_HOME``, embedded or served by a daemon, as a user
+would run them on a host without the hardware (``zymkey-api.md`` Appendix A)."""
 
 from __future__ import annotations
 
@@ -23,12 +23,15 @@ def workdir(tmp_path: Path) -> Path:
     return work
 
 
-@pytest.fixture
-def run(tmp_path: Path, workdir: Path):
-    """Run a program with ``SOFTSCM_HOME`` set, in ``workdir``; returns its stdout."""
+@pytest.fixture(params=["inprocess", "socket"])
+def run(request: pytest.FixtureRequest, home: Path, workdir: Path):
+    """Run a program in ``workdir`` with ``SOFTSCM_HOME`` set (embedded module) or with
+    ``SOFTSCM_SOCKET`` naming a daemon that serves it; returns its stdout."""
     env = {k: v for k, v in os.environ.items()
            if k not in ("SOFTSCM_SOCKET", "XDG_RUNTIME_DIR")}
-    env["SOFTSCM_HOME"] = str(tmp_path / "state")
+    env["SOFTSCM_HOME"] = str(home)
+    if request.param == "socket":
+        env["SOFTSCM_SOCKET"] = str(request.getfixturevalue("daemon").path)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SRC), env.get("PYTHONPATH")]))
 
     def run_program(name: str, *args: str) -> str:
