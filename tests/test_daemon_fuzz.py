@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from softscm import Client
 from softscm.client.socket_transport import SocketTransport
 from softscm.service import framing
-from softscm.service.dispatch import OPERATIONS
+from softscm.module import Module
 from daemon_process import rss_kib, start_daemon
 
 _values = st.recursive(
@@ -27,7 +27,7 @@ _values = st.recursive(
 )
 _requests = st.tuples(
     st.sampled_from([1, 0, 2]),
-    st.sampled_from(sorted(OPERATIONS - {"stream_open"}) + ["bogus", ""]),
+    st.sampled_from(sorted(Module.OPERATIONS - {"stream_open"}) + ["bogus", ""]),
     st.dictionaries(st.sampled_from(["slot", "digest", "data", "key", "num_bytes", "handle",
                                      "foreign", "key_type", "blob", "x"]), _values, max_size=4),
 )

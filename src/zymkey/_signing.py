@@ -41,12 +41,13 @@ class SigningMethods(Facade):
         """
         digest_bytes = c_bytes(digest.digest())
         key_slot = c_int(slot, 3)
+        want_recid = bool(return_recid)
         with library_call():
-            # Always the recovery-id capable call: asking for the recid changes only
-            # the shape of the result (Q36).
-            result = self._client.sign_digest(digest_bytes, key_slot, recid=True)
+            # The signature is the same whether or not the recid is asked for (Q36);
+            # the module works the recid out only when asked (costly on P-256).
+            result = self._client.sign_digest(digest_bytes, key_slot, recid=want_recid)
         signature = bytearray(result.signature)
-        if return_recid:
+        if want_recid:
             return signature, ctypes.c_uint(0 if result.recid is None else result.recid)
         return signature
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Union
 
+from softscm.client.wallets import WalletClientMixin
 from softscm.errors import FileError, SoftScmError
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -37,7 +38,7 @@ class Signature:
     recid: int | None = None
 
 
-class Client:
+class Client(WalletClientMixin):
     """A connection to one softscm module.
 
     Use :meth:`connect` (the daemon if its socket exists, else the embedded module of

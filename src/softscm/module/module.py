@@ -26,6 +26,7 @@ from softscm.errors import (
 from softscm.module import eventlog
 from softscm.module.keystore import KeyStore
 from softscm.module.profile import Profile
+from softscm.module.wallets import Wallets
 from softscm.store import Store
 
 #: Protocol version reported by ``hello``.
@@ -40,6 +41,8 @@ LOCK_KEYS = {"zymkey": 0, "cloud": 1}
 SECRET_KEY_BYTES = 32
 #: Length of the random part of a serial number, in bytes.
 SERIAL_RANDOM_BYTES = 6
+#: Most PBKDF2 iterations one ECDH call may ask for (each call holds the module).
+MAX_PBKDF2_ITERATIONS = 1_000_000
 #: Most lock/unlock streams open at once in one module.
 MAX_STREAMS = 64
 #: Largest chunk one stream call takes, in bytes (a segment and some).
@@ -68,7 +71,19 @@ def _kek(salt: bytes, serial: str) -> bytes:
 class Module:
     """One softscm module (see ``spec/scm-behaviour.md``).
 
-    Build it with :meth:`provision` (a new module) or :meth:`load` (an existing state)."""
+    Build it with :meth:`provision` (a new module) or from an existing state with the
+    constructor. Operations of an area with a file of its own live on a part
+    (``module.wallets``); :meth:`operation` finds either."""
+
+    #: Operations a client may call on the module itself (the parts list their own).
+    OPERATIONS = frozenset({
+        "hello", "status", "model_number", "firmware_version", "serial_number", "get_time",
+        "led_on", "led_off", "led_flash", "led", "random_bytes", "lock", "unlock",
+        "sign_digest", "verify_digest", "ecdh", "public_key", "public_key_pem", "slots",
+        "keys", "generate_key", "generate_ephemeral_key", "invalidate_ephemeral_key",
+        "store_foreign_key", "disable_public_key_export", "remove_key",
+        "stream_open", "stream_update", "stream_finish", "stream_abort", "events",
+    })
 
     def __init__(
         self, store: Store, *, clock: Clock, entropy: Callable[[int], bytes], salt: bytes,
@@ -99,7 +114,18 @@ class Module:
         self.keystore = KeyStore(store, self.profile, self.serial, master, entropy)
         self._streams: dict[int, _LockStream | _UnlockStream] = {}
         self._next_stream = 1
+        self.wallets = Wallets(self)
+        self._parts: tuple[Any, ...] = (self.wallets,)
         self._version = store.data_version()
+
+    def operation(self, op: str) -> Callable[..., Any] | None:
+        """The method that serves operation ``op``, or ``None`` if there is none."""
+        if op in self.OPERATIONS:
+            return getattr(self, op)  # type: ignore[no-any-return]
+        for part in self._parts:
+            if op in part.OPERATIONS:
+                return getattr(part, op)  # type: ignore[no-any-return]
+        return None
 
     @classmethod
     def provision(
@@ -363,6 +389,8 @@ class Module:
         """ECDH of the key in ``slot`` with a peer public key (bytes, or a slot of the
         foreign keyring / main store), followed by a KDF."""
         function = kdf_from_name(kdf)
+        if type(iterations) is int and iterations > MAX_PBKDF2_ITERATIONS:
+            raise InvalidArgument(f"num_iterations is at most {MAX_PBKDF2_ITERATIONS}")
         _check_bytes("salt", salt)
         _check_bytes("info", info)
         if (peer_key is None) == (peer_slot is None):

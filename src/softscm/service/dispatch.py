@@ -11,23 +11,14 @@ from softscm.service import protocol
 
 log = logging.getLogger("softscm.service")
 
-#: Operations a client may call, each a method of the same name on the module.
-OPERATIONS = frozenset({
-    "hello", "status", "model_number", "firmware_version", "serial_number", "get_time",
-    "led_on", "led_off", "led_flash", "led", "random_bytes", "lock", "unlock",
-    "sign_digest", "verify_digest", "ecdh", "public_key", "public_key_pem", "slots", "keys",
-    "generate_key", "generate_ephemeral_key", "invalidate_ephemeral_key",
-    "store_foreign_key", "disable_public_key_export", "remove_key",
-    "stream_open", "stream_update", "stream_finish", "stream_abort", "events",
-})
-
-
 def call(module: Any, op: str, args: dict[str, Any]) -> Any:
-    """Run one operation on ``module``; raises softscm errors only."""
-    if op not in OPERATIONS:
+    """Run one operation on ``module`` (the method :meth:`Module.operation` names);
+    raises softscm errors only."""
+    method = module.operation(op)
+    if method is None:
         raise ProtocolError(f"unknown operation {op!r}")
     try:
-        return getattr(module, op)(**args)
+        return method(**args)
     except SoftScmError:
         raise
     except TypeError as exc:
