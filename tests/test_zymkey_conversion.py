@@ -419,7 +419,8 @@ def test_sign_hashes_utf8_text(zk, stub) -> None:
     name, args, kwargs = stub.last
     assert name == "sign_digest"
     assert args == (hashlib.sha256(b"hello world").digest(), 0)
-    assert kwargs == {"recid": True, "foreign": False}  # Q36: always with the recid
+    # Q36: the signature is the same either way; the recid is worked out only when asked.
+    assert kwargs == {"recid": False, "foreign": False}
 
 
 @pytest.mark.parametrize("src", [b"hello", bytearray(b"hello"), "hello"])
