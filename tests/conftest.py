@@ -27,7 +27,9 @@ def clock() -> FakeClock:
 def module(clock: FakeClock) -> Iterator[Module]:
     """A fresh module on an in-memory store, deterministic entropy and a fake clock."""
     store = Store.memory()
-    yield Module.provision(store, clock=clock, entropy=CountingEntropy(), salt=SALT)
+    made = Module.provision(store, clock=clock, entropy=CountingEntropy(), salt=SALT)
+    made.physical.session_open("host")
+    yield made
     store.close()
 
 

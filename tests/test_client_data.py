@@ -73,13 +73,14 @@ def test_lock_files(client: Client, tmp_path, monkeypatch) -> None:
 
 
 def test_led_user_pattern(client: Client) -> None:
-    assert client.led()["user"] == {"mode": "off"}
+    assert client.led()["label"] == "running_dev"
     client.led_flash(500, 100)
-    assert client.led()["user"] == {"mode": "flash", "on_ms": 500, "off_ms": 100, "num_flashes": 0}
+    assert client.led()["pattern"] == ["user_flash", 500, 100, 0]
     client.led_flash(200)
-    assert client.led()["user"]["off_ms"] == 200
+    assert client.led()["pattern"] == ["user_flash", 200, 200, 0]
     client.led_on()
-    assert client.led()["user"] == {"mode": "on"}
+    assert client.led()["pattern"] == ["user_on"]
+    assert client.led()["label"] == "user"
 
 
 def test_time(client: Client) -> None:

@@ -20,6 +20,7 @@ def test_deterministic_given_entropy() -> None:
     def make() -> tuple:
         store = Store.memory()
         m = Module.provision(store, clock=FakeClock(), entropy=CountingEntropy(b"x"), salt=b"s" * 32)
+        m.physical.session_open("host")
         return m.serial, [m.public_key(s) for s in range(16)], m.public_key(m.generate_key("ed25519"))
 
     assert make() == make()
@@ -28,7 +29,7 @@ def test_deterministic_given_entropy() -> None:
 def test_master_key_needs_the_salt(module: Module) -> None:
     import softscm
 
-    with pytest.raises(softscm.VerificationFailed):
+    with pytest.raises(softscm.VerificationFailed, match="host salt"):
         Module(module._store, clock=FakeClock(), entropy=CountingEntropy(), salt=b"\0" * 32)
 
 
@@ -44,6 +45,7 @@ def test_store_holds_no_clear_private_key(tmp_path) -> None:
 
     store = Store.open(tmp_path)
     module = Module.provision(store, clock=FakeClock(), entropy=recording, salt=b"s" * 32)
+    module.physical.session_open("host")
     for curve in ("nistp256", "secp256k1", "ed25519", "x25519"):
         module.generate_key(curve)
     store.close()

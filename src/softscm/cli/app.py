@@ -69,16 +69,31 @@ def status(state: State, as_json: bool) -> None:
 
 def _status_text(info: dict[str, Any]) -> str:
     keys_ = info["keys"]
-    led = info["led"]["user"]
+    settings = info["settings"]
+    flags = ["none", "notify", "self-destruct", "notify+self-destruct"]
     lines = [
         f"module    {info['serial']}  {info['model']}  firmware {info['firmware']}",
         f"profile   {info['profile']} / program {info['program']} / revision "
         f"{info['revision']}" + ("" if info["simulation"] else " / simulation off"),
+        f"state     {info['lifecycle']}" + (f" ({info['hold']})" if info["hold"] else "")
+        + f"; binding {info['binding']}" + ("; KEYS DESTROYED" if info["destroyed"] else ""),
         f"keys      {keys_['allocated']} allocated (key store of {keys_['key_store_size']}), "
         f"{keys_['foreign']} foreign of {keys_['foreign_keyring_size']}",
-        f"led       {led['mode']}",
+        f"power     main {'on' if info['main_power'] else 'off'}, battery "
+        + ("removed" if info["battery"] is None else f"{info['battery']:.2f} V"),
+        f"sensors   cpu {info['cpu_temp']:.1f} C, loops "
+        + ", ".join(f"ch{i} {'OPEN' if o else 'closed'}" for i, o in
+                    enumerate(info["loops_open"]))
+        + ", breaches " + ", ".join(f"ch{i} {t or '-'}" for i, t in enumerate(info["perimeter"])),
+        "actions   " + ", ".join(f"ch{i} {flags[f]}" for i, f in enumerate(settings["perimeter"]))
+        + f"; temperature {settings['low_temp_c']}..{settings['high_temp_c']} C "
+        f"action {settings['temperature_action']}; battery {settings['battery_threshold_v']} V "
+        f"action {settings['battery_action']}; supervised boot policy "
+        f"{settings['supervised_boot_policy']}",
+        f"led       {info['led']}",
         f"time      {info['time']}",
     ]
+    lines += [f"event     #{e['seq']} {e['kind']} {e['detail']}" for e in info["events"][-5:]]
     return "\n".join(lines)
 
 
@@ -117,6 +132,10 @@ cli.add_command(signing.verify)
 cli.add_command(data.lock)
 cli.add_command(data.unlock)
 cli.add_command(data.random)
+from softscm.cli import wallet as wallet_cli  # noqa: E402 - registered with the others
+
+cli.add_command(wallet_cli.wallet)
+cli.add_command(wallet_cli.slip39)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

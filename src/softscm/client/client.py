@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Union
 
+from softscm.client.physical import PhysicalClientMixin, Simulation
 from softscm.client.wallets import WalletClientMixin
 from softscm.errors import FileError, SoftScmError
 
@@ -38,7 +39,7 @@ class Signature:
     recid: int | None = None
 
 
-class Client(WalletClientMixin):
+class Client(PhysicalClientMixin, WalletClientMixin):
     """A connection to one softscm module.
 
     Use :meth:`connect` (the daemon if its socket exists, else the embedded module of
@@ -47,6 +48,11 @@ class Client(WalletClientMixin):
 
     def __init__(self, transport: Any) -> None:
         self._transport = transport
+        #: This client's host context: its own perimeter and tap notifications.
+        self._context = os.urandom(8).hex()
+        #: The simulation control plane.
+        self.sim = Simulation(self._call)
+        self._call("session_open", context=self._context)
 
     # -- connecting ------------------------------------------------------------------
 
@@ -68,6 +74,8 @@ class Client(WalletClientMixin):
 
     def close(self) -> None:
         """Release the connection. Later calls fail with ``ConnectionFailed``."""
+        with contextlib.suppress(SoftScmError):
+            self._call("session_close", context=self._context)
         self._transport.close()
 
     def __enter__(self) -> Client:
@@ -104,25 +112,6 @@ class Client(WalletClientMixin):
     def get_time(self, precise: bool = False) -> int:
         """The module RTC in epoch seconds; ``precise`` waits for the next second."""
         return int(self._call("get_time", precise=bool(precise)))
-
-    # -- LED -------------------------------------------------------------------------
-
-    def led_on(self) -> None:
-        """Set the user LED pattern to steadily on."""
-        self._call("led_on")
-
-    def led_off(self) -> None:
-        """Set the user LED pattern to off."""
-        self._call("led_off")
-
-    def led_flash(self, on_ms: int, off_ms: int = 0, num_flashes: int = 0) -> None:
-        """Flash the LED: ``on_ms`` on, ``off_ms`` off (0 means ``on_ms``), ``num_flashes``
-        cycles (0 means until told otherwise)."""
-        self._call("led_flash", on_ms=on_ms, off_ms=off_ms, num_flashes=num_flashes)
-
-    def led(self) -> dict[str, Any]:
-        """The LED's current pattern as the module reports it."""
-        return dict(self._call("led"))
 
     # -- random ----------------------------------------------------------------------
 

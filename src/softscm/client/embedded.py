@@ -10,7 +10,8 @@ from typing import Any
 import platformdirs
 
 from softscm.errors import InvalidArgument
-from softscm.host import SystemClock, load_or_create_salt
+from softscm.host import SystemClock, load_or_create_salt, measure_identity
+from softscm.host.boot import current_boot_id
 from softscm.module import Module, Profile
 from softscm.store import Store
 from softscm.store.lockfile import StateLock, lock_exclusive, lock_shared
@@ -38,10 +39,7 @@ def init_state(home: Any = None, profile: Profile | None = None) -> tuple[Module
     holder = lock_shared(directory)
     store = Store.open(directory, on_close=holder.release)
     try:
-        module = Module.provision(
-            store, clock=SystemClock(), entropy=os.urandom,
-            salt=load_or_create_salt(directory), profile=profile,
-        )
+        module = _provision(store, load_or_create_salt(directory), profile)
     except BaseException:
         store.close()
         raise
@@ -75,14 +73,23 @@ def _open_module(directory: Path, create: bool, holder: StateLock) -> tuple[Modu
             if not create:
                 raise InvalidArgument(f"no module in {directory} (run `softscm init`)")
             try:
-                module = Module.provision(store, clock=SystemClock(), entropy=os.urandom,
-                                          salt=salt)
+                module = _provision(store, salt, None)
             except InvalidArgument:
                 # Another process provisioned it first: use theirs.
-                module = Module(store, clock=SystemClock(), entropy=os.urandom, salt=salt)
+                module = _load(store, salt)
         else:
-            module = Module(store, clock=SystemClock(), entropy=os.urandom, salt=salt)
+            module = _load(store, salt)
     except BaseException:
         store.close()
         raise
     return module, store
+
+
+def _provision(store: Store, salt: bytes, profile: Profile | None) -> Module:
+    Module.create_state(store, entropy=os.urandom, salt=salt, profile=profile)
+    return _load(store, salt)
+
+
+def _load(store: Store, salt: bytes) -> Module:
+    return Module(store, clock=SystemClock(), entropy=os.urandom, salt=salt,
+                  identity=measure_identity().factors(), host_boot_id=current_boot_id())

@@ -35,11 +35,10 @@ class InProcessTransport:
     def call(self, op: str, args: dict[str, Any]) -> Any:
         """Encode, dispatch, decode: exactly what the socket transport does."""
         frame = protocol.encode_request(op, args)
-        with self._lock:
-            if self._module is None:
-                raise ConnectionFailed("the connection is closed")
-            response = dispatch(self._module, frame)
-        return protocol.decode_response(response)
+        module = self._module
+        if module is None:
+            raise ConnectionFailed("the connection is closed")
+        return protocol.decode_response(dispatch(module, frame, self._lock))
 
     def close(self) -> None:
         """Release the module; later calls fail with ``ConnectionFailed``."""

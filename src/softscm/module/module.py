@@ -7,7 +7,7 @@ here, whoever the caller; a failed check raises before anything changes.
 
 from __future__ import annotations
 
-import json
+import hashlib
 import math
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -26,8 +26,12 @@ from softscm.errors import (
 from softscm.module import eventlog
 from softscm.module.keystore import KeyStore
 from softscm.module.profile import Profile
+from softscm.module.binding import development_kek, fingerprint, production_kek
+from softscm.module.physical import Physical
+from softscm.module.state import META_NAME, PhysicalState
 from softscm.module.wallets import Wallets
 from softscm.store import Store
+from softscm.store.scrub import destroy_secrets, erase_meta, scrub
 
 #: Protocol version reported by ``hello``.
 PROTOCOL_VERSION = 1
@@ -62,12 +66,6 @@ class Clock(Protocol):
         """Let ``seconds`` pass for the caller."""
 
 
-def _kek(salt: bytes, serial: str) -> bytes:
-    # The key that seals the master key. Development-mode binding follows the host, so
-    # it depends on the host-side salt and the module's identity only.
-    return seal.derive_key(salt, b"softscm/master-kek/v1/" + serial.encode("ascii"))
-
-
 class Module:
     """One softscm module (see ``spec/scm-behaviour.md``).
 
@@ -78,15 +76,17 @@ class Module:
     #: Operations a client may call on the module itself (the parts list their own).
     OPERATIONS = frozenset({
         "hello", "status", "model_number", "firmware_version", "serial_number", "get_time",
-        "led_on", "led_off", "led_flash", "led", "random_bytes", "lock", "unlock",
+        "random_bytes", "lock", "unlock",
         "sign_digest", "verify_digest", "ecdh", "public_key", "public_key_pem", "slots",
         "keys", "generate_key", "generate_ephemeral_key", "invalidate_ephemeral_key",
         "store_foreign_key", "disable_public_key_export", "remove_key",
         "stream_open", "stream_update", "stream_finish", "stream_abort", "events",
+        "module_time",
     })
 
     def __init__(
         self, store: Store, *, clock: Clock, entropy: Callable[[int], bytes], salt: bytes,
+        identity: dict[str, str] | None = None, host_boot_id: str = "",
     ) -> None:
         meta = store.all_meta()
         if "serial" not in meta:
@@ -102,21 +102,29 @@ class Module:
             foreign_keyring_size=int(meta["foreign_keyring_size"]),
             simulation=bool(meta["simulation"]),
         )
-        kek = _kek(salt, self.serial)
         context = self.serial.encode("ascii")
-        master = seal.open_sealed(kek, bytes(meta["master_key"]), b"master/" + context)
-        self._lock_keys = {
+        self._salt = salt
+        self._identity = dict(identity or {})
+        master = self._unseal_master(meta, salt)
+        self._lock_keys = {} if master is None else {
             name: seal.open_sealed(master, bytes(meta[f"lock_key_{name}"]),
                                    b"lock/" + name.encode() + b"/" + context)
             for name in LOCK_KEYS
         }
+        self._master = master
         self._blob_context = context
-        self.keystore = KeyStore(store, self.profile, self.serial, master, entropy)
+        # Without its master key (destroyed, or a production state on another host) the
+        # key store holds nothing usable; the physical part refuses every host call.
+        self.keystore = KeyStore(store, self.profile, self.serial, master or bytes(32), entropy)
         self._streams: dict[int, _LockStream | _UnlockStream] = {}
         self._next_stream = 1
+        self._scrub_pending = False
         self.wallets = Wallets(self)
-        self._parts: tuple[Any, ...] = (self.wallets,)
+        self.physical = Physical(self, identity=identity or {}, salt=salt,
+                                 host_boot_id=host_boot_id)
+        self._parts: tuple[Any, ...] = (self.wallets, self.physical)
         self._version = store.data_version()
+        self.physical.on_open()
 
     def operation(self, op: str) -> Callable[..., Any] | None:
         """The method that serves operation ``op``, or ``None`` if there is none."""
@@ -130,10 +138,19 @@ class Module:
     @classmethod
     def provision(
         cls, store: Store, *, clock: Clock, entropy: Callable[[int], bytes], salt: bytes,
-        profile: Profile | None = None,
+        profile: Profile | None = None, identity: dict[str, str] | None = None,
     ) -> Module:
-        """Create a new module in an empty ``store``: identity, master key, data-lock keys
-        and the factory keys, all drawn from ``entropy``, in one transaction."""
+        """Create a new module in an empty ``store`` (:meth:`create_state`) and open it."""
+        cls.create_state(store, entropy=entropy, salt=salt, profile=profile)
+        return cls(store, clock=clock, entropy=entropy, salt=salt, identity=identity)
+
+    @staticmethod
+    def create_state(
+        store: Store, *, entropy: Callable[[int], bytes], salt: bytes,
+        profile: Profile | None = None,
+    ) -> None:
+        """Write a new module into an empty ``store``: identity, master key, data-lock
+        keys and the factory keys, all drawn from ``entropy``, in one transaction."""
         prof = (profile or Profile()).resolved()
         serial = "SSCM" + entropy(SERIAL_RANDOM_BYTES).hex().upper()
         context = serial.encode("ascii")
@@ -147,8 +164,8 @@ class Module:
                 "key_store_size": prof.key_store_size,
                 "foreign_keyring_size": prof.foreign_keyring_size,
                 "simulation": int(prof.simulation),
-                "master_key": seal.seal(_kek(salt, serial), master, b"master/" + context,
-                                        entropy),
+                "master_key": seal.seal(development_kek(salt, serial), master,
+                                        b"master/" + context, entropy),
             }
             for name in LOCK_KEYS:
                 values[f"lock_key_{name}"] = seal.seal(
@@ -158,7 +175,6 @@ class Module:
             for name, value in values.items():
                 store.set_meta(name, value)
             KeyStore(store, prof, serial, master, entropy).provision_factory_keys()
-        return cls(store, clock=clock, entropy=entropy, salt=salt)
 
     # -- shared state --------------------------------------------------------------------
 
@@ -168,20 +184,79 @@ class Module:
         if version != self._version:
             self._version = version
             self.keystore.forget()
+            self.physical.forget()
 
     def _host_call(self) -> None:
-        """Every host (``zymkey``) operation starts here."""
+        """Every host (``zymkey``) operation starts here: the module must be serving
+        the host (running and bound), or the call fails with the reason."""
         self._sync()
+        self.physical.require_host()
+
+    def _unseal_master(self, meta: dict[str, Any], salt: bytes) -> bytes | None:
+        context = b"master/" + self.serial.encode("ascii")
+        if "master_key" in meta:
+            kek = development_kek(salt, self.serial)
+            try:
+                return seal.open_sealed(kek, bytes(meta["master_key"]), context)
+            except VerificationFailed:
+                raise VerificationFailed(
+                    "cannot unseal the module's master key: the host salt in the state "
+                    "directory is not the one it was sealed with") from None
+        if "production_seal" not in meta:
+            return None  # destroyed
+        physical = PhysicalState.from_json(meta.get(META_NAME))
+        host = fingerprint(self.serial, self._identity, physical.identity,
+                           physical.salt_state, hashlib.sha256(salt).hexdigest())
+        if host is None:
+            return None
+        try:
+            return seal.open_sealed(production_kek(salt, host, self.serial),
+                                    bytes(meta["production_seal"]), context)
+        except VerificationFailed:
+            return None  # another host, or another salt: it cannot bind
+
+    def seal_for_production(self, host_fingerprint: str) -> None:
+        """Production begins: seal the master key to this host and its salt, and erase
+        the development seal (inside the transaction under way)."""
+        if self._master is None:
+            return
+        context = b"master/" + self.serial.encode("ascii")
+        sealed = seal.seal(production_kek(self._salt, host_fingerprint, self.serial),
+                           self._master, context, self._entropy)
+        self._store.set_meta("production_seal", sealed)
+        erase_meta(self._store, "master_key")
+        self._scrub_pending = True
+
+    # -- hooks of the physical part ------------------------------------------------------
+
+    def destroy_keys(self) -> None:
+        """Self-destruct: erase every key, the data-lock keys and the master key from the
+        store (inside the transaction under way); the files are scrubbed after it."""
+        destroy_secrets(self._store)
+        self.keystore.forget()
+        self._lock_keys = {}
+        self._master = None
+        self._streams.clear()
+        self._scrub_pending = True
+
+    def after_commit(self) -> None:
+        """Work that must wait for the transaction to commit (scrubbing the files)."""
+        if self._scrub_pending:
+            self._scrub_pending = False
+            scrub(self._store)
+
+    def verify_boot(self, t: float) -> tuple[str, dict[str, Any]]:
+        """Supervised boot at a module boot: ``("ok", {})`` while the manifest is empty."""
+        return "ok", {}
 
     # -- event log -----------------------------------------------------------------------
 
-    def record(self, kind: str, **detail: Any) -> None:
-        """Append a record to the event log (module time)."""
+    def record(self, kind: str, _at: float | None = None, **detail: Any) -> None:
+        """Append a record to the event log, at module time ``_at`` (default: now)."""
+        at = self.physical.now() if _at is None else _at
         with self._store.transaction():
             previous = self._store.last_event()
-            self._store.append_event(
-                eventlog.make_record(previous, self._clock.now(), kind, detail)
-            )
+            self._store.append_event(eventlog.make_record(previous, at, kind, detail))
 
     def events(self, after: int = 0, limit: int = 100) -> list[dict[str, Any]]:
         """Event-log records after sequence number ``after`` (oldest first)."""
@@ -201,7 +276,7 @@ class Module:
     def status(self) -> dict[str, Any]:
         """The operator's view of the module (``softscm status``)."""
         self._sync()
-        return {
+        status: dict[str, Any] = {
             "serial": self.serial, "model": self.profile.model,
             "firmware": self.profile.firmware, "profile": self.profile.profile,
             "program": self.profile.program, "revision": self.profile.revision,
@@ -210,9 +285,24 @@ class Module:
                      "key_store_size": self.profile.key_store_size,
                      "foreign": len(self.keystore.foreign_slots()),
                      "foreign_keyring_size": self.profile.foreign_keyring_size},
-            "led": self.led(),
-            "time": int(self._clock.now()),
+            "time": int(self.physical.rtc()),
+            "events": self.events(after=max(0, self._last_seq() - 10)),
         }
+        status.update(self.physical.physical_status())
+        return status
+
+    def module_time(self) -> float:
+        """Module time in seconds (the clock plus the simulated offset)."""
+        self._sync()
+        return self.physical.now()
+
+    def sleep(self, seconds: float) -> None:
+        """Let ``seconds`` pass for the caller (real time, or a fake clock's)."""
+        self._clock.sleep(seconds)
+
+    def _last_seq(self) -> int:
+        last = self._store.last_event()
+        return 0 if last is None else last.seq
 
     def model_number(self) -> str:
         """The model string."""
@@ -232,42 +322,12 @@ class Module:
     def get_time(self, precise: bool = False) -> int:
         """The RTC in epoch seconds; ``precise`` waits for the next second boundary."""
         self._host_call()
-        now = self._clock.now()
+        now = self.physical.rtc()
         if not precise:
             return int(now)
         boundary = math.floor(now) + 1
         self._clock.sleep(boundary - now)
         return boundary
-
-    # -- LED (user pattern) ----------------------------------------------------------------
-
-    def _set_led(self, pattern: dict[str, Any]) -> None:
-        self._store.set_meta("led_user", json.dumps(pattern, sort_keys=True))
-
-    def led_on(self) -> None:
-        """User pattern: steadily on."""
-        self._host_call()
-        self._set_led({"mode": "on"})
-
-    def led_off(self) -> None:
-        """User pattern: off."""
-        self._host_call()
-        self._set_led({"mode": "off"})
-
-    def led_flash(self, on_ms: int, off_ms: int = 0, num_flashes: int = 0) -> None:
-        """User pattern: flashing (``off_ms`` 0 means ``on_ms``; ``num_flashes`` 0 means
-        until told otherwise)."""
-        for name, value in (("on_ms", on_ms), ("off_ms", off_ms), ("num_flashes", num_flashes)):
-            if type(value) is not int or not 0 <= value < 2**32:
-                raise InvalidArgument(f"{name} must be an integer in 0..2**32-1")
-        self._host_call()
-        self._set_led({"mode": "flash", "on_ms": on_ms, "off_ms": off_ms or on_ms,
-                       "num_flashes": num_flashes})
-
-    def led(self) -> dict[str, Any]:
-        """The user LED pattern as last set (``{"mode": "off"}`` on a new module)."""
-        raw = self._store.get_meta("led_user")
-        return {"user": json.loads(raw) if raw else {"mode": "off"}}
 
     # -- random ----------------------------------------------------------------------------
 

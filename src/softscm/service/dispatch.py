@@ -3,6 +3,7 @@ called from outside. It only moves frames; every check is the module's."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
@@ -11,9 +12,41 @@ from softscm.service import protocol
 
 log = logging.getLogger("softscm.service")
 
-def call(module: Any, op: str, args: dict[str, Any]) -> Any:
-    """Run one operation on ``module`` (the method :meth:`Module.operation` names);
-    raises softscm errors only."""
+#: Seconds a waiting call sleeps between looks (module time, through the module's clock).
+POLL_STEP_S = 0.02
+_NO_LOCK = contextlib.nullcontext()
+
+
+def call(module: Any, op: str, args: dict[str, Any], lock: Any = _NO_LOCK) -> Any:
+    """Run one operation on ``module`` (the method :meth:`Module.operation` names) under
+    ``lock``; raises softscm errors only. A blocking wait holds the lock only while it
+    looks, so that it blocks nobody but its caller."""
+    if op == "wait":
+        return _wait(module, args, lock)
+    with lock:
+        return _call(module, op, args)
+
+
+def _wait(module: Any, args: dict[str, Any], lock: Any) -> str:
+    kind, context, timeout_ms = args.get("kind"), args.get("context"), args.get("timeout_ms")
+    if kind not in ("perimeter", "tap") or type(timeout_ms) is not int or set(args) - {
+        "kind", "context", "timeout_ms"
+    }:
+        raise InvalidArgument("wait takes kind (perimeter or tap), context and timeout_ms")
+    poll = "poll_perimeter" if kind == "perimeter" else "poll_tap"
+    with lock:
+        start = _call(module, "module_time", {})
+    deadline = start + timeout_ms / 1000 if timeout_ms >= 0 else float("inf")
+    while True:
+        with lock:
+            result = _call(module, poll, {"context": context, "deadline": deadline})
+            now = _call(module, "module_time", {})
+        if result != "wait":
+            return str(result)
+        module.sleep(min(POLL_STEP_S, max(0.0, deadline - now)))
+
+
+def _call(module: Any, op: str, args: dict[str, Any]) -> Any:
     method = module.operation(op)
     if method is None:
         raise ProtocolError(f"unknown operation {op!r}")
@@ -29,10 +62,10 @@ def call(module: Any, op: str, args: dict[str, Any]) -> Any:
         raise InternalError(f"{op} failed inside the module") from None
 
 
-def dispatch(module: Any, frame: bytes) -> bytes:
+def dispatch(module: Any, frame: bytes, lock: Any = _NO_LOCK) -> bytes:
     """Answer one request frame with one response frame; never raises."""
     try:
         op, args = protocol.decode_request(frame)
-        return protocol.encode_result(call(module, op, args))
+        return protocol.encode_result(call(module, op, args, lock))
     except SoftScmError as exc:
         return protocol.encode_error(exc)

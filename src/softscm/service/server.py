@@ -174,8 +174,7 @@ class Server:
             op, args = protocol.decode_request(frame)
             if op in _STREAM_OPS and args.get("handle") not in streams:
                 raise InvalidArgument(f"no open stream {args.get('handle')!r}")
-            with self.lock:
-                result = call(self.module, op, args)
+            result = call(self.module, op, args, self.lock)
             if op == "stream_open":
                 streams.add(result)
             elif op in ("stream_finish", "stream_abort"):

@@ -1,0 +1,476 @@
+"""The module's state machine over simulated time: boots, binding, sequences, holds,
+destruction and the timers that move them on (``scm-behaviour.md`` §2.3, §2.6, §3, §5).
+
+Every transition takes the :class:`PhysicalState` and the module time ``t`` (seconds) at
+which it happens, so that a run is deterministic given its inputs. Future transitions
+are timers in the state; :meth:`Engine.run_until` fires those that are due, in order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+from softscm.module import ledview
+from softscm.module.binding import fingerprint
+from softscm.module import state as S
+from softscm.module.actions import (
+    Decision,
+    Event,
+    Mode,
+    Trigger,
+    decide,
+    mode_for,
+)
+from softscm.module.actions_thresholds import (
+    battery_low,
+    battery_released,
+    temperature_released,
+    temperature_side,
+)
+from softscm.module.led_codes import (
+    CODE_HEARTBEAT_LOST,
+    CODE_HIGH_TEMPERATURE,
+    CODE_LOW_BATTERY,
+    CODE_LOW_TEMPERATURE,
+)
+from softscm.module.led_timing import BOOT_INIT_MS, FAST_TIMING, VERIFY_MS, sequence_ms
+from softscm.module.state import PhysicalState
+
+#: Seconds without heartbeats after which the module gives up on the host (§5.6).
+HEARTBEAT_TIMEOUT_S = 60.0
+#: Seconds the supply must be stable after a brown-out (§2.6).
+BROWNOUT_SETTLE_S = 1.0
+#: Seconds between temperature samples while a level-triggered condition lasts (§3.2).
+TEMPERATURE_SAMPLE_S = 1.0
+#: Most timers fired in one catch-up (a bound on work; loops fast-forward past it).
+MAX_TIMER_STEPS = 2000
+
+Recorder = Callable[[str, float, dict[str, Any]], None]
+
+
+def _ms(t: float) -> int:
+    return int(round(t * 1000))
+
+
+class Engine:
+    """Transitions of one module. ``hooks`` reach the rest of the module: logging,
+    destroying keys, dropping the ephemeral key, verifying the manifest."""
+
+    def __init__(
+        self, *, profile: str, program: str, serial: str, record: Recorder,
+        destroy_keys: Callable[[], None], drop_ephemeral: Callable[[], None],
+        verify_boot: Callable[[float], tuple[str, dict[str, Any]]],
+        seal_for_production: Callable[[str], None],
+        base_identity: dict[str, str], salt_digest: str,
+    ) -> None:
+        self.profile = profile
+        self.program = program
+        self.serial = serial
+        self.record = record
+        self.destroy_keys = destroy_keys
+        self.drop_ephemeral = drop_ephemeral
+        self.verify_boot = verify_boot
+        self.seal_for_production = seal_for_production
+        self.base_identity = base_identity
+        self.salt_digest = salt_digest
+        self.timing = FAST_TIMING
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def mode(self, st: PhysicalState) -> Mode:
+        """The mode event actions see (§2.4)."""
+        return mode_for(st.production_active, self.program)
+
+    def show(self, st: PhysicalState, t: float, desc: list[Any]) -> None:
+        """Record that the LED shows ``desc`` from ``t``."""
+        ledview.record(st.led, _ms(t), desc)
+
+    def schedule(self, st: PhysicalState, due: float, kind: str, **data: Any) -> None:
+        """Add a timer."""
+        st.timers.append([due, kind, data])
+        st.timers.sort(key=lambda timer: timer[0])
+
+    def cancel(self, st: PhysicalState, *kinds: str) -> None:
+        """Drop timers of the given kinds (all timers when none are named)."""
+        st.timers = [tm for tm in st.timers if kinds and tm[1] not in kinds]
+
+    def running_desc(self, st: PhysicalState) -> list[Any]:
+        """The running pattern for the current mode."""
+        return ["running", st.production_active]
+
+    def fingerprint(self, st: PhysicalState) -> str | None:
+        """The binding fingerprint of the host as it is now; ``None`` without a salt."""
+        return fingerprint(self.serial, self.base_identity, st.identity, st.salt_state,
+                           self.salt_digest)
+
+    # -- timers -------------------------------------------------------------------------
+
+    def run_until(self, st: PhysicalState, now: float) -> bool:
+        """Fire every timer due by ``now``; whether anything changed."""
+        changed = False
+        steps = 0
+        while st.timers and st.timers[0][0] <= now:
+            due, kind, data = st.timers.pop(0)
+            getattr(self, f"_on_{kind}")(st, float(due), **data)
+            changed = True
+            steps += 1
+            if steps >= MAX_TIMER_STEPS:
+                break
+        return changed
+
+    # -- boot -------------------------------------------------------------------------
+
+    def boot(self, st: PhysicalState, t: float, *, replay: bool, reason: str = "power_on") -> None:
+        """A module boot at ``t``: the checks, then (``replay``) the LED stages in
+        simulated time, or (opening a state) at once."""
+        self.cancel(st)
+        st.queued_sequences = []
+        st.hold = None
+        self.drop_ephemeral()
+        st.tap_dir = [0, 0, 0]
+        for latches in st.contexts.values():
+            latches[0] = latches[1] = False
+        self.record("self_test", t, {"result": "pass"})
+        if st.destroyed_code is not None:
+            st.lifecycle = S.DESTROYED
+            self._fatal_then(st, t, st.destroyed_code, replay, "reboot", reason="destroyed")
+            return
+        held = self._boot_hold(st, t)
+        if held is not None:
+            code, why = held
+            st.lifecycle = S.HELD
+            st.hold = why
+            self.record("held", t, {"reason": why})
+            self._fatal_then(st, t, code, replay, "hold_check", reason=why)
+            return
+        st.lifecycle = S.BOOTING
+        verify_end = t + (BOOT_INIT_MS + VERIFY_MS) / 1000 if replay else t
+        if replay:
+            self.show(st, t, ["boot_init"])
+            for group in range(1, 5):
+                self.show(st, t + (BOOT_INIT_MS + (group - 1) * 2000) / 1000, ["verify", group])
+        result, detail = self.verify_boot(t)
+        if result != "ok":
+            decision = decide(
+                Event.SUPERVISED_BOOT_PROCESS if result == "process"
+                else Event.SUPERVISED_BOOT_SIGNATURE,
+                self.mode(st), st.event_settings, Trigger.ON_BOOT, profile=self.profile,
+            )
+            if decision.destroy:
+                self.record("self_destruct", verify_end, {"cause": "supervised_boot"})
+                self.record("boot_partition_destroyed", verify_end, {})
+                self._destroy(st, verify_end, decision, replay)
+                return
+            if decision.hold is not None and decision.code is not None:
+                st.lifecycle = S.HELD
+                st.hold = decision.hold.value
+                self.record("held", verify_end, {"reason": st.hold})
+                if replay:
+                    self.show(st, verify_end, ["fatal", decision.code.label, False])
+                    self.schedule(st, verify_end + sequence_ms(decision.code.main,
+                                                                decision.code.sub) / 1000,
+                                  "hold_check", reason=st.hold)
+                else:
+                    self.schedule(st, t + 1.0, "hold_check", reason=st.hold)
+                return
+            if decision.code is not None and replay:
+                self.record("simulated_action", verify_end,
+                            {"event": "supervised_boot", "code": decision.code.label})
+                self.show(st, verify_end, ["fatal", decision.code.label, True])
+                verify_end += sequence_ms(decision.code.main, decision.code.sub) / 1000
+            elif decision.code is not None:
+                self.record("simulated_action", t,
+                            {"event": "supervised_boot", "code": decision.code.label})
+        if not replay:
+            self.bind(st, t)
+            return
+        timing = self.timing
+        self.show(st, verify_end, ["host_booting", timing.host_booting_ms])
+        usb_at = verify_end + timing.host_booting_ms / 1000
+        self.show(st, usb_at, ["usb_enumerated", timing.usb_enumerated_ms])
+        self.schedule(st, usb_at + (timing.usb_enumerated_ms + timing.bind_ms) / 1000, "bind")
+
+    def _boot_hold(self, st: PhysicalState, t: float) -> tuple[str, str] | None:
+        """The hold a boot starts in (standard production only), as (code, reason)."""
+        if self.mode(st) is not Mode.STANDARD_PRODUCTION:
+            return None
+        settings = st.event_settings
+        if st.battery_sleep:
+            volts = st.battery or 0.0
+            if battery_released(volts, settings.battery_threshold_v):
+                st.battery_sleep = False
+                self.record("released", t, {"reason": "battery"})
+            elif st.main_power:
+                return CODE_LOW_BATTERY.label, "battery"
+        if (settings.temperature_action.value and self.profile == "scm"
+                and st.temp_side is not None):
+            if temperature_released(st.cpu_temp, settings.low_temp_c, settings.high_temp_c):
+                st.temp_side = None
+                self.record("released", t, {"reason": "temperature"})
+            else:
+                code = CODE_LOW_TEMPERATURE if st.temp_side == "low" else CODE_HIGH_TEMPERATURE
+                return code.label, "temperature"
+        return None
+
+    def _fatal_then(self, st: PhysicalState, t: float, code: str, replay: bool, then: str,
+                    **data: Any) -> None:
+        """Show ``boot_init`` and a real fatal ``code``, then fire ``then`` at its end."""
+        main, _, sub = code.partition("/")
+        length = sequence_ms(int(main), int(sub) if sub else None) / 1000
+        if replay or st.led:
+            self.show(st, t, ["boot_init"])
+            self.show(st, t + BOOT_INIT_MS / 1000, ["fatal", code, False])
+        self.schedule(st, t + BOOT_INIT_MS / 1000 + length, then, **data)
+
+    def _on_reboot(self, st: PhysicalState, t: float, reason: str = "") -> None:
+        self.record("module_reboot", t, {"reason": reason or "fatal"})
+        self.boot(st, t, replay=True, reason="reboot")
+
+    def _on_hold_check(self, st: PhysicalState, t: float, reason: str = "") -> None:
+        self.record("module_reboot", t, {"reason": f"held: {reason}"})
+        self.boot(st, t, replay=True, reason="reboot")
+
+    # -- binding ----------------------------------------------------------------------
+
+    def sessions(self, st: PhysicalState, t: float) -> bool:
+        """Whether a host session is there to bind (and sends heartbeats)."""
+        stalled = st.stall_until is not None and st.stall_until > t
+        return bool(st.contexts) and not stalled
+
+    def _on_bind(self, st: PhysicalState, t: float) -> None:
+        self.bind(st, t)
+
+    def bind(self, st: PhysicalState, t: float) -> None:
+        """The host binds after a module boot or host reboot (§2.3 B1-B7)."""
+        if not self.sessions(st, t):
+            st.lifecycle = S.WAITING
+            self.show(st, t, ["waiting_for_host"])
+            if st.stall_until is not None and st.stall_until > t:
+                self.schedule(st, st.stall_until, "bind")
+            return
+        fingerprint = self.fingerprint(st)
+        if st.binding == S.UNBOUND:
+            st.binding = S.BOUND_DEV
+            st.fingerprint = fingerprint
+            self.record("bind_ok", t, {})
+        elif st.binding == S.BOUND_DEV:
+            if fingerprint is None:
+                # Development: a lost salt is replaced by a new one; keys are kept.
+                st.salt_state = "renewed-" + hashlib.sha256(
+                    f"{self.serial}{t}".encode()).hexdigest()[:16]
+                fingerprint = self.fingerprint(st)
+            if fingerprint != st.fingerprint:
+                st.fingerprint = fingerprint
+                self.record("rebind", t, {})
+            else:
+                self.record("bind_ok", t, {})
+        else:
+            if fingerprint is None or fingerprint != st.fingerprint:
+                st.binding = S.PRODUCTION_CANNOT_BIND if st.binding != S.LOCK_PENDING \
+                    else S.PRODUCTION_CANNOT_BIND
+                st.lifecycle = S.CANNOT_BIND
+                self.record("bind_failed", t,
+                            {"reason": "salt" if fingerprint is None else "fingerprint"})
+                self.show(st, t, ["cannot_bind"])
+                return
+            if st.binding == S.LOCK_PENDING:
+                st.binding = S.PRODUCTION
+                self.seal_for_production(fingerprint)
+                self.record("production_active", t, {})
+            elif st.binding == S.PRODUCTION_CANNOT_BIND:
+                st.binding = S.PRODUCTION
+                self.record("bind_ok", t, {})
+            else:
+                self.record("bind_ok", t, {})
+        st.lifecycle = S.RUNNING
+        self.show(st, t, self.running_desc(st))
+        self._after_running(st, t)
+
+    def _after_running(self, st: PhysicalState, t: float) -> None:
+        """Level-triggered conditions are looked at again once the module runs."""
+        if st.temp_side is not None:
+            self.schedule(st, t + TEMPERATURE_SAMPLE_S, "temperature_sample")
+
+    def host_reboot(self, st: PhysicalState, t: float) -> None:
+        """The host restarts; the module stays powered and the host binds again."""
+        if st.lifecycle in (S.DESTROYED, S.HELD, S.OFF):
+            return
+        self.cancel(st, "bind", "heartbeat_lost")
+        st.lifecycle = S.BOOTING
+        timing = self.timing
+        self.show(st, t, ["host_booting", timing.host_booting_ms])
+        usb_at = t + timing.host_booting_ms / 1000
+        self.show(st, usb_at, ["usb_enumerated", timing.usb_enumerated_ms])
+        self.schedule(st, usb_at + (timing.usb_enumerated_ms + timing.bind_ms) / 1000, "bind")
+
+    # -- sequences ----------------------------------------------------------------------
+
+    def sequence(self, st: PhysicalState, t: float, code: str, simulated: bool) -> None:
+        """Show a fatal-style sequence now (or after the one showing)."""
+        if st.lifecycle == S.SEQUENCE:
+            st.queued_sequences.append([code, simulated])
+            return
+        if st.lifecycle == S.OFF:
+            # Shown from battery power; the module stays off.
+            self.show(st, t, ["fatal", code, simulated])
+            main, _, sub = code.partition("/")
+            end = t + sequence_ms(int(main), int(sub) if sub else None) / 1000
+            self.schedule(st, end, "off_sequence_end")
+            return
+        st.resume = st.lifecycle
+        st.lifecycle = S.SEQUENCE
+        self.show(st, t, ["fatal", code, simulated])
+        main, _, sub = code.partition("/")
+        end = t + sequence_ms(int(main), int(sub) if sub else None) / 1000
+        self.schedule(st, end, "sequence_end", simulated=simulated)
+
+    def _on_off_sequence_end(self, st: PhysicalState, t: float) -> None:
+        if st.lifecycle == S.OFF:
+            self.show(st, t, ["off"])
+
+    def _on_sequence_end(self, st: PhysicalState, t: float, simulated: bool = True) -> None:
+        if st.queued_sequences:
+            code, sim = st.queued_sequences.pop(0)
+            st.lifecycle = st.resume
+            self.sequence(st, t, code, sim)
+            return
+        if not simulated:
+            self.record("module_reboot", t, {"reason": "fatal"})
+            self.boot(st, t, replay=True, reason="reboot")
+            return
+        st.lifecycle = st.resume
+        if st.lifecycle == S.RUNNING:
+            self.show(st, t, self.running_desc(st))
+            self._after_running(st, t)
+        elif st.lifecycle == S.WAITING:
+            self.show(st, t, ["waiting_for_host"])
+
+    def apply(self, st: PhysicalState, t: float, decision: Decision, event: str) -> None:
+        """Carry out an event-action decision made while the module is up."""
+        if decision.destroy:
+            self._destroy(st, t, decision, replay=True)
+            return
+        if decision.latch_sleep:
+            st.battery_sleep = True
+        if decision.hold is not None and decision.code is not None:
+            st.lifecycle = S.HELD
+            st.hold = decision.hold.value
+            self.record("held", t, {"reason": st.hold})
+            self.cancel(st)
+            self.show(st, t, ["fatal", decision.code.label, False])
+            self.schedule(st, t + sequence_ms(decision.code.main, decision.code.sub) / 1000,
+                          "hold_check", reason=st.hold)
+            return
+        if decision.code is not None and decision.simulated:
+            self.record("simulated_action", t, {"event": event, "code": decision.code.label})
+            self.sequence(st, t, decision.code.label, True)
+
+    def _destroy(self, st: PhysicalState, t: float, decision: Decision, replay: bool) -> None:
+        cause = decision.cause.value if decision.cause is not None else "unknown"
+        if cause != "supervised_boot":
+            detail: dict[str, Any] = {"cause": cause}
+            if decision.channels:
+                detail["channel"] = decision.channels[0]
+            self.record("self_destruct", t, detail)
+        self.destroy_keys()
+        code = decision.destroyed_code
+        st.destroyed_code = code.label if code is not None else "6"
+        st.lifecycle = S.DESTROYED if st.lifecycle != S.OFF else S.OFF
+        self.cancel(st)
+        if decision.reboot and st.main_power:
+            self.record("module_reboot", t, {"reason": "self_destruct"})
+            self.boot(st, t, replay=replay, reason="reboot")
+
+    # -- sensors over time --------------------------------------------------------------
+
+    def temperature(self, st: PhysicalState, t: float, *, sample: bool = False) -> None:
+        """Evaluate the CPU temperature against the thresholds (a change, or a sample)."""
+        settings = st.event_settings
+        side = temperature_side(st.cpu_temp, settings.low_temp_c, settings.high_temp_c)
+        if side is None:
+            if st.temp_side is not None and st.lifecycle != S.HELD:
+                st.temp_side = None
+                self.record("temperature_in_range", t, {"value": st.cpu_temp})
+            self.cancel(st, "temperature_sample")
+            return
+        if not sample or st.temp_side != side.value:
+            threshold = settings.low_temp_c if side.value == "low" else settings.high_temp_c
+            self.record("temperature_out_of_range", t,
+                        {"side": side.value, "value": st.cpu_temp, "threshold": threshold})
+        st.temp_side = side.value
+        if st.lifecycle in (S.HELD, S.DESTROYED, S.SEQUENCE):
+            return
+        decision = decide(Event.temperature(side), self.mode(st), settings,
+                          Trigger.IMMEDIATELY, profile=self.profile)
+        self.apply(st, t, decision, "temperature")
+
+    def _on_temperature_sample(self, st: PhysicalState, t: float) -> None:
+        if st.lifecycle == S.RUNNING:
+            self.temperature(st, t, sample=True)
+
+    # -- perimeter ----------------------------------------------------------------------
+
+    def monitored(self, st: PhysicalState) -> bool:
+        """Whether the loops are watched: main power or a battery (§4.2)."""
+        return st.main_power or st.battery is not None
+
+    def breach(self, st: PhysicalState, t: float, channel: int) -> None:
+        """An armed channel finds its loop open at ``t`` (§4.2, §4.7)."""
+        if st.breach[channel]:
+            return
+        stamp = int(self.rtc(st, t))
+        st.breach[channel] = stamp
+        settings = st.event_settings
+        decision = decide(Event.TAMPER, self.mode(st), settings, Trigger.IMMEDIATELY,
+                          channel=channel, latched_mask=st.latched_mask, profile=self.profile)
+        flags = int(settings.flags(channel))
+        self.record("perimeter_breach", t, {
+            "channel": channel, "timestamp": stamp,
+            "actions": {"notify": bool(flags & 1), "self_destruct": bool(flags & 2)},
+        })
+        st.latched_mask |= 1 << channel
+        if decision.notify:
+            for latches in st.contexts.values():
+                latches[0] = True
+        if st.lifecycle == S.DESTROYED:
+            return
+        self.apply(st, t, decision, "tamper")
+
+    def rtc(self, st: PhysicalState, t: float) -> float:
+        """The module RTC at module time ``t`` (§7.2)."""
+        value = t + st.rtc_offset
+        if st.last_sync is not None and st.drift_ppm:
+            value += (t - st.last_sync[0]) * st.drift_ppm * 1e-6
+        return value
+
+    def battery(self, st: PhysicalState, t: float, trigger: Trigger) -> None:
+        """Evaluate the battery (at power-off, on battery samples, or when it changes)."""
+        settings = st.event_settings
+        volts = st.battery if st.battery is not None else 0.0
+        if not battery_low(volts, settings.battery_threshold_v):
+            return
+        self.record("battery_low", t, {"volts": volts, "threshold": settings.battery_threshold_v})
+        decision = decide(Event.LOW_BATTERY, self.mode(st), settings, trigger,
+                          profile=self.profile)
+        self.apply(st, t, decision, "battery")
+
+    def _on_heartbeat_lost(self, st: PhysicalState, t: float) -> None:
+        if st.lifecycle != S.RUNNING:
+            return
+        self.record("heartbeat_lost", t, {})
+        self.record("fatal", t, {"code": CODE_HEARTBEAT_LOST.label})
+        self.sequence(st, t, CODE_HEARTBEAT_LOST.label, False)
+
+    def _on_brownout_end(self, st: PhysicalState, t: float) -> None:
+        if st.lifecycle == S.BROWNOUT:
+            st.lifecycle = st.resume
+
+    def _on_loop_close(self, st: PhysicalState, t: float, channel: int = 0) -> None:
+        st.loops_open[channel] = False
+
+    def _on_host_resumes(self, st: PhysicalState, t: float) -> None:
+        st.stall_until = None
+        if st.lifecycle == S.WAITING:
+            self.bind(st, t)
