@@ -12,6 +12,7 @@ import platformdirs
 from softscm.errors import InvalidArgument
 from softscm.host import SystemClock, load_or_create_salt, measure_identity
 from softscm.host.boot import current_boot_id
+from softscm.host.bootdir import read_boot_file
 from softscm.module import Module, Profile
 from softscm.store import Store
 from softscm.store.lockfile import StateLock, lock_exclusive, lock_shared
@@ -92,4 +93,5 @@ def _provision(store: Store, salt: bytes, profile: Profile | None) -> Module:
 
 def _load(store: Store, salt: bytes) -> Module:
     return Module(store, clock=SystemClock(), entropy=os.urandom, salt=salt,
-                  identity=measure_identity().factors(), host_boot_id=current_boot_id())
+                  identity=measure_identity().factors(), host_boot_id=current_boot_id(),
+                  boot_files=read_boot_file)

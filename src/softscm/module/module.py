@@ -29,6 +29,7 @@ from softscm.module.profile import Profile
 from softscm.module.binding import development_kek, fingerprint, production_kek
 from softscm.module.physical import Physical
 from softscm.module.state import META_NAME, PhysicalState
+from softscm.module.supervised_boot import SupervisedBoot
 from softscm.module.wallets import Wallets
 from softscm.store import Store
 from softscm.store.scrub import destroy_secrets, erase_meta, scrub
@@ -54,6 +55,15 @@ MAX_STREAM_CHUNK = (1 << 20) + 4096
 
 _META_IDENTITY = ("serial", "model", "firmware", "profile", "program", "revision",
                   "key_store_size", "foreign_keyring_size", "simulation")
+
+
+#: Reads a file of the boot partition for the module: ``(boot_dir, relative_path)`` to
+#: its bytes, or ``None`` when it is missing or unreadable (a host source, §6.2).
+BootFiles = Callable[[str, str], "bytes | None"]
+
+
+def _no_boot_files(boot_dir: str, path: str) -> bytes | None:
+    return None
 
 
 class Clock(Protocol):
@@ -87,6 +97,7 @@ class Module:
     def __init__(
         self, store: Store, *, clock: Clock, entropy: Callable[[int], bytes], salt: bytes,
         identity: dict[str, str] | None = None, host_boot_id: str = "",
+        boot_files: BootFiles | None = None,
     ) -> None:
         meta = store.all_meta()
         if "serial" not in meta:
@@ -101,6 +112,8 @@ class Module:
             firmware=str(meta["firmware"]), key_store_size=int(meta["key_store_size"]),
             foreign_keyring_size=int(meta["foreign_keyring_size"]),
             simulation=bool(meta["simulation"]),
+            boot_dir=str(meta.get("boot_dir", "/boot")),
+            shipped_manifest=bool(meta.get("shipped_manifest", 0)),
         )
         context = self.serial.encode("ascii")
         self._salt = salt
@@ -120,9 +133,10 @@ class Module:
         self._next_stream = 1
         self._scrub_pending = False
         self.wallets = Wallets(self)
+        self.supervised_boot = SupervisedBoot(self, boot_files or _no_boot_files)
         self.physical = Physical(self, identity=identity or {}, salt=salt,
                                  host_boot_id=host_boot_id)
-        self._parts: tuple[Any, ...] = (self.wallets, self.physical)
+        self._parts: tuple[Any, ...] = (self.wallets, self.supervised_boot, self.physical)
         self._version = store.data_version()
         self.physical.on_open()
 
@@ -163,7 +177,8 @@ class Module:
                 "profile": prof.profile, "program": prof.program, "revision": prof.revision,
                 "key_store_size": prof.key_store_size,
                 "foreign_keyring_size": prof.foreign_keyring_size,
-                "simulation": int(prof.simulation),
+                "simulation": int(prof.simulation), "boot_dir": prof.boot_dir,
+                "shipped_manifest": int(prof.shipped_manifest),
                 "master_key": seal.seal(development_kek(salt, serial), master,
                                         b"master/" + context, entropy),
             }
@@ -246,8 +261,8 @@ class Module:
             scrub(self._store)
 
     def verify_boot(self, t: float) -> tuple[str, dict[str, Any]]:
-        """Supervised boot at a module boot: ``("ok", {})`` while the manifest is empty."""
-        return "ok", {}
+        """Supervised boot at a module boot: ``("ok" | "signature" | "process", detail)``."""
+        return self.supervised_boot.verify(t)
 
     # -- event log -----------------------------------------------------------------------
 

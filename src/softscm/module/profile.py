@@ -35,6 +35,10 @@ class Profile:
     foreign_keyring_size: int = FOREIGN_KEYRING_SIZE
     #: Whether the simulation controls (``softscm sim``) are allowed.
     simulation: bool = True
+    #: The boot partition supervised boot reads (§6.1).
+    boot_dir: str = "/boot"
+    #: Sign the factory default manifest at provisioning (§6.1).
+    shipped_manifest: bool = False
 
     def resolved(self) -> Profile:
         """This profile with defaults filled in and every value checked."""
@@ -56,8 +60,11 @@ class Profile:
             FIRMWARE_BY_REVISION[self.revision] if self.profile == "scm" else "01.01.00"
         )
         model = self.model or MODEL_BY_PROFILE[self.profile]
+        if not self.boot_dir:
+            raise InvalidArgument("the boot directory must be given")
         return Profile(self.profile, self.program, self.revision, model, firmware,
-                       self.key_store_size, self.foreign_keyring_size, self.simulation)
+                       self.key_store_size, self.foreign_keyring_size, self.simulation,
+                       self.boot_dir, self.shipped_manifest)
 
     @property
     def factory_slots(self) -> int:
