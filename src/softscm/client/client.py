@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Union
 
 from softscm.client.physical import PhysicalClientMixin, Simulation
+from softscm.client.supervised_boot import SupervisedBootClientMixin
 from softscm.client.wallets import WalletClientMixin
 from softscm.errors import FileError, SoftScmError
 
@@ -39,7 +40,7 @@ class Signature:
     recid: int | None = None
 
 
-class Client(PhysicalClientMixin, WalletClientMixin):
+class Client(PhysicalClientMixin, SupervisedBootClientMixin, WalletClientMixin):
     """A connection to one softscm module.
 
     Use :meth:`connect` (the daemon if its socket exists, else the embedded module of
