@@ -149,8 +149,10 @@ class Engine:
         verify_end = t + (BOOT_INIT_MS + VERIFY_MS) / 1000 if replay else t
         if replay:
             self.show(st, t, ["boot_init"])
+            at = t + BOOT_INIT_MS / 1000
             for group in range(1, 5):
-                self.show(st, t + (BOOT_INIT_MS + (group - 1) * 2000) / 1000, ["verify", group])
+                self.show(st, at, ["verify", group])
+                at += (ledview.duration_ms(["verify", group]) or 0) / 1000
         result, detail = self.verify_boot(t)
         if result != "ok":
             decision = decide(
@@ -190,7 +192,7 @@ class Engine:
         self.show(st, verify_end, ["host_booting", timing.host_booting_ms])
         usb_at = verify_end + timing.host_booting_ms / 1000
         self.show(st, usb_at, ["usb_enumerated", timing.usb_enumerated_ms])
-        self.schedule(st, usb_at + (timing.usb_enumerated_ms + timing.bind_ms) / 1000, "bind")
+        self.schedule(st, usb_at + timing.usb_enumerated_ms / 1000, "bind")
 
     def _boot_hold(self, st: PhysicalState, t: float) -> tuple[str, str] | None:
         """The hold a boot starts in (standard production only), as (code, reason)."""
@@ -303,7 +305,7 @@ class Engine:
         self.show(st, t, ["host_booting", timing.host_booting_ms])
         usb_at = t + timing.host_booting_ms / 1000
         self.show(st, usb_at, ["usb_enumerated", timing.usb_enumerated_ms])
-        self.schedule(st, usb_at + (timing.usb_enumerated_ms + timing.bind_ms) / 1000, "bind")
+        self.schedule(st, usb_at + timing.usb_enumerated_ms / 1000, "bind")
 
     # -- sequences ----------------------------------------------------------------------
 

@@ -266,7 +266,7 @@ class Module:
 
     # -- event log -----------------------------------------------------------------------
 
-    def record(self, kind: str, _at: float | None = None, **detail: Any) -> None:
+    def record(self, kind: str, _at: float | None = None, /, **detail: Any) -> None:
         """Append a record to the event log, at module time ``_at`` (default: now)."""
         at = self.physical.now() if _at is None else _at
         with self._store.transaction():
@@ -277,6 +277,8 @@ class Module:
         """Event-log records after sequence number ``after`` (oldest first)."""
         if type(after) is not int or type(limit) is not int or limit < 0 or after < 0:
             raise InvalidArgument("after and limit must be non-negative integers")
+        self._sync()
+        self.physical.catch_up()
         return [eventlog.as_dict(r) for r in self._store.events(after, min(limit, 10_000))]
 
     # -- identity ------------------------------------------------------------------------

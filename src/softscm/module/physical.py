@@ -145,7 +145,7 @@ class Physical:
         return self.engine.rtc(st, self._now(st))
 
     def _record(self, kind: str, t: float, detail: dict[str, Any]) -> None:
-        self._m.record(kind, _at=t, **detail)
+        self._m.record(kind, t, **detail)
 
     def catch_up(self) -> PhysicalState:
         """Fire due timers (if any) and return the current state."""
