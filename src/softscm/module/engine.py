@@ -130,8 +130,6 @@ class Engine:
         st.hold = None
         self.drop_ephemeral()
         st.tap_dir = [0, 0, 0]
-        for latches in st.contexts.values():
-            latches[0] = latches[1] = False
         self.record("self_test", t, {"result": "pass"})
         if st.destroyed_code is not None:
             st.lifecycle = S.DESTROYED

@@ -369,9 +369,11 @@ class Physical:
 
     def _poll(self, index: int, context: str, deadline: float) -> str:
         _check_context(context)
-        self.require_host()
-        st = self.state()
+        st = self.catch_up()
         latches = st.contexts.get(context)
+        if latches is None or not latches[index]:
+            # No notification waiting: the module must be serving the host to wait on.
+            self.require_host()
         if latches is None or latches[index]:
             with self.edit() as st:
                 latches = st.contexts.setdefault(context, [False, False])
@@ -606,12 +608,13 @@ class Physical:
         st.main_power = True
         st.power_off_at = None
         if st.battery is None:
-            # The RTC stopped while nothing powered it; it resumes from where it was.
-            st.rtc_offset -= t - off_at
-            self._record("rtc_invalid", t, {})
+            # Monitoring resumes: a loop found open is a breach at power-on (S-29).
             for channel in (0, 1):
                 if st.loops_open[channel]:
                     engine.breach(st, t, channel)
+            # The RTC stopped while nothing powered it; it resumes from where it was.
+            st.rtc_offset -= t - off_at
+            self._record("rtc_invalid", t, {})
         self._record("power_on", t, {})
         engine.boot(st, t, replay=True)
 
