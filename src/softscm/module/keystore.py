@@ -4,6 +4,14 @@ Private keys are kept sealed (AES-256-GCM under the module's master key, bound t
 module serial, the slot and a random record id) and are unsealed into a loaded key only
 when used. Loaded keys are cached per process; the cache is dropped whenever another
 process commits a change (``Store.data_version``), so every process sees one module.
+
+HD wallet nodes (``scm-behaviour.md`` §8) live in the same slots. Their key records seal
+a wallet node (private key, if any, and chain code) under a label of their own, and the
+store's wallet tables say where each sits in its tree. The ordinary operations use them
+as any key (sign, verify, ECDH, public key) with the wallet rules: a master seed serves
+derivation only and keeps its public key inside, an oversight (watch-only) node holds no
+private key, a ``"cardano"`` node signs with its extended key. Removing a node removes
+its descendants; removing a wallet's root removes the wallet.
 """
 
 from __future__ import annotations
@@ -13,20 +21,51 @@ from collections.abc import Callable
 
 from softscm.crypto import keys as ck
 from softscm.crypto import seal
-from softscm.crypto.curves import KeyType, key_type_from_name
+from softscm.crypto.curves import DIGEST_SIZE, KeyType, key_type_from_name
 from softscm.errors import (
     ExportDisabled,
+    InternalError,
     InvalidArgument,
     KeyStoreFull,
+    OperationNotSupported,
+    SessionActive,
     SlotEmpty,
     SlotReadOnly,
 )
 from softscm.module.profile import EPHEMERAL_SLOT, KEY_STORE_FIRST_SLOT, Profile
 from softscm.store import ForeignKeyRecord, KeyRecord, Store
+from softscm.store.records import SealedRecord, WalletNodeRecord
+from softscm.wallet import bip32, cardano
+from softscm.wallet.curves import WalletCurve
 
 #: Length of a key record's random id, in bytes.
 RECORD_ID_BYTES = 16
 _SEAL_LABEL = b"softscm/key/v1"
+_NODE_SEAL_LABEL = b"softscm/wallet-node/v1"
+_SESSION_SEAL_LABEL = b"softscm/wallet-session/v1"
+
+#: Origin of a wallet's master seed (derivation only; its public key stays inside).
+ORIGIN_WALLET_MASTER = "wallet-master"
+#: Origin of a node derived in a wallet that holds private keys.
+ORIGIN_WALLET_CHILD = "wallet-child"
+#: Origin of an oversight wallet's nodes, root and children (public keys only).
+ORIGIN_OVERSIGHT = "oversight"
+#: Every origin of a wallet node.
+WALLET_ORIGINS = frozenset({ORIGIN_WALLET_MASTER, ORIGIN_WALLET_CHILD, ORIGIN_OVERSIGHT})
+
+#: Wallet curves by the key type their nodes are recorded with, and back.
+WALLET_KEY_TYPES = {
+    WalletCurve.SECP256K1: KeyType.SECP256K1,
+    WalletCurve.NISTP256: KeyType.NISTP256,
+    WalletCurve.ED25519: KeyType.ED25519,
+}
+_CURVES = {key_type: curve for curve, key_type in WALLET_KEY_TYPES.items()}
+
+# Sealed wallet node: format byte, flags, chain code, then the private key (none for a
+# watch-only node; 32 bytes, or 64 for a "cardano" extended key).
+_NODE_FORMAT = 1
+_FLAG_CARDANO = 1
+_NODE_HEADER = 2
 
 
 class KeyStore:
@@ -103,15 +142,38 @@ class KeyStore:
         return rec
 
     def private_key(self, slot: int) -> ck.PrivateKey:
-        """The loaded private key of ``slot`` (cached)."""
+        """The loaded private key of ``slot`` (cached), for signing and ECDH.
+
+        A wallet's master seed serves derivation only and an oversight node holds no
+        private key: both are ``OperationNotSupported``."""
         key = self._private.get(slot)
         if key is not None:
             return key
         rec = self.record(slot)
-        private = seal.open_sealed(self._master, rec.sealed, self._aad(slot, rec.record_id))
-        key = ck.load_private_key(KeyType(rec.key_type), private)
+        if rec.origin in WALLET_ORIGINS:
+            key = self._wallet_private_key(rec)
+        else:
+            private = seal.open_sealed(self._master, rec.sealed,
+                                       self._aad(slot, rec.record_id))
+            key = ck.load_private_key(KeyType(rec.key_type), private)
         self._private[slot] = key
         return key
+
+    def _wallet_private_key(self, rec: KeyRecord) -> ck.PrivateKey:
+        if rec.origin == ORIGIN_WALLET_MASTER:
+            raise OperationNotSupported(
+                f"slot {rec.slot} holds a wallet master seed, which serves derivation "
+                "only: sign or exchange with a child key"
+            )
+        node = self.wallet_node(rec.slot)
+        if node.private_key is None:
+            raise OperationNotSupported(
+                f"slot {rec.slot} is a node of an oversight (watch-only) wallet and holds "
+                "no private key"
+            )
+        if node.is_cardano:
+            return _CardanoPrivateKey(node.private_key, node.public_key)
+        return ck.load_private_key(KeyType(rec.key_type), node.private_key)
 
     def public_key(self, slot: int, *, foreign: bool = False) -> ck.PublicKey:
         """The loaded public key of ``slot`` in the main store or the keyring (cached)."""
@@ -130,13 +192,18 @@ class KeyStore:
 
     def exported_public(self, slot: int, *, foreign: bool = False) -> tuple[KeyType, bytes]:
         """Key type and raw public key of ``slot``, if its export is allowed."""
+        master_seed = False
         if foreign:
             frec = self.foreign_record(slot)
             key_type, raw, exportable = frec.key_type, frec.public, frec.exportable
         else:
             rec = self.record(slot)
             key_type, raw, exportable = rec.key_type, rec.public, rec.exportable
+            master_seed = rec.origin == ORIGIN_WALLET_MASTER
         if not exportable:
+            if master_seed:
+                raise ExportDisabled(f"slot {slot} holds a wallet master seed, whose "
+                                     "public key is never exported")
             raise ExportDisabled(f"export of the public key in slot {slot} is disabled")
         return KeyType(key_type), raw
 
@@ -150,9 +217,8 @@ class KeyStore:
         """A new key pair in the lowest free key-store slot; returns the slot."""
         key_type = key_type_from_name(key_type_name)
         with self._store.transaction():
-            slot = self._store.lowest_free_slot(KEY_STORE_FIRST_SLOT, self.profile.last_key_slot)
-            if slot is None:
-                raise KeyStoreFull(f"all {self.profile.key_store_size} key-store slots are in use")
+            self.check_no_session()
+            slot = self.free_slot()
             try:
                 self._store.put_key(self._new_record(slot, key_type, "generated"))
             except BaseException:
@@ -163,12 +229,27 @@ class KeyStore:
     def generate_ephemeral(self, key_type_name: str) -> None:
         """Create the ephemeral key pair, replacing any previous one."""
         key_type = key_type_from_name(key_type_name)
+        self.check_no_session()
         self._forget_slot(EPHEMERAL_SLOT, False)
         try:
             self._store.put_key(self._new_record(EPHEMERAL_SLOT, key_type, "ephemeral"))
         except BaseException:
             self._private.pop(EPHEMERAL_SLOT, None)
             raise
+
+    def free_slot(self) -> int:
+        """The lowest free key-store slot; ``KeyStoreFull`` when there is none."""
+        slot = self._store.lowest_free_slot(KEY_STORE_FIRST_SLOT, self.profile.last_key_slot)
+        if slot is None:
+            raise KeyStoreFull(f"all {self.profile.key_store_size} key-store slots are in use")
+        return slot
+
+    def check_no_session(self) -> None:
+        """``SessionActive`` while a SLIP39 session is open: it blocks every key
+        generation (``scm-behaviour.md`` §8.6)."""
+        if self._store.get_wallet_session() is not None:
+            raise SessionActive("a SLIP39 session is open: finish or cancel it before "
+                                "generating keys")
 
     def invalidate_ephemeral(self) -> None:
         """Remove the ephemeral key (no error when there is none)."""
@@ -183,8 +264,19 @@ class KeyStore:
             raise InvalidArgument("the ephemeral key is removed by invalidating it")
         if slot < KEY_STORE_FIRST_SLOT:
             raise SlotReadOnly(f"factory key {slot} cannot be removed")
-        self._store.delete_key(slot)
-        self._forget_slot(slot, False)
+        with self._store.transaction():
+            node = self._store.get_wallet_node(slot)
+            if node is None:
+                removed = [slot]
+            else:
+                removed = self._store.wallet_subtree(node.wallet_id, node.path)
+                if node.parent_slot is None:
+                    self._store.delete_wallet(node.wallet_id)
+                else:
+                    self._store.delete_wallet_nodes(removed)
+            self._store.delete_keys(removed)
+        for gone in removed:
+            self._forget_slot(gone, False)
 
     def disable_export(self, slot: int, *, foreign: bool = False) -> None:
         """Forbid exporting the public key of an allocated slot, for good."""
@@ -202,6 +294,72 @@ class KeyStore:
     def records(self) -> list[KeyRecord]:
         """Every key record, ephemeral included."""
         return self._store.list_keys()
+
+    # -- wallet nodes -------------------------------------------------------------------
+
+    def _node_aad(self, slot: int, record_id: bytes) -> bytes:
+        return b"".join((_NODE_SEAL_LABEL, self._serial, struct.pack(">i", slot), record_id))
+
+    def put_wallet_node(self, slot: int, node: bip32.Node, *, wallet_id: int,
+                        parent_slot: int | None, origin: str) -> None:
+        """Keep ``node`` in the free key-store ``slot`` of wallet ``wallet_id``, sealed,
+        with its place in the tree (inside the caller's transaction). A master seed's
+        public key is recorded as not exportable."""
+        if origin not in WALLET_ORIGINS:
+            raise InternalError(f"not a wallet origin: {origin!r}")
+        flags = _FLAG_CARDANO if node.is_cardano else 0
+        payload = bytes((_NODE_FORMAT, flags)) + node.chain_code + (node.private_key or b"")
+        record_id = self._entropy(RECORD_ID_BYTES)
+        sealed = seal.seal(self._master, payload, self._node_aad(slot, record_id),
+                           self._entropy)
+        key_type = WALLET_KEY_TYPES[node.curve]
+        with self._store.transaction():
+            self._store.put_key(KeyRecord(slot, int(key_type), origin, node.public_key, sealed,
+                                          record_id, origin != ORIGIN_WALLET_MASTER))
+            self._store.put_wallet_node(WalletNodeRecord(slot, wallet_id, node.path,
+                                                         parent_slot))
+        self._forget_slot(slot, False)
+
+    def wallet_node(self, slot: int) -> bip32.Node:
+        """The wallet node kept in ``slot``, unsealed (the caller checked that the slot
+        is a wallet node)."""
+        rec = self.record(slot)
+        place = self._store.get_wallet_node(slot)
+        if rec.origin not in WALLET_ORIGINS or place is None:
+            raise InternalError(f"slot {slot} is not a wallet node")
+        payload = seal.open_sealed(self._master, rec.sealed, self._node_aad(slot, rec.record_id))
+        if len(payload) < _NODE_HEADER + bip32.CHAIN_CODE_BYTES or payload[0] != _NODE_FORMAT:
+            raise InternalError(f"the wallet node in slot {slot} has an unknown format")
+        flags = payload[1]
+        chain_code = payload[_NODE_HEADER:_NODE_HEADER + bip32.CHAIN_CODE_BYTES]
+        private = payload[_NODE_HEADER + bip32.CHAIN_CODE_BYTES:] or None
+        variant = cardano.VARIANT if flags & _FLAG_CARDANO else ""
+        depth = len(place.path.split("/")) - 1
+        return bip32.Node(_CURVES[KeyType(rec.key_type)], private, rec.public, chain_code,
+                          depth, place.path, variant=variant)
+
+    # -- the SLIP39 session's sealed state ------------------------------------------------
+
+    def _session_aad(self, record_id: bytes) -> bytes:
+        return b"".join((_SESSION_SEAL_LABEL, self._serial, record_id))
+
+    def put_session(self, payload: bytes) -> None:
+        """Keep the state of the open SLIP39 session, sealed (it holds the master secret
+        or the shares fed so far), replacing the previous state."""
+        record_id = self._entropy(RECORD_ID_BYTES)
+        sealed = seal.seal(self._master, payload, self._session_aad(record_id), self._entropy)
+        self._store.put_wallet_session(SealedRecord(sealed, record_id))
+
+    def session(self) -> bytes | None:
+        """The unsealed state of the open SLIP39 session, or ``None`` when none is open."""
+        rec = self._store.get_wallet_session()
+        if rec is None:
+            return None
+        return seal.open_sealed(self._master, rec.sealed, self._session_aad(rec.record_id))
+
+    def discard_session(self) -> bool:
+        """Discard the open SLIP39 session; whether there was one."""
+        return self._store.delete_wallet_session()
 
     # -- foreign keyring ----------------------------------------------------------------
 
@@ -239,3 +397,22 @@ class KeyStore:
     def foreign_records(self) -> list[ForeignKeyRecord]:
         """Every foreign key record."""
         return self._store.list_foreign_keys()
+
+
+class _CardanoPrivateKey(ck.PrivateKey):
+    """A ``"cardano"`` wallet node's extended Ed25519 key: it signs as any Ed25519 key
+    (PureEdDSA over the 32-byte digest), with the scalar itself rather than a seed."""
+
+    __slots__ = ("_extended",)
+
+    def __init__(self, extended: bytes, public: bytes) -> None:
+        super().__init__(KeyType.ED25519, public)
+        self._extended = extended
+
+    def sign_digest(self, digest: bytes, recid: bool = False) -> tuple[bytes, int | None]:
+        if len(digest) < DIGEST_SIZE:
+            raise InvalidArgument(f"digest must be at least {DIGEST_SIZE} bytes")
+        return cardano.sign(self._extended, bytes(digest[:DIGEST_SIZE])), (0 if recid else None)
+
+    def __repr__(self) -> str:
+        return f"<PrivateKey ED25519 (cardano) public={self.public.hex()}>"

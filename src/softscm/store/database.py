@@ -15,7 +15,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from softscm.store.records import EventRecord, ForeignKeyRecord, KeyRecord
+from softscm.store.records import (
+    EventRecord,
+    ForeignKeyRecord,
+    KeyRecord,
+    SealedRecord,
+    WalletNodeRecord,
+    WalletRecord,
+)
 
 #: Name of the database file inside a state directory.
 DATABASE_NAME = "state.db"
@@ -51,8 +58,36 @@ CREATE TABLE IF NOT EXISTS foreign_keys (
     public BLOB NOT NULL,
     exportable INTEGER NOT NULL DEFAULT 1
 );
+CREATE TABLE IF NOT EXISTS wallets (
+    wallet_id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    root_slot INTEGER NOT NULL UNIQUE,
+    key_type INTEGER NOT NULL,
+    variant TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    root_path TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS wallet_nodes (
+    slot INTEGER PRIMARY KEY,
+    wallet_id INTEGER NOT NULL,
+    path TEXT NOT NULL,
+    parent_slot INTEGER,
+    UNIQUE (wallet_id, path)
+);
+CREATE TABLE IF NOT EXISTS wallet_session (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    sealed BLOB NOT NULL,
+    record_id BLOB NOT NULL
+);
 """
 
+#: The tables that hold wallet data (wiped together by :meth:`Store.wipe_wallets`).
+WALLET_TABLES = ("wallets", "wallet_nodes", "wallet_session")
+
+_SELECT_WALLET = (
+    "SELECT wallet_id, name, root_slot, key_type, variant, kind, root_path FROM wallets"
+)
+_SELECT_NODE = "SELECT slot, wallet_id, path, parent_slot FROM wallet_nodes"
 _SELECT_KEY = "SELECT slot, key_type, origin, public, sealed, record_id, exportable FROM keys"
 _INSERT_KEY = (
     "INSERT OR REPLACE INTO keys (slot, key_type, origin, public, sealed, record_id, exportable)"
@@ -282,6 +317,132 @@ class Store:
             cur = self._db.execute("DELETE FROM foreign_keys WHERE slot = ?", (slot,))
         return cur.rowcount > 0
 
+    # -- HD wallets ----------------------------------------------------------------
+
+    def wallet_count(self) -> int:
+        """How many wallets (master and oversight) exist."""
+        return int(self._db.execute("SELECT COUNT(*) FROM wallets").fetchone()[0])
+
+    def wallet_by_name(self, name: str) -> WalletRecord | None:
+        """The wallet called ``name``, or ``None``."""
+        row = self._db.execute(_SELECT_WALLET + " WHERE name = ?", (name,)).fetchone()
+        return None if row is None else _wallet_record(row)
+
+    def wallet_by_root(self, slot: int) -> WalletRecord | None:
+        """The wallet whose root (master seed or oversight root) is ``slot``, or ``None``."""
+        row = self._db.execute(_SELECT_WALLET + " WHERE root_slot = ?", (slot,)).fetchone()
+        return None if row is None else _wallet_record(row)
+
+    def wallet_by_id(self, wallet_id: int) -> WalletRecord | None:
+        """The wallet ``wallet_id``, or ``None``."""
+        row = self._db.execute(_SELECT_WALLET + " WHERE wallet_id = ?", (wallet_id,)).fetchone()
+        return None if row is None else _wallet_record(row)
+
+    def list_wallets(self) -> list[WalletRecord]:
+        """Every wallet, by root slot."""
+        rows = self._db.execute(_SELECT_WALLET + " ORDER BY root_slot").fetchall()
+        return [_wallet_record(r) for r in rows]
+
+    def add_wallet(self, name: str, root_slot: int, key_type: int, variant: str, kind: str,
+                   root_path: str) -> int:
+        """Record a new wallet; returns its id. The name must be free (the caller checks
+        it first: a duplicate here is an ``sqlite3.IntegrityError``)."""
+        with self.transaction():
+            cur = self._db.execute(
+                "INSERT INTO wallets (name, root_slot, key_type, variant, kind, root_path) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (name, root_slot, key_type, variant, kind, root_path),
+            )
+        return int(cur.lastrowid or 0)
+
+    def delete_wallet(self, wallet_id: int) -> None:
+        """Forget a wallet and every node of it (their key records are the caller's)."""
+        with self.transaction():
+            self._db.execute("DELETE FROM wallet_nodes WHERE wallet_id = ?", (wallet_id,))
+            self._db.execute("DELETE FROM wallets WHERE wallet_id = ?", (wallet_id,))
+
+    def put_wallet_node(self, record: WalletNodeRecord) -> None:
+        """Record where the key in ``record.slot`` sits in its wallet."""
+        with self.transaction():
+            self._db.execute(
+                "INSERT OR REPLACE INTO wallet_nodes (slot, wallet_id, path, parent_slot) "
+                "VALUES (?, ?, ?, ?)",
+                (record.slot, record.wallet_id, record.path, record.parent_slot),
+            )
+
+    def get_wallet_node(self, slot: int) -> WalletNodeRecord | None:
+        """The wallet node in ``slot``, or ``None`` if the slot is not a wallet key."""
+        row = self._db.execute(_SELECT_NODE + " WHERE slot = ?", (slot,)).fetchone()
+        return None if row is None else _node_record(row)
+
+    def wallet_node_at(self, wallet_id: int, path: str) -> WalletNodeRecord | None:
+        """The node of wallet ``wallet_id`` at the address ``path``, or ``None``."""
+        row = self._db.execute(
+            _SELECT_NODE + " WHERE wallet_id = ? AND path = ?", (wallet_id, path)
+        ).fetchone()
+        return None if row is None else _node_record(row)
+
+    def wallet_nodes(self, wallet_id: int) -> list[WalletNodeRecord]:
+        """Every node of a wallet, by slot."""
+        rows = self._db.execute(
+            _SELECT_NODE + " WHERE wallet_id = ? ORDER BY slot", (wallet_id,)
+        ).fetchall()
+        return [_node_record(r) for r in rows]
+
+    def wallet_subtree(self, wallet_id: int, path: str) -> list[int]:
+        """The slots of the node at ``path`` and of all its descendants, ascending.
+        Addresses are canonical, so a descendant's address is ``path + "/" + ...``."""
+        prefix = path + "/"
+        rows = self._db.execute(
+            "SELECT slot FROM wallet_nodes WHERE wallet_id = ? AND "
+            "(path = ? OR substr(path, 1, ?) = ?) ORDER BY slot",
+            (wallet_id, path, len(prefix), prefix),
+        ).fetchall()
+        return [int(r[0]) for r in rows]
+
+    def delete_wallet_nodes(self, slots: list[int]) -> None:
+        """Forget the wallet nodes in ``slots`` (their key records are the caller's)."""
+        with self.transaction():
+            self._db.executemany("DELETE FROM wallet_nodes WHERE slot = ?",
+                                 [(slot,) for slot in slots])
+
+    def delete_keys(self, slots: list[int]) -> None:
+        """Remove the keys in ``slots`` (missing ones are skipped)."""
+        with self.transaction():
+            self._db.executemany("DELETE FROM keys WHERE slot = ?", [(slot,) for slot in slots])
+
+    def get_wallet_session(self) -> SealedRecord | None:
+        """The sealed state of the open SLIP39 session, or ``None`` when none is open."""
+        row = self._db.execute(
+            "SELECT sealed, record_id FROM wallet_session WHERE id = 1"
+        ).fetchone()
+        return None if row is None else SealedRecord(bytes(row[0]), bytes(row[1]))
+
+    def put_wallet_session(self, record: SealedRecord) -> None:
+        """Keep (or replace) the sealed state of the open SLIP39 session."""
+        with self.transaction():
+            self._db.execute(
+                "INSERT OR REPLACE INTO wallet_session (id, sealed, record_id) VALUES (1, ?, ?)",
+                (record.sealed, record.record_id),
+            )
+
+    def delete_wallet_session(self) -> bool:
+        """Discard the SLIP39 session; whether there was one."""
+        with self.transaction():
+            cur = self._db.execute("DELETE FROM wallet_session")
+        return cur.rowcount > 0
+
+    def wipe_wallets(self) -> None:
+        """Erase every wallet: the key records of all wallet nodes, the wallet and node
+        tables and any open SLIP39 session, in one transaction. With ``secure_delete``
+        the rows are overwritten, not left in free pages (self-destruct,
+        ``scm-behaviour.md`` §3.6)."""
+        with self.transaction():
+            self._db.execute("DELETE FROM keys WHERE slot IN (SELECT slot FROM wallet_nodes)")
+            self._db.execute("DELETE FROM wallet_nodes")
+            self._db.execute("DELETE FROM wallets")
+            self._db.execute("DELETE FROM wallet_session")
+
 
 def _lowest_free(db: sqlite3.Connection, table: str, first: int, last: int) -> int | None:
     row = db.execute(_LOWEST_FREE[table], (first, first, last)).fetchone()
@@ -302,3 +463,15 @@ def _foreign_record(row: tuple[Any, ...]) -> ForeignKeyRecord:
 def _event_record(row: tuple[Any, ...]) -> EventRecord:
     seq, at, kind, detail, digest = row
     return EventRecord(int(seq), float(at), str(kind), str(detail), bytes(digest))
+
+
+def _wallet_record(row: tuple[Any, ...]) -> WalletRecord:
+    wallet_id, name, root_slot, key_type, variant, kind, root_path = row
+    return WalletRecord(int(wallet_id), str(name), int(root_slot), int(key_type), str(variant),
+                        str(kind), str(root_path))
+
+
+def _node_record(row: tuple[Any, ...]) -> WalletNodeRecord:
+    slot, wallet_id, path, parent_slot = row
+    return WalletNodeRecord(int(slot), int(wallet_id), str(path),
+                            None if parent_slot is None else int(parent_slot))

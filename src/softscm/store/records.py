@@ -43,3 +43,40 @@ class EventRecord:
     kind: str
     detail: str
     digest: bytes
+
+
+@dataclass(frozen=True)
+class WalletRecord:
+    """A named HD wallet: a master seed (``kind="master"``) or a watch-only oversight
+    wallet (``kind="oversight"``), rooted at ``root_slot`` whose node address is
+    ``root_path`` (``"m"`` for a master). ``key_type`` is the curve's key type and
+    ``variant`` ``""`` or ``"cardano"``. No secret lives here: the nodes' key material
+    is sealed in their key records."""
+
+    wallet_id: int
+    name: str
+    root_slot: int
+    key_type: int
+    variant: str
+    kind: str
+    root_path: str
+
+
+@dataclass(frozen=True)
+class WalletNodeRecord:
+    """Where a key-store slot sits in a wallet tree: its wallet, its node address and
+    the slot of its parent (``None`` for the wallet's root)."""
+
+    slot: int
+    wallet_id: int
+    path: str
+    parent_slot: int | None
+
+
+@dataclass(frozen=True)
+class SealedRecord:
+    """A secret kept sealed under the master key (the open SLIP39 session): the sealed
+    bytes and the random record id bound into the seal."""
+
+    sealed: bytes
+    record_id: bytes
