@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-
 #: Environment variable naming the daemon's socket.
 SOCKET_ENV = "SOFTSCM_SOCKET"
 #: The system daemon's socket (systemd unit).

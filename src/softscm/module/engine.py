@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import Any
 
 from softscm.module import ledview
-from softscm.module.binding import fingerprint
 from softscm.module import state as S
 from softscm.module.actions import (
     Decision,
@@ -29,6 +28,7 @@ from softscm.module.actions_thresholds import (
     temperature_released,
     temperature_side,
 )
+from softscm.module.binding import fingerprint
 from softscm.module.led_codes import (
     CODE_HEARTBEAT_LOST,
     CODE_HIGH_TEMPERATURE,

@@ -18,16 +18,17 @@ from softscm.crypto import seal
 from softscm.crypto.curves import KeyType
 from softscm.crypto.kdf import derive, kdf_from_name
 from softscm.errors import (
+    Destroyed,
     InvalidArgument,
     NotImplementedYet,
     OperationNotSupported,
     VerificationFailed,
 )
 from softscm.module import eventlog
-from softscm.module.keystore import KeyStore
-from softscm.module.profile import Profile
 from softscm.module.binding import development_kek, fingerprint, production_kek
+from softscm.module.keystore import KeyStore
 from softscm.module.physical import Physical
+from softscm.module.profile import Profile
 from softscm.module.state import META_NAME, PhysicalState
 from softscm.module.supervised_boot import SupervisedBoot
 from softscm.module.wallets import Wallets
@@ -358,9 +359,14 @@ class Module:
     # -- data lock -----------------------------------------------------------------------
 
     def _lock_key(self, key: str) -> tuple[bytes, int]:
+        """The data-lock key named ``key``; the module must be serving the host."""
         if key not in LOCK_KEYS:
             raise InvalidArgument(f"unknown data-lock key {key!r} (zymkey or cloud)")
-        return self._lock_keys[key], LOCK_KEYS[key]
+        self._host_call()
+        secret = self._lock_keys.get(key)
+        if secret is None:  # pragma: no cover - the host guard refuses a destroyed module
+            raise Destroyed("the data-lock keys were destroyed")
+        return secret, LOCK_KEYS[key]
 
     def lock(self, data: bytes, key: str = "zymkey") -> bytes:
         """Encrypt and authenticate ``data`` with a data-lock key (softscm's segmented

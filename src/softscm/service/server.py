@@ -57,7 +57,7 @@ class Server:
         """Create the socket directory (owner and ``softscm`` group only) and listen."""
         directory = self.path.parent
         directory.mkdir(parents=True, exist_ok=True)
-        os.chmod(directory, 0o750)
+        os.chmod(directory, 0o750)  # noqa: S103 - owner and the softscm group
         gid = group_id("softscm")
         if self.path.exists() or self.path.is_symlink():
             if _answers(self.path):
