@@ -171,6 +171,14 @@ def main() -> None:
     row("sign nistp256, 512 keys in store", with_512, raw_rate,
         f"{with_512 / with_16:.2f}x of the 16-key rate")
 
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import daemon
+    from softscm import Client
+
+    with Client.open(tempfile.mkdtemp(prefix="softscm-bench-")) as local:
+        native = rate(lambda: local.sign_digest(hashlib.sha256(MSG).digest(), 0), seconds)
+    daemon.run(seconds, native)
+
 
 if __name__ == "__main__":
     main()
