@@ -53,6 +53,8 @@ def test_serve_connect_and_sigterm(home, sock_dir, monkeypatch) -> None:
             hello = scm.hello()
             assert hello["protocol"] == 1 and hello["model"] == "SCM"
             slot = scm.generate_key("nistp256")
+            scm.sim.loop_open(0)
+            time.sleep(0.6)  # the daemon reports new events every 0.25 s
         # The state is the daemon's: opening it in-process is refused, naming the socket.
         with pytest.raises(softscm.ConnectionFailed, match=str(sock)):
             Client.open(home)
@@ -68,6 +70,8 @@ def test_serve_connect_and_sigterm(home, sock_dir, monkeypatch) -> None:
         out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert not sock.exists()
+    assert "serving module" in err and "stopped" in err
+    assert "event #" in err and "led " in err
     monkeypatch.delenv("SOFTSCM_SOCKET")
     with Client.open(home) as scm:
         assert slot in scm.slots()[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import threading
 from pathlib import Path
 from typing import Any, Callable
 
@@ -26,10 +27,13 @@ def run_daemon(
             sig: signal.signal(sig, lambda *_: server.stop())
             for sig in (signal.SIGTERM, signal.SIGINT)
         }
+        watcher = _Watcher(server, on_event)
         try:
             module.record("daemon_start", socket=str(socket_path))
+            watcher.start()
             server.serve_forever()
         finally:
+            watcher.stop()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
             with server.lock:
@@ -39,3 +43,48 @@ def run_daemon(
         store.close()
     if on_event is not None:
         on_event("stopped")
+
+
+#: Seconds between looks at the event log and the LED.
+WATCH_INTERVAL_S = 0.25
+
+
+class _Watcher:
+    """Reports new event-log records and LED changes as lines while the daemon runs."""
+
+    def __init__(self, server: Server, on_event: Callable[[str], None] | None) -> None:
+        self._server = server
+        self._on_event = on_event
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._last_seq = 0
+        self._led = ""
+
+    def start(self) -> None:
+        if self._on_event is None:
+            return
+        with self._server.lock:
+            events = self._server.module.events(limit=10_000)
+        self._last_seq = events[-1]["seq"] if events else 0
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(2)
+
+    def _run(self) -> None:
+        emit = self._on_event
+        if emit is None:
+            return
+        while not self._stop.wait(WATCH_INTERVAL_S):
+            with self._server.lock:
+                module = self._server.module
+                events = module.events(after=self._last_seq, limit=1000)
+                led = module.physical.led()["label"]
+            for record in events:
+                self._last_seq = record["seq"]
+                emit(f"event #{record['seq']} {record['kind']} {record['detail']}")
+            if led != self._led:
+                self._led = led
+                emit(f"led {led}")
