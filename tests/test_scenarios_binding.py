@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import softscm
-from fakes import FakeClock
+from fakes import CountingEntropy, FakeClock
 from scenario import BOOT_S, kinds, make_module, power_cycle, spans, to_production
 from softscm.module import Module, Profile
 
@@ -262,3 +262,13 @@ def test_boot_stages_s60(m: Module, clock: FakeClock) -> None:
 def test_hsm6_and_profile(clock: FakeClock) -> None:
     module = make_module(clock, Profile(profile="hsm6"))
     assert module.slots() == (list(range(14)), 512)
+
+
+def test_self_test_runs_at_every_boot(m: Module, clock: FakeClock) -> None:
+    from softscm.module.selftest import run_self_test
+
+    assert run_self_test(CountingEntropy()) == []
+    assert run_self_test(lambda n: bytes(n)) == ["random"]
+    power_cycle(m, clock)
+    results = [e["detail"] for e in m.events(limit=1000) if e["kind"] == "self_test"]
+    assert len(results) == 2 and all(r == {"result": "pass", "failed": []} for r in results)

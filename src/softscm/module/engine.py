@@ -63,6 +63,7 @@ class Engine:
         destroy_keys: Callable[[], None], drop_ephemeral: Callable[[], None],
         verify_boot: Callable[[float], tuple[str, dict[str, Any]]],
         seal_for_production: Callable[[str], None],
+        self_test: Callable[[], list[str]],
         base_identity: dict[str, str], salt_digest: str,
     ) -> None:
         self.profile = profile
@@ -73,6 +74,7 @@ class Engine:
         self.drop_ephemeral = drop_ephemeral
         self.verify_boot = verify_boot
         self.seal_for_production = seal_for_production
+        self.self_test = self_test
         self.base_identity = base_identity
         self.salt_digest = salt_digest
         self.timing = FAST_TIMING
@@ -130,7 +132,8 @@ class Engine:
         st.hold = None
         self.drop_ephemeral()
         st.tap_dir = [0, 0, 0]
-        self.record("self_test", t, {"result": "pass"})
+        failed = self.self_test()
+        self.record("self_test", t, {"result": "fail" if failed else "pass", "failed": failed})
         if st.destroyed_code is not None:
             st.lifecycle = S.DESTROYED
             self._fatal_then(st, t, st.destroyed_code, replay, "reboot", reason="destroyed")

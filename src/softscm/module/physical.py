@@ -43,6 +43,7 @@ from softscm.module.actions_settings import (
     validate_low_threshold,
 )
 from softscm.module.engine import BROWNOUT_SETTLE_S, HEARTBEAT_TIMEOUT_S, Engine
+from softscm.module.selftest import run_self_test
 from softscm.module.state import PhysicalState
 
 if TYPE_CHECKING:
@@ -99,6 +100,7 @@ class Physical:
             serial=module.serial, record=self._record,
             destroy_keys=module.destroy_keys, drop_ephemeral=module.keystore.invalidate_ephemeral,
             verify_boot=module.verify_boot, seal_for_production=module.seal_for_production,
+            self_test=lambda: run_self_test(module._entropy),
             base_identity=dict(identity),
             salt_digest=hashlib.sha256(salt).hexdigest(),
         )
