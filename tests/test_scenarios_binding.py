@@ -268,7 +268,7 @@ def test_self_test_runs_at_every_boot(m: Module, clock: FakeClock) -> None:
     from softscm.module.selftest import run_self_test
 
     assert run_self_test(CountingEntropy()) == []
-    assert run_self_test(lambda n: bytes(n)) == ["random"]
+    assert "random" in run_self_test(lambda n: bytes(n))
     power_cycle(m, clock)
     results = [e["detail"] for e in m.events(limit=1000) if e["kind"] == "self_test"]
     assert len(results) == 2 and all(r == {"result": "pass", "failed": []} for r in results)
