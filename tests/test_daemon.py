@@ -19,10 +19,10 @@ import msgpack
 import pytest
 
 import softscm
+from daemon_process import start_daemon
 from softscm import Client
 from softscm.client.socket_transport import SocketTransport
 from softscm.service import framing
-from daemon_process import start_daemon
 
 
 @pytest.fixture

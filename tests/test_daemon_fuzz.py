@@ -13,11 +13,11 @@ import msgpack
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from daemon_process import rss_kib, start_daemon
 from softscm import Client
 from softscm.client.socket_transport import SocketTransport
-from softscm.service import framing
 from softscm.module import Module
-from daemon_process import rss_kib, start_daemon
+from softscm.service import framing
 
 _values = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**63), 2**64 - 1) | st.binary(max_size=64)
