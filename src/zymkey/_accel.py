@@ -1,7 +1,7 @@
 """Accelerometer and tap detection (``zymkey-api.md`` §3.3, §4.10).
 
-Not built yet: the methods check and convert their arguments as Zymbit's wrapper does,
-then raise ``NotImplementedError``.
+The methods check and convert their arguments as Zymbit's wrapper does before the
+module is reached (Q27).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from zymkey._cargs import c_float, c_int
-from zymkey._errors import library_call, not_built
+from zymkey._errors import library_call
 from zymkey._facade import Facade
 
 #: ``ZK_ACCEL_AXIS_*``: the axis codes of ``set_tap_sensitivity``.
@@ -35,23 +35,23 @@ class AccelMethods(Facade):
         axis = axis.lower()
         if axis not in _AXES:
             raise AssertionError("invalid input value " + axis)
-        code = _AXES[axis]
         percent = c_float(pct, 3)
         with library_call():
-            not_built("set_tap_sensitivity", code, percent)
+            # The client names the axis; ``_AXES`` holds the C codes it stands for.
+            self._client.set_tap_sensitivity(axis, percent)
 
     def wait_for_tap(self, timeout_ms: Any = -1) -> None:
         """Block until a tap is detected or ``timeout_ms`` ms have passed (``-1``: wait
         indefinitely); a timeout raises ``ZymkeyTimeoutError("wait timed out")``."""
         timeout = c_int(timeout_ms, 2)
         with library_call():
-            not_built("wait_for_tap", timeout)
+            self._client.wait_for_tap(timeout)
 
     def get_accelerometer_data(self) -> tuple[Any, Any, Any]:
         """The latest readings as a tuple ``(x, y, z)`` of
         :class:`Zymkey.ZymkeyAccelAxisData` (Q20)."""
         with library_call():
-            axes = not_built("get_accelerometer_data")
+            axes = self._client.accelerometer()
         x, y, z = (
             self.ZymkeyAccelAxisData(float(g_force), int(tap_dir)) for g_force, tap_dir in axes
         )

@@ -1,11 +1,8 @@
-"""Binding to the host (``zymkey-api.md`` §4.12).
-
-Not built yet: the methods raise ``NotImplementedError``.
-"""
+"""Binding to the host (``zymkey-api.md`` §4.12)."""
 
 from __future__ import annotations
 
-from zymkey._errors import library_call, not_built
+from zymkey._errors import library_call
 from zymkey._facade import Facade
 
 
@@ -14,12 +11,12 @@ class BindingMethods(Facade):
 
     def lock_binding(self) -> None:
         """Make the binding to this host permanent: the step into production mode,
-        effective at the next power cycle."""
+        effective at the next power cycle. Calling it again succeeds (§7 item 16)."""
         with library_call():
-            not_built("lock_binding")
+            self._client.lock_binding()
 
     def get_current_binding_info(self) -> tuple[bool, bool]:
         """``(binding_is_locked, is_bound)``: lock state first (Q19)."""
         with library_call():
-            locked, bound = not_built("get_current_binding_info")
+            locked, bound = self._client.binding_info()
         return bool(locked), bool(bound)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from zymkey._cargs import c_bool, c_int, c_string, c_uint
-from zymkey._errors import library_call, not_built
+from zymkey._errors import library_call
 from zymkey._facade import Facade
 
 
@@ -93,4 +93,4 @@ class DeviceMethods(Facade):
         """
         addr = c_int(address, 2)
         with library_call():
-            not_built("set_i2c_address", addr)
+            self._client.set_i2c_address(addr)
