@@ -137,6 +137,13 @@ from softscm.cli import wallet as wallet_cli  # noqa: E402 - registered with the
 cli.add_command(wallet_cli.wallet)
 cli.add_command(wallet_cli.slip39)
 
+from softscm.cli import led, log, perimeter, sim  # noqa: E402 - registered with the others
+
+cli.add_command(sim.sim)
+cli.add_command(led.led)
+cli.add_command(perimeter.perimeter)
+cli.add_command(log.log)
+
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``softscm`` console script; ``argv`` for tests."""

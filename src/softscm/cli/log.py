@@ -1,0 +1,146 @@
+"""``softscm log``: the module's event log (``scm-behaviour.md`` §9.1), exported or
+checked. The log is not sealed under the destroyable keys, so both work in every state,
+a destroyed module's included."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import click
+
+from softscm.cli.common import State, emit, handle_errors, json_option
+from softscm.errors import ConnectionFailed
+from softscm.module import eventlog
+from softscm.store import EventRecord
+
+#: Records asked for per call (the module answers at most this many at once).
+PAGE = 10_000
+#: Names a record's chain digest may carry on the wire.
+_DIGEST_KEYS = ("hash", "digest")
+
+
+@click.group()
+def log() -> None:
+    """The module's event log: export it, check its hash chain."""
+
+
+@log.command()
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="Write the export to this file instead of standard output.")
+@json_option
+@click.pass_obj
+@handle_errors
+def export(state: State, out: str | None, as_json: bool) -> None:
+    """Every record of the event log, oldest first: one line each, or with --json the
+    module's identity and the records."""
+    client = state.client()
+    records = _all_events(client)
+    if as_json:
+        hello = client.hello()
+        text = json.dumps({"serial": hello["serial"], "model": hello["model"],
+                           "firmware": hello["firmware"], "records": records},
+                          indent=2, sort_keys=True, default=_hex)
+    else:
+        text = "\n".join(_line(r) for r in records)
+    if out is None:
+        click.echo(text)
+        return
+    try:
+        Path(out).write_text(text + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {out}: {exc.strerror}") from None
+    click.echo(f"exported {len(records)} record{'' if len(records) == 1 else 's'} to {out}",
+               err=as_json)
+
+
+@log.command()
+@json_option
+@click.pass_obj
+@handle_errors
+def verify(state: State, as_json: bool) -> None:
+    """Check the event log's hash chain; exit 1 naming the first broken record."""
+    records = _chain_records(state)
+    broken = eventlog.first_broken(records)
+    result = {"records": len(records), "intact": broken is None, "first_broken": broken,
+              "last_seq": records[-1].seq if records else 0}
+    if broken is None:
+        emit(as_json, result, f"event log intact: {len(records)} records"
+             + (f" (#{records[0].seq} to #{records[-1].seq})" if records else ""))
+        return
+    emit(as_json, result, f"event log broken at record #{broken}: it, or one before it, "
+         "was altered, removed or reordered")
+    sys.exit(1)
+
+
+def _all_events(client: Any) -> list[dict[str, Any]]:
+    records: list[dict[str, Any]] = []
+    while True:
+        page = client.events(after=records[-1]["seq"] if records else 0, limit=PAGE)
+        records += page
+        if not page:
+            return records
+
+
+def _line(record: dict[str, Any]) -> str:
+    detail = json.dumps(record.get("detail", {}), sort_keys=True, separators=(",", ":"),
+                        default=_hex)
+    return f"#{record['seq']:<6} {_clock(float(record['at']))}  {record['kind']}  {detail}"
+
+
+def _clock(seconds: float) -> str:
+    try:
+        moment = datetime.fromtimestamp(seconds, timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return str(seconds)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _hex(value: Any) -> Any:
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).hex()
+    raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+def _chain_records(state: State) -> list[EventRecord]:
+    """The records with their chain digests: from the module when its records carry
+    them, else read from the state directory's store."""
+    events = _all_events(state.client())
+    if all(any(k in e for k in _DIGEST_KEYS) for e in events):
+        return [_from_wire(e) for e in events]
+    from softscm.client.locate import socket_candidates
+
+    served = next((p for p in socket_candidates() if p.exists()), None)
+    if served is not None:
+        raise ConnectionFailed(f"the daemon at {served} does not send the records' digests; "
+                               "run `softscm log verify` on its state directory without it")
+    return _stored_records(state.home)
+
+
+def _from_wire(event: dict[str, Any]) -> EventRecord:
+    raw = next(event[k] for k in _DIGEST_KEYS if k in event)
+    digest = bytes(raw) if isinstance(raw, (bytes, bytearray)) else bytes.fromhex(str(raw))
+    return EventRecord(int(event["seq"]), float(event["at"]), str(event["kind"]),
+                       eventlog.canonical(event["detail"]), digest)
+
+
+def _stored_records(home: str | None) -> list[EventRecord]:
+    from softscm.client.embedded import resolve_home
+    from softscm.store import Store
+    from softscm.store.lockfile import lock_shared
+
+    directory = resolve_home(home)
+    holder = lock_shared(directory)
+    store = Store.open(directory, on_close=holder.release)
+    try:
+        records: list[EventRecord] = []
+        while True:
+            page = store.events(records[-1].seq if records else 0, PAGE)
+            records += page
+            if not page:
+                return records
+    finally:
+        store.close()

@@ -1,0 +1,68 @@
+"""pytest plugin: the ``scm`` fixture, a fresh softscm module for each test.
+
+Registered through the ``pytest11`` entry point, so installing softscm is enough. In a
+test that uses ``scm``:
+
+- ``scm.client`` is a :class:`softscm.Client` on a new module (running, bound, in
+  development mode) in a temporary directory, on a fake clock (``scm.clock``);
+- ``scm.sim`` is its simulation control plane (``scm.sim.loop_open(0)``, …) and
+  ``scm.advance(seconds)`` lets module time pass;
+- ``zymkey.client``, ``zymkey.Zymkey()``, ``zymkey.create_new_client()`` and
+  ``softscm.Client.connect()`` all reach that module, so the application under test
+  needs no change.
+
+``@pytest.mark.softscm(program="alpha", profile="hsm6", …)`` chooses how the module is
+made (the fields of :class:`softscm.module.Profile`).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from softscm.testing import SimulatedModule, simulated_module
+
+#: The marker that chooses the test module's profile.
+MARKER = "softscm"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the ``softscm`` marker."""
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(**profile): how the scm fixture's module is made "
+        "(profile, program, revision, simulation, boot_dir, ...)",
+    )
+
+
+@pytest.fixture
+def scm(request: pytest.FixtureRequest,
+        tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimulatedModule]:
+    """A fresh softscm module on a fake clock, which ``zymkey`` reaches in this test."""
+    marker = request.node.get_closest_marker(MARKER)
+    options: dict[str, Any] = dict(marker.kwargs) if marker is not None else {}
+    harness = simulated_module(tmp_path_factory.mktemp("softscm"), **options)
+    try:
+        with pytest.MonkeyPatch.context() as patches:
+            _route_clients(harness, patches)
+            yield harness
+    finally:
+        harness.close()
+
+
+def _route_clients(harness: SimulatedModule, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every new client of this process, and ``zymkey.client``, reach ``harness``."""
+    import softscm.client.locate as locate
+
+    def locate_transport(home: Any = None) -> Any:
+        return harness.transport()
+
+    # Client.connect() looks the transport up at each call: zymkey's contexts too.
+    monkeypatch.setattr(locate, "locate_transport", locate_transport)
+    if "zymkey" not in sys.modules:
+        import zymkey  # noqa: F401 - its import-time client now reaches the harness
+    zymkey = sys.modules["zymkey"]
+    monkeypatch.setattr(zymkey, "client", zymkey.Zymkey(_client=harness.new_client()))

@@ -1,0 +1,418 @@
+"""Simulation inputs by their operator names, and scenario files that play them.
+
+Every input of the simulation control plane (``scm-behaviour.md`` §0.1) has one name
+here, the name of its ``softscm sim`` command (``tamper``, ``temp``, ``tap``, …), with
+its parameters. :func:`apply_input` sends one input through ``client.sim`` and says what
+it did; the CLI commands and scenario files both go through it.
+
+A scenario file is a TOML timeline of inputs::
+
+    name = "lid opened in transit"
+
+    [[event]]
+    at = 0.0            # seconds of module time from the start of the run
+    do = "tamper"       # an input name
+    channel = 0         # its parameters, by name
+
+    [[event]]
+    at = 5
+    do = "temp"
+    celsius = -25
+
+:func:`parse` checks the whole file before anything runs; :func:`play` then moves module
+time forward to each event (``sim.advance``, never a real-time sleep) and applies it.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from softscm.errors import InvalidArgument, SoftScmError
+from softscm.module.physical import DEFAULT_TAP_G
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
+
+__all__ = [
+    "INPUTS", "EventFailed", "Input", "Param", "Scenario", "ScenarioError", "Step",
+    "apply_input", "load", "parse", "play",
+]
+
+#: Keys a scenario file may have at its top level.
+TOP_LEVEL_KEYS = ("name", "description", "end", "event")
+#: Keys every event has besides the input's parameters.
+EVENT_KEYS = ("at", "do")
+#: Inputs a scenario does not take: its events' ``at`` times move the clock.
+NOT_IN_SCENARIOS = frozenset({"advance"})
+
+_REQUIRED = object()
+_EVENT_HEADER = re.compile(r"^\s*\[\[\s*(?:event|\"event\"|'event')\s*\]\]")
+_AXIS = re.compile(r"^([xyzXYZ])([+-]?)$")
+
+
+class ScenarioError(InvalidArgument):
+    """A scenario file or a simulation input is malformed; the message names the event
+    (and its line) at fault."""
+
+    def diagnostics(self) -> str:
+        """The message alone: it names the file and the event already."""
+        return self.message
+
+
+class EventFailed(ScenarioError):
+    """The module refused an event of a scenario while it played. ``step`` is the event,
+    ``cause`` the module's error; the events before it have been applied."""
+
+    def __init__(self, message: str, step: Step, cause: SoftScmError) -> None:
+        super().__init__(message)
+        self.step = step
+        self.cause = cause
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of an input: its name (as a scenario key), its kind (``int``,
+    ``number``, ``text``, ``bool``, ``hex`` bytes, or ``axis`` such as ``"x+"``), and a
+    default (none: required)."""
+
+    name: str
+    kind: str
+    default: Any = _REQUIRED
+
+    @property
+    def required(self) -> bool:
+        """Whether the parameter must be given."""
+        return self.default is _REQUIRED
+
+
+@dataclass(frozen=True)
+class Input:
+    """A simulation input: its operator name, the ``client.sim`` control it drives, its
+    parameters and a one-line help."""
+
+    name: str
+    control: str
+    params: tuple[Param, ...] = ()
+    help: str = ""
+
+
+def _inputs(*items: Input) -> dict[str, Input]:
+    return {i.name: i for i in items}
+
+
+_CHANNEL = Param("channel", "int")
+_SECONDS = Param("seconds", "number")
+
+#: Every simulation input by its operator name (the ``softscm sim`` command).
+INPUTS: dict[str, Input] = _inputs(
+    Input("tamper", "loop_open", (_CHANNEL,), "break perimeter loop CHANNEL (0 or 1)"),
+    Input("close", "loop_close", (_CHANNEL,), "restore perimeter loop CHANNEL"),
+    Input("pulse", "loop_pulse", (_CHANNEL, Param("duration", "number")),
+          "open loop CHANNEL for DURATION seconds, then close it"),
+    Input("temp", "set_temperature", (Param("celsius", "number"),), "CPU temperature, °C"),
+    Input("aux-temp", "set_aux_temperature", (Param("index", "int"), Param("celsius", "number")),
+          "auxiliary temperature sensor INDEX (0 or 1), °C"),
+    Input("battery", "set_battery", (Param("volts", "number"),), "battery voltage, V"),
+    Input("remove-battery", "remove_battery", (), "take the backup battery out"),
+    Input("insert-battery", "insert_battery", (Param("volts", "number"),),
+          "put a battery of VOLTS in"),
+    Input("power", "main_power", (Param("on", "bool"),), "main (host) power on or off"),
+    Input("power-cycle", "power_cycle", (), "main power off, then on: a cold boot"),
+    Input("host-reboot", "host_reboot", (), "the host restarts; the module stays powered"),
+    Input("host-stall", "host_stall", (_SECONDS,), "the host sends no heartbeat for SECONDS"),
+    Input("host-identity", "set_host_identity", (Param("factor", "text"), Param("value", "text")),
+          "override a binding factor (machine_id, cpu_serial, boot_device_serial)"),
+    Input("delete-salt", "delete_host_salt", (), "lose the host-side binding salt"),
+    Input("restore-salt", "restore_host_salt", (Param("salt", "hex"),),
+          "put salt bytes back (hex)"),
+    Input("tap", "tap", (Param("axis", "axis"), Param("g", "number", DEFAULT_TAP_G)),
+          "an acceleration impulse on an axis: x+, x-, y+, y-, z+, z-"),
+    Input("accel", "set_acceleration",
+          (Param("x", "number"), Param("y", "number"), Param("z", "number")),
+          "static acceleration, g per axis"),
+    Input("brownout", "brownout", (_SECONDS,), "the main supply dips for SECONDS"),
+    Input("corrupt", "corrupt", (Param("area", "text"),),
+          "damage a protected area of the store: keystore, manifest or code"),
+    Input("advance", "advance", (_SECONDS,), "move module time forward"),
+    Input("host-time", "set_host_time",
+          (Param("epoch", "number"), Param("ntp_synced", "bool", True)),
+          "the host's wall clock (epoch seconds) and whether NTP is synchronised"),
+    Input("drift", "set_drift", (Param("ppm", "number"),), "simulated RTC drift, ppm"),
+)
+
+
+# -- one input ---------------------------------------------------------------------------
+
+
+def check_args(name: str, args: Mapping[str, Any], where: str = "") -> dict[str, Any]:
+    """The arguments of input ``name`` checked for presence and kind, defaults filled in;
+    ``ScenarioError`` naming ``where`` otherwise."""
+    prefix = f"{where}: " if where else ""
+    spec = INPUTS.get(name)
+    if spec is None:
+        raise ScenarioError(f"{prefix}unknown input {name!r} (one of: {', '.join(INPUTS)})")
+    known = {p.name for p in spec.params}
+    unknown = sorted(set(args) - known)
+    if unknown:
+        expected = ", ".join(sorted(known)) or "no parameters"
+        raise ScenarioError(f"{prefix}{name} takes no {unknown[0]!r} (it takes {expected})")
+    checked: dict[str, Any] = {}
+    for param in spec.params:
+        if param.name not in args:
+            if param.required:
+                raise ScenarioError(f"{prefix}{name} needs {param.name!r}")
+            checked[param.name] = param.default
+            continue
+        checked[param.name] = _check_kind(param, args[param.name], f"{prefix}{name}")
+    return checked
+
+
+def _check_kind(param: Param, value: Any, where: str) -> Any:
+    kind = param.kind
+    bad = f"{where}: {param.name} must be "
+    if kind == "int":
+        if type(value) is not int:
+            raise ScenarioError(bad + f"an integer, not {value!r}")
+        return value
+    if kind == "number":
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ScenarioError(bad + f"a number, not {value!r}")
+        return float(value)
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise ScenarioError(bad + f"true or false, not {value!r}")
+        return value
+    if kind == "text":
+        if not isinstance(value, str):
+            raise ScenarioError(bad + f"a string, not {value!r}")
+        return value
+    if kind == "hex":
+        if isinstance(value, (bytes, bytearray)):
+            return bytes(value)
+        if isinstance(value, str):
+            try:
+                return bytes.fromhex(value.strip())
+            except ValueError:
+                pass
+        raise ScenarioError(bad + "hexadecimal text")
+    if kind == "axis":
+        match = _AXIS.match(value) if isinstance(value, str) else None
+        if match is None:
+            raise ScenarioError(bad + f"an axis and a sign such as x+ or z-, not {value!r}")
+        return match.group(1).lower() + (match.group(2) or "+")
+    raise AssertionError(f"unknown parameter kind {kind!r}")
+
+
+def apply_input(sim: Any, name: str, args: Mapping[str, Any]) -> str:
+    """Send input ``name`` with ``args`` (parameter names of :data:`INPUTS`) through the
+    simulation control plane ``sim`` (``client.sim``); returns what was done, in words.
+    The module's errors propagate unchanged."""
+    checked = check_args(name, args)
+    control = getattr(sim, INPUTS[name].control)
+    control(**_control_args(name, checked))
+    return describe(name, checked)
+
+
+def _control_args(name: str, args: dict[str, Any]) -> dict[str, Any]:
+    if name == "tap":
+        axis = args["axis"]
+        return {"axis": axis[0], "g": args["g"], "direction": -1 if axis[1] == "-" else 1}
+    return dict(args)
+
+
+def describe(name: str, args: Mapping[str, Any]) -> str:
+    """What input ``name`` with checked ``args`` does, in words."""
+    a = dict(args)
+    texts: dict[str, Callable[[], str]] = {
+        "tamper": lambda: f"perimeter loop {a['channel']} opened",
+        "close": lambda: f"perimeter loop {a['channel']} closed",
+        "pulse": lambda: f"perimeter loop {a['channel']} opened for {_num(a['duration'])} s",
+        "temp": lambda: f"CPU temperature set to {_num(a['celsius'])} °C",
+        "aux-temp": lambda: (f"auxiliary temperature {a['index']} set to "
+                             f"{_num(a['celsius'])} °C"),
+        "battery": lambda: f"battery set to {_num(a['volts'])} V",
+        "remove-battery": lambda: "battery removed",
+        "insert-battery": lambda: f"battery inserted ({_num(a['volts'])} V)",
+        "power": lambda: f"main power {'on' if a['on'] else 'off'}",
+        "power-cycle": lambda: "power cycled (main power off, then on)",
+        "host-reboot": lambda: "host rebooted",
+        "host-stall": lambda: f"host stalled for {_num(a['seconds'])} s",
+        "host-identity": lambda: f"host identity {a['factor']} set to {a['value']!r}",
+        "delete-salt": lambda: "host salt deleted",
+        "restore-salt": lambda: f"host salt restored ({len(a['salt'])} bytes)",
+        "tap": lambda: f"tap on {a['axis']} ({_num(a['g'])} g)",
+        "accel": lambda: (f"acceleration set to x {_num(a['x'])} g, y {_num(a['y'])} g, "
+                          f"z {_num(a['z'])} g"),
+        "brownout": lambda: f"brownout for {_num(a['seconds'])} s",
+        "corrupt": lambda: f"{a['area']} corrupted",
+        "advance": lambda: f"module time advanced {_num(a['seconds'])} s",
+        "host-time": lambda: (f"host time set to {_iso(a['epoch'])} (NTP "
+                              + ("synchronised)" if a["ntp_synced"] else "not synchronised)")),
+        "drift": lambda: f"RTC drift set to {_num(a['ppm'])} ppm",
+    }
+    return texts[name]()
+
+
+def _num(value: float) -> str:
+    return f"{value:g}"
+
+
+def _iso(epoch: float) -> str:
+    try:
+        return datetime.fromtimestamp(epoch, timezone.utc).isoformat().replace("+00:00", "Z")
+    except (OverflowError, OSError, ValueError):
+        return _num(epoch)
+
+
+# -- scenario files ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    """One event of a scenario: its number (from 1), the line of its ``[[event]]``
+    header when known, its time ``at`` (seconds from the start), the input and its
+    checked arguments."""
+
+    index: int
+    at: float
+    input: str
+    args: dict[str, Any] = field(default_factory=dict)
+    line: int | None = None
+
+    @property
+    def where(self) -> str:
+        """``event N (line L)``, for messages."""
+        return _where(self.index, self.line)
+
+    def describe(self) -> str:
+        """What the event does, in words."""
+        return describe(self.input, self.args)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A parsed scenario: its events in time order, an optional name and description,
+    and ``end``, the time the run lasts to (at least the last event's)."""
+
+    steps: tuple[Step, ...]
+    name: str = ""
+    description: str = ""
+    end: float = 0.0
+    source: str = "<scenario>"
+
+
+def _where(index: int, line: int | None) -> str:
+    return f"event {index}" + (f" (line {line})" if line is not None else "")
+
+
+def load(path: Any) -> Scenario:
+    """Read and check the scenario file at ``path``."""
+    from pathlib import Path
+
+    source = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise ScenarioError(f"{source}: cannot read: {exc.strerror}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{source}: not UTF-8 text") from None
+    return parse(text, source)
+
+
+def parse(text: str, source: str = "<scenario>") -> Scenario:
+    """Check a scenario's TOML ``text``; ``ScenarioError`` naming ``source``, the event
+    and its line on the first problem."""
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{source}: not valid TOML: {exc}") from None
+    for key in doc:
+        if key not in TOP_LEVEL_KEYS:
+            raise ScenarioError(f"{source}: unknown top-level key {key!r} "
+                                f"(expected {', '.join(TOP_LEVEL_KEYS)})")
+    name = _text_field(doc, "name", source)
+    description = _text_field(doc, "description", source)
+    events = doc.get("event")
+    if not isinstance(events, list) or not events:
+        raise ScenarioError(f"{source}: no events (add [[event]] tables with at and do)")
+    lines = [n for n, line in enumerate(text.splitlines(), 1) if _EVENT_HEADER.match(line)]
+    if len(lines) != len(events):
+        lines = []
+    steps: list[Step] = []
+    previous = 0.0
+    for index, event in enumerate(events, 1):
+        line = lines[index - 1] if lines else None
+        where = f"{source}: {_where(index, line)}"
+        step = _step(event, index, line, where)
+        if step.at < previous:
+            raise ScenarioError(f"{where}: at = {_num(step.at)} comes before the previous "
+                                f"event's at = {_num(previous)} (list events in time order)")
+        previous = step.at
+        steps.append(step)
+    end = doc.get("end", previous)
+    if isinstance(end, bool) or not isinstance(end, (int, float)) or end < previous:
+        raise ScenarioError(f"{source}: end must be a number of seconds no earlier than the "
+                            f"last event ({_num(previous)})")
+    return Scenario(tuple(steps), name, description, float(end), source)
+
+
+def _text_field(doc: dict[str, Any], key: str, source: str) -> str:
+    value = doc.get(key, "")
+    if not isinstance(value, str):
+        raise ScenarioError(f"{source}: {key} must be a string")
+    return value
+
+
+def _step(event: Any, index: int, line: int | None, where: str) -> Step:
+    if not isinstance(event, dict):
+        raise ScenarioError(f"{where}: an event is a table with at, do and parameters")
+    if "do" not in event:
+        raise ScenarioError(f"{where}: missing do (the input: {', '.join(_scenario_inputs())})")
+    name = event["do"]
+    if not isinstance(name, str) or name not in INPUTS or name in NOT_IN_SCENARIOS:
+        hint = (" (place events in time with at instead)" if name in NOT_IN_SCENARIOS
+                else f" (one of: {', '.join(_scenario_inputs())})")
+        raise ScenarioError(f"{where}: unknown input do = {name!r}{hint}")
+    if "at" not in event:
+        raise ScenarioError(f"{where}: missing at (seconds from the start)")
+    at = event["at"]
+    if isinstance(at, bool) or not isinstance(at, (int, float)) or not 0 <= at < float("inf"):
+        raise ScenarioError(f"{where}: at must be a number of seconds >= 0, not {at!r}")
+    params = {k: v for k, v in event.items() if k not in EVENT_KEYS}
+    args = check_args(name, params, where)
+    return Step(index, float(at), name, args, line)
+
+
+def _scenario_inputs() -> list[str]:
+    return [n for n in INPUTS if n not in NOT_IN_SCENARIOS]
+
+
+def play(sim: Any, scenario: Scenario,
+         on_step: Callable[[Step, str], None] | None = None) -> None:
+    """Play ``scenario`` through ``sim`` (``client.sim``): module time moves forward to
+    each event's ``at`` (counted from the start of the run) and the event is applied;
+    at the end time moves on to ``scenario.end``. ``on_step`` hears each event done.
+    ``EventFailed`` when the module refuses an event (the earlier ones stay applied)."""
+    elapsed = 0.0
+    for step in scenario.steps:
+        try:
+            if step.at > elapsed:
+                sim.advance(seconds=step.at - elapsed)
+                elapsed = step.at
+            done = apply_input(sim, step.input, step.args)
+        except SoftScmError as exc:
+            raise EventFailed(f"{scenario.source}: {step.where}, {step.input} at "
+                              f"{_num(step.at)} s: {exc.diagnostics()}", step, exc) from exc
+        if on_step is not None:
+            on_step(step, done)
+    if scenario.end > elapsed:
+        sim.advance(seconds=scenario.end - elapsed)

@@ -1,0 +1,171 @@
+"""``softscm log export|verify``: the event log, readable in every state (``§9.1``)."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from softscm import Client
+from softscm.cli import log as log_cli
+from softscm.cli.app import cli
+from softscm.errors import ConnectionFailed
+from softscm.module import eventlog
+from softscm.store.database import DATABASE_NAME
+
+LINE = re.compile(r"^#(\d+) +\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z  (\w+)  (\{.*\})$")
+
+
+@pytest.fixture
+def run(home):
+    runner = CliRunner()
+
+    def invoke(*args: str, code: int = 0):
+        result = runner.invoke(cli, ["--home", str(home), *args], catch_exceptions=False)
+        assert result.exit_code == code, result.output
+        return result
+
+    return invoke
+
+
+def test_export_text(run) -> None:
+    run("sim", "tamper", "1")
+    lines = run("log", "export").output.splitlines()
+    parsed = [LINE.match(line) for line in lines]
+    assert all(parsed), lines
+    seqs = [int(m.group(1)) for m in parsed if m]
+    assert seqs == list(range(1, len(seqs) + 1))
+    breach = [m for m in parsed if m and m.group(2) == "perimeter_breach"]
+    assert json.loads(breach[0].group(3))["channel"] == 1
+
+
+def test_export_json_and_out(run, home, tmp_path) -> None:
+    run("sim", "temp", "80")
+    out = json.loads(run("log", "export", "--json").output)
+    with Client.open(home) as scm:
+        assert out["serial"] == scm.serial_number()
+        assert out["records"] == scm.events(limit=10_000)
+    target = tmp_path / "log.json"
+    result = run("log", "export", "--json", "--out", str(target))
+    assert result.stdout == ""
+    assert f"to {target}" in result.stderr
+    assert json.loads(target.read_text())["records"] == out["records"]
+    target = tmp_path / "log.txt"
+    count = len(out["records"])
+    assert run("log", "export", "--out", str(target)).output.strip() == \
+        f"exported {count} records to {target}"
+    assert len(target.read_text().splitlines()) == count
+
+
+def test_export_pages_through_long_logs(monkeypatch, run) -> None:
+    monkeypatch.setattr(log_cli, "PAGE", 2)
+    run("sim", "tamper", "0")
+    lines = run("log", "export").output.splitlines()
+    assert [int(LINE.match(line).group(1)) for line in lines] == list(range(1, len(lines) + 1))
+    assert len(lines) > 2, "more than one page"
+
+
+def destroy(run, home) -> None:
+    """S-30: standard production, channel 0 armed to self-destruct, a breach."""
+    with Client.open(home) as scm:
+        scm.lock_binding()
+    run("sim", "power-cycle")
+    run("sim", "advance", "20")
+    run("perimeter", "arm", "0", "--self-destruct")
+    run("sim", "tamper", "0")
+
+
+def test_export_and_verify_work_on_a_destroyed_module(run, home) -> None:
+    destroy(run, home)
+    assert run("sign", "--digest", "00" * 32, code=1).output.startswith("error: Destroyed")
+    records = json.loads(run("log", "export", "--json").output)["records"]
+    kinds = [r["kind"] for r in records]
+    assert "self_destruct" in kinds and "perimeter_breach" in kinds
+    assert run("log", "verify").output.startswith("event log intact")
+    status = json.loads(run("status", "--json").output)
+    assert status["destroyed"] is True and status["perimeter"][0] > 0
+
+
+def test_verify_an_intact_log(run) -> None:
+    run("sim", "tamper", "0")
+    out = run("log", "verify").output.strip()
+    assert re.fullmatch(r"event log intact: (\d+) records \(#1 to #\1\)", out)
+    report = json.loads(run("log", "verify", "--json").output)
+    assert report["intact"] is True and report["first_broken"] is None
+
+
+def tamper_with(home: Path, sql: str, *args) -> None:
+    db = sqlite3.connect(str(home / DATABASE_NAME))
+    with db:
+        db.execute(sql, args)
+    db.close()
+
+
+def test_verify_names_an_altered_record(run, home) -> None:
+    run("sim", "tamper", "0")
+    with Client.open(home) as scm:
+        breach = next(e for e in scm.events() if e["kind"] == "perimeter_breach")
+    tamper_with(home, "UPDATE events SET detail = ? WHERE seq = ?",
+                '{"channel":1}', breach["seq"])
+    result = run("log", "verify", code=1)
+    assert result.output.strip().startswith(f"event log broken at record #{breach['seq']}")
+    report = json.loads(run("log", "verify", "--json", code=1).output)
+    assert report["first_broken"] == breach["seq"] and report["intact"] is False
+
+
+def test_verify_names_the_record_after_a_removed_one(run, home) -> None:
+    run("sim", "tamper", "0")
+    tamper_with(home, "DELETE FROM events WHERE seq = ?", 2)
+    assert "broken at record #3" in run("log", "verify", code=1).output
+
+
+class _StubClient:
+    def __init__(self, events):
+        self._events = events
+
+    def events(self, after=0, limit=100):
+        return [e for e in self._events if e["seq"] > after][:limit]
+
+
+class _StubState:
+    home = None
+
+    def __init__(self, events):
+        self._client = _StubClient(events)
+
+    def client(self):
+        return self._client
+
+
+def _wire_records(digest_key: str, as_hex: bool):
+    previous = None
+    wire = []
+    for kind, detail in [("power_on", {"cold": True}), ("bind_ok", {}),
+                         ("perimeter_breach", {"channel": 1, "timestamp": 1700000000})]:
+        rec = eventlog.make_record(previous, 1_700_000_000.5, kind, detail)
+        wire.append({"seq": rec.seq, "at": rec.at, "kind": rec.kind, "detail": detail,
+                     digest_key: rec.digest.hex() if as_hex else rec.digest})
+        previous = rec
+    return wire
+
+
+@pytest.mark.parametrize("key, as_hex", [("hash", True), ("digest", False)])
+def test_verify_uses_digests_the_module_sends(key, as_hex) -> None:
+    wire = _wire_records(key, as_hex)
+    records = log_cli._chain_records(_StubState(wire))
+    assert eventlog.first_broken(records) is None
+    wire[1]["detail"] = {"again": True}
+    assert eventlog.first_broken(log_cli._chain_records(_StubState(wire))) == 2
+
+
+def test_verify_over_a_daemon_without_digests_says_so(monkeypatch, tmp_path) -> None:
+    sock = tmp_path / "s.sock"
+    sock.write_text("")
+    monkeypatch.setattr("softscm.client.locate.socket_candidates", lambda: [sock])
+    wire = [{k: v for k, v in e.items() if k != "hash"} for e in _wire_records("hash", True)]
+    with pytest.raises(ConnectionFailed, match="does not send the records' digests"):
+        log_cli._chain_records(_StubState(wire))
