@@ -683,3 +683,37 @@ def test_wipe_wallets(tmp_path) -> None:
     assert module.wallets.slip39_session() is None
     assert module.keystore.slots() == [*range(16), key]
     store.close()
+
+
+def test_no_wallet_secret_in_clear(tmp_path) -> None:
+    """Seeds' nodes, children's private keys, chain codes and the mnemonic never appear
+    in clear in the state directory's files."""
+    store = Store.open(tmp_path)
+    module = bind(Module.provision(store, clock=FakeClock(), entropy=CountingEntropy(b"clear"),
+                                   salt=SALT))
+    w = module.wallets
+    master, words = w.create_wallet_bip39("secp256k1", "w")
+    child, _ = w.derive_wallet_child(master, 0, True)
+    ada = w.create_wallet("ed25519", "ada", variant="cardano")
+    soft, _ = w.derive_wallet_child(ada, 1, False)
+    secrets = [words.encode(), words.split()[0].encode() + b" " + words.split()[1].encode()]
+    for slot in (master, child, ada, soft):
+        node = module.keystore.wallet_node(slot)
+        assert node.private_key is not None
+        secrets += [node.private_key, node.private_key[:16], node.chain_code]
+    store.checkpoint()
+    data = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.is_file())
+    assert not [secret for secret in secrets if secret in data]
+    store.close()
+
+
+@pytest.mark.xfail(reason="a module boot must discard the SLIP39 session "
+                          "(Wallets.discard_session); the boot sequence does not call it yet",
+                   strict=False)
+def test_session_does_not_survive_a_boot(module: Module, clock: FakeClock) -> None:  # S-83
+    module.wallets.start_slip39_generation("secp256k1", "w", 1, 1, 0)
+    module.physical.sim_power_cycle()
+    clock.advance(300)
+    bind(module)
+    assert module.wallets.slip39_session() is None
+    assert module.generate_key("nistp256") == 16

@@ -361,3 +361,12 @@ def test_ethereum_addresses_match_an_independent_derivation(zymkey, zk) -> None:
         recovered = coincurve.PublicKey.from_signature_and_message(
             bytes(sig) + bytes([recid.value]), digest.digest(), hasher=None)
         assert eth_address(recovered.format(compressed=False)[1:]) == address
+
+
+def test_the_129th_wallet(zk) -> None:  # S-86
+    slots = [zk.gen_wallet_master_seed("secp256k1", "", f"w{i}") for i in range(128)]
+    assert slots == list(range(16, 16 + 128))
+    with pytest.raises(AssertionError, match=bad_rc(-28)):
+        zk.gen_wallet_master_seed("secp256k1", "", "w128")
+    zk.remove_key(20)
+    assert zk.gen_wallet_master_seed("secp256k1", "", "w128") == 20
