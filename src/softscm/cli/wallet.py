@@ -141,8 +141,9 @@ def restore(state: State, name: str, curve: str, variant: str, master_gen_key: s
 @handle_errors
 def derive(state: State, wallet_ref: str, address: str, chain_code: bool,
            as_json: bool) -> None:
-    """Derive the key at PATH (e.g. "m/44'/60'/0'/0/0") in WALLET (a name or a slot),
-    making each missing node on the way; prints its slot and public key."""
+    """Derive the key at PATH in WALLET (a name or a slot), making each missing node on
+    the way; prints its slot and public key. PATH is a node address such as
+    m/44'/60'/0'/0/0 (an apostrophe marks a hardened step)."""
     client = state.client()
     info = _wallet_info(client, wallet_ref)
     root = wpath.parse_path(info["address"])
