@@ -342,9 +342,6 @@ def test_no_physical_method_is_unbuilt(zk) -> None:
 # -- several processes on one state ------------------------------------------------------------
 
 
-@pytest.mark.xfail(reason="softscm.module.physical: host reads do not drop the cached state "
-                          "when another process changed the store (no Module._sync)",
-                   strict=False)
 def test_reads_see_changes_made_by_another_embedded_client(home: Path) -> None:
     import zymkey
 

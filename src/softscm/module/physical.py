@@ -150,7 +150,9 @@ class Physical:
         self._m.record(kind, t, **detail)
 
     def catch_up(self) -> PhysicalState:
-        """Fire due timers (if any) and return the current state."""
+        """See what other processes changed, fire due timers (if any) and return the
+        current state."""
+        self._m._sync()
         st = self.state()
         if st.timers and st.timers[0][0] <= self._now(st):
             with self.edit() as fresh:
