@@ -1,4 +1,4 @@
-"""Methods whose areas are not built yet (wallets, supervised boot): with valid
+"""Methods whose areas are not built yet (wallets): with valid
 arguments they raise
 ``NotImplementedError`` naming the method, never ``AssertionError`` and never a fake
 success (``zymkey-api.md`` §2.4); the wrapper's own checks and conversions still fire
@@ -39,10 +39,6 @@ UNBUILT = [
     ("add_restore_SLIP39_mnemonic", (), {"mnemonic_sentence": SHARE, "passphrase": ""}),
     ("get_wallet_node_addr", (16,), {}),
     ("get_wallet_key_slot", ("m", "wallet"), {}),
-    ("set_supervised_boot_policy", (2,), {}),
-    ("add_or_update_supervised_boot_file", ("config.txt", 15), {}),
-    ("remove_supervised_boot_file", ("config.txt",), {}),
-    ("get_supervised_boot_file_manifest", (), {}),
 ]
 
 #: More valid calls: other strategies, defaults and argument forms of the same methods.
@@ -59,8 +55,6 @@ MORE_VALID = [
     ("get_wallet_key_slot", ("m", None, 16), {}),
     ("get_wallet_key_slot", ("m", "wallet", None), {}),
     ("get_wallet_key_slot", ("m", b"", 16), {}),
-    ("add_or_update_supervised_boot_file", (), {}),
-    ("remove_supervised_boot_file", (), {}),
 ]
 
 #: What the wrapper raises before any library call: (method, args, kwargs, type, message).
@@ -194,7 +188,7 @@ def isolated(zymkey):
 
 
 def test_every_unbuilt_method_is_listed() -> None:
-    assert len({name for name, _, _ in UNBUILT}) == len(UNBUILT) == 14
+    assert len({name for name, _, _ in UNBUILT}) == len(UNBUILT) == 10
 
 
 @pytest.mark.parametrize("method, args, kwargs", UNBUILT + MORE_VALID,

@@ -1,7 +1,8 @@
 """Supervised boot (``zymkey-api.md`` §4.16).
 
-Not built yet: the methods check and convert their arguments as Zymbit's wrapper does,
-then raise ``NotImplementedError``. Paths are relative to the boot partition.
+The methods check and convert their arguments as Zymbit's wrapper does, then call the
+client. Paths are relative to the boot partition (the module's boot directory); the
+client reads the file and the module signs its digest.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from zymkey._cargs import c_int, c_string
-from zymkey._errors import library_call, not_built
+from zymkey._errors import library_call
 from zymkey._facade import Facade
 
 
@@ -21,7 +22,7 @@ class BootMethods(Facade):
         1 self-destruct, 2 hold the compute module in reset."""
         policy = c_int(policy_id, 2)
         with library_call():
-            not_built("set_supervised_boot_policy", policy)
+            self._client.set_supervised_boot_policy(policy)
 
     def add_or_update_supervised_boot_file(self, filepath: Any = "", slot: Any = 15) -> None:
         """Add ``filepath`` (relative to the boot partition) to the manifest, or sign it
@@ -29,15 +30,15 @@ class BootMethods(Facade):
         path = c_string(filepath)
         key_slot = c_int(slot, 3)
         with library_call():
-            not_built("add_or_update_supervised_boot_file", path, key_slot)
+            self._client.add_or_update_supervised_boot_file(path, key_slot)
 
     def remove_supervised_boot_file(self, filepath: Any = "") -> None:
         """Remove ``filepath`` from the manifest."""
         path = c_string(filepath)
         with library_call():
-            not_built("remove_supervised_boot_file", path)
+            self._client.remove_supervised_boot_file(path)
 
     def get_supervised_boot_file_manifest(self) -> str:
         """The manifest: its relative paths separated by spaces, ``""`` when empty."""
         with library_call():
-            return str(not_built("get_supervised_boot_file_manifest"))
+            return str(self._client.supervised_boot_manifest())

@@ -35,17 +35,25 @@ def cli(ctx: click.Context, home: str | None, verbose: bool) -> None:
 @click.option("--firmware", default="", help="Firmware string (default per revision).")
 @click.option("--no-simulation", is_flag=True,
               help="A module for a real deployment: simulation controls are refused.")
+@click.option("--boot-dir", default="/boot", show_default=True,
+              type=click.Path(file_okay=False, resolve_path=True),
+              help="The boot partition supervised boot verifies.")
+@click.option("--shipped-manifest", is_flag=True,
+              help="Start with the factory default supervised-boot manifest, signed at "
+                   "the first boot (files missing from the boot directory are skipped).")
 @json_option
 @click.pass_obj
 @handle_errors
 def init(state: State, profile: str, program: str, revision: str, model: str,
-         firmware: str, no_simulation: bool, as_json: bool) -> None:
+         firmware: str, no_simulation: bool, boot_dir: str, shipped_manifest: bool,
+         as_json: bool) -> None:
     """Create a new module in the state directory."""
     from softscm.client.embedded import init_state, resolve_home
 
     module, store = init_state(state.home, Profile(
         profile=profile, program=program, revision=revision, model=model,
-        firmware=firmware, simulation=not no_simulation,
+        firmware=firmware, simulation=not no_simulation, boot_dir=boot_dir,
+        shipped_manifest=shipped_manifest,
     ))
     try:
         hello = module.hello()
@@ -136,6 +144,9 @@ from softscm.cli import wallet as wallet_cli  # noqa: E402 - registered with the
 
 cli.add_command(wallet_cli.wallet)
 cli.add_command(wallet_cli.slip39)
+from softscm.cli.boot import boot as boot_cli  # noqa: E402 - registered with the others
+
+cli.add_command(boot_cli)
 
 from softscm.cli import led, log, perimeter, sim  # noqa: E402 - registered with the others
 

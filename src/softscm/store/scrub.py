@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from softscm.store.database import Store
 
-#: Meta entries that hold secrets (sealed) and go with a self-destruct.
-SECRET_META = ("master_key", "lock_key_zymkey", "lock_key_cloud", "production_seal")
+#: Meta entries that go with a self-destruct: the sealed secrets, and the supervised-boot
+#: manifest (signatures made with the destroyed keys).
+SECRET_META = ("master_key", "lock_key_zymkey", "lock_key_cloud", "production_seal",
+               "supervised_boot_manifest")
 
 
 def destroy_secrets(store: Store) -> None:
