@@ -707,9 +707,6 @@ def test_no_wallet_secret_in_clear(tmp_path) -> None:
     store.close()
 
 
-@pytest.mark.xfail(reason="a module boot must discard the SLIP39 session "
-                          "(Wallets.discard_session); the boot sequence does not call it yet",
-                   strict=False)
 def test_session_does_not_survive_a_boot(module: Module, clock: FakeClock) -> None:  # S-83
     module.wallets.start_slip39_generation("secp256k1", "w", 1, 1, 0)
     module.physical.sim_power_cycle()

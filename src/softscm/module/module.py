@@ -255,6 +255,12 @@ class Module:
         self._streams.clear()
         self._scrub_pending = True
 
+    def forget_boot_volatile(self) -> None:
+        """A module boot: what does not survive one (the ephemeral key, an open SLIP39
+        session) is dropped."""
+        self.keystore.invalidate_ephemeral()
+        self.wallets.discard_session()
+
     def after_commit(self) -> None:
         """Work that must wait for the transaction to commit (scrubbing the files)."""
         if self._scrub_pending:

@@ -98,7 +98,7 @@ class Physical:
         self.engine = Engine(
             profile=module.profile.profile, program=module.profile.program,
             serial=module.serial, record=self._record,
-            destroy_keys=module.destroy_keys, drop_ephemeral=module.keystore.invalidate_ephemeral,
+            destroy_keys=module.destroy_keys, drop_ephemeral=module.forget_boot_volatile,
             verify_boot=module.verify_boot, seal_for_production=module.seal_for_production,
             self_test=lambda: run_self_test(module._entropy),
             base_identity=dict(identity),
