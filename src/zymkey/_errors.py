@@ -19,7 +19,6 @@ from __future__ import annotations
 import errno
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from softscm.errors import NotImplementedYet, SoftScmError, Timeout, VerificationFailed
 from zymkey.exceptions import ZymkeyTimeoutError
@@ -62,13 +61,3 @@ def ecdh_call() -> Iterator[None]:
             f"ECDH failed: {exc.message} (bad return code {return_code(exc)})"
         ) from None
 
-
-def not_built(method: str, *converted: Any) -> Any:
-    """Stand in for the client call of a method whose area is not built yet.
-
-    It receives the converted arguments, as the client call will, and raises
-    ``NotImplementedError`` naming the method (``zymkey-api.md`` §2.4). It is typed as
-    returning a value so that the method keeps the code that shapes its result: wiring
-    the area is replacing this call by the client's.
-    """
-    raise NotImplementedError(f"{method} is not implemented yet")

@@ -20,7 +20,6 @@ from softscm.crypto.kdf import derive, kdf_from_name
 from softscm.errors import (
     Destroyed,
     InvalidArgument,
-    NotImplementedYet,
     OperationNotSupported,
     VerificationFailed,
 )
@@ -573,12 +572,6 @@ class Module:
             self.keystore.remove_foreign(slot)
         else:
             self.keystore.remove(slot)
-
-    # -- areas still to come ---------------------------------------------------------------
-
-    def not_implemented(self, name: str) -> None:
-        """Placeholder for operations of areas not built yet."""
-        raise NotImplementedYet(f"{name} is not implemented yet")
 
 
 class _LockStream:
