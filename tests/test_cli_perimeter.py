@@ -107,3 +107,20 @@ def test_production_gives_one_chance_per_channel(run, home) -> None:
     assert result.stderr == ""
     result = run("perimeter", "arm", "0", code=1)
     assert result.output.startswith("error: PolicyLocked")
+
+
+def test_check_works_when_the_module_refuses_the_host(run, home) -> None:
+    # Production on another host: the host API fails CannotBind, the operator still reads.
+    run("sim", "tamper", "1")
+    with Client.open(home) as scm:
+        stamp = scm.perimeter_info()[1]
+        scm.lock_binding()
+    run("sim", "power-cycle")
+    run("sim", "advance", "20")
+    run("sim", "host-identity", "machine_id", "another-host")
+    run("sim", "power-cycle")
+    run("sim", "advance", "20")
+    assert json.loads(run("status", "--json").output)["lifecycle"] == "cannot_bind"
+    assert run("perimeter", "check").output.splitlines()[:2] == [
+        "channel 0 clear", f"channel 1 breached at {iso(stamp)}"]
+    assert run("perimeter", "check", "--clear", code=1).output.startswith("error: CannotBind")

@@ -99,6 +99,10 @@ def test_end_extends_the_run() -> None:
     ("[[event]]\nat = 0\ndo = 'restore-salt'\nsalt = 'zz'\n", "salt must be hexadecimal"),
     ("[[event]]\nat = 0\ndo = 'remove-battery'\nvolts = 1\n", "takes no 'volts' (it takes no parameters)"),
     ("end = 1\n[[event]]\nat = 5\ndo = 'power-cycle'\n", "end must be a number of seconds no earlier"),
+    ("end = nan\n[[event]]\nat = 5\ndo = 'power-cycle'\n", "end must be a number of seconds"),
+    ("end = inf\n[[event]]\nat = 5\ndo = 'power-cycle'\n", "end must be a number of seconds"),
+    ("[[event]]\nat = 0\ndo = [1]\n", "unknown input do = [1]"),
+    ("[[event]]\nat = inf\ndo = 'power-cycle'\n", "at must be a number of seconds >= 0"),
     ("event = 3\n", "no events"),
 ])
 def test_bad_files_are_named_clearly(text, message) -> None:

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from softscm.testing import SimulatedModule, simulated_module
+if TYPE_CHECKING:
+    from softscm.testing import SimulatedModule
 
 #: The marker that chooses the test module's profile.
 MARKER = "softscm"
@@ -42,6 +43,10 @@ def pytest_configure(config: pytest.Config) -> None:
 def scm(request: pytest.FixtureRequest,
         tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimulatedModule]:
     """A fresh softscm module on a fake clock, which ``zymkey`` reaches in this test."""
+    # Imported here, not with the plugin: every pytest run in an environment with
+    # softscm installed loads the plugin, and most never ask for the fixture.
+    from softscm.testing import simulated_module
+
     marker = request.node.get_closest_marker(MARKER)
     options: dict[str, Any] = dict(marker.kwargs) if marker is not None else {}
     harness = simulated_module(tmp_path_factory.mktemp("softscm"), **options)

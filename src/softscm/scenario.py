@@ -115,18 +115,18 @@ INPUTS: dict[str, Input] = _inputs(
     Input("tamper", "loop_open", (_CHANNEL,), "break perimeter loop CHANNEL (0 or 1)"),
     Input("close", "loop_close", (_CHANNEL,), "restore perimeter loop CHANNEL"),
     Input("pulse", "loop_pulse", (_CHANNEL, Param("duration", "number")),
-          "open loop CHANNEL for DURATION seconds, then close it"),
+          "open perimeter loop CHANNEL for SECONDS, then close it"),
     Input("temp", "set_temperature", (Param("celsius", "number"),), "CPU temperature, °C"),
     Input("aux-temp", "set_aux_temperature", (Param("index", "int"), Param("celsius", "number")),
-          "auxiliary temperature sensor INDEX (0 or 1), °C"),
+          "auxiliary temperature sensor I (0 or 1), °C"),
     Input("battery", "set_battery", (Param("volts", "number"),), "battery voltage, V"),
     Input("remove-battery", "remove_battery", (), "take the backup battery out"),
     Input("insert-battery", "insert_battery", (Param("volts", "number"),),
-          "put a battery of VOLTS in"),
+          "put a battery of V volts in"),
     Input("power", "main_power", (Param("on", "bool"),), "main (host) power on or off"),
     Input("power-cycle", "power_cycle", (), "main power off, then on: a cold boot"),
     Input("host-reboot", "host_reboot", (), "the host restarts; the module stays powered"),
-    Input("host-stall", "host_stall", (_SECONDS,), "the host sends no heartbeat for SECONDS"),
+    Input("host-stall", "host_stall", (_SECONDS,), "the host sends no heartbeat for S seconds"),
     Input("host-identity", "set_host_identity", (Param("factor", "text"), Param("value", "text")),
           "override a binding factor (machine_id, cpu_serial, boot_device_serial)"),
     Input("delete-salt", "delete_host_salt", (), "lose the host-side binding salt"),
@@ -137,10 +137,10 @@ INPUTS: dict[str, Input] = _inputs(
     Input("accel", "set_acceleration",
           (Param("x", "number"), Param("y", "number"), Param("z", "number")),
           "static acceleration, g per axis"),
-    Input("brownout", "brownout", (_SECONDS,), "the main supply dips for SECONDS"),
+    Input("brownout", "brownout", (_SECONDS,), "the main supply dips for S seconds"),
     Input("corrupt", "corrupt", (Param("area", "text"),),
           "damage a protected area of the store: keystore, manifest or code"),
-    Input("advance", "advance", (_SECONDS,), "move module time forward"),
+    Input("advance", "advance", (_SECONDS,), "move module time forward by SECONDS"),
     Input("host-time", "set_host_time",
           (Param("epoch", "number"), Param("ntp_synced", "bool", True)),
           "the host's wall clock (epoch seconds) and whether NTP is synchronised"),
@@ -359,7 +359,8 @@ def parse(text: str, source: str = "<scenario>") -> Scenario:
         previous = step.at
         steps.append(step)
     end = doc.get("end", previous)
-    if isinstance(end, bool) or not isinstance(end, (int, float)) or end < previous:
+    if (isinstance(end, bool) or not isinstance(end, (int, float))
+            or not previous <= end < float("inf")):
         raise ScenarioError(f"{source}: end must be a number of seconds no earlier than the "
                             f"last event ({_num(previous)})")
     return Scenario(tuple(steps), name, description, float(end), source)
@@ -379,7 +380,8 @@ def _step(event: Any, index: int, line: int | None, where: str) -> Step:
         raise ScenarioError(f"{where}: missing do (the input: {', '.join(_scenario_inputs())})")
     name = event["do"]
     if not isinstance(name, str) or name not in INPUTS or name in NOT_IN_SCENARIOS:
-        hint = (" (place events in time with at instead)" if name in NOT_IN_SCENARIOS
+        hint = (" (place events in time with at instead)"
+                if isinstance(name, str) and name in NOT_IN_SCENARIOS
                 else f" (one of: {', '.join(_scenario_inputs())})")
         raise ScenarioError(f"{where}: unknown input do = {name!r}{hint}")
     if "at" not in event:

@@ -25,11 +25,13 @@ def perimeter() -> None:
 @click.pass_obj
 @handle_errors
 def check(state: State, clear_first: bool, as_json: bool) -> None:
-    """Report each channel, by its own index: clear, or breached and when."""
+    """Report each channel, by its own index: clear, or breached and when. The
+    timestamps are read through the operator interface, so this works in every state
+    (cannot bind, held, destroyed); --clear needs the module to serve the host."""
     client = state.client()
     if clear_first:
         client.clear_perimeter_info()
-    info = client.perimeter_info()
+    info = [int(ts) for ts in client.status()["perimeter"]]
     channels = [{"channel": ch, "breached": ts != 0, "timestamp": ts,
                  "time": _iso(ts) if ts else None} for ch, ts in enumerate(info)]
     lines = [f"channel {c['channel']} breached at {c['time']}" if c["breached"]
