@@ -272,3 +272,27 @@ def test_self_test_runs_at_every_boot(m: Module, clock: FakeClock) -> None:
     power_cycle(m, clock)
     results = [e["detail"] for e in m.events(limit=1000) if e["kind"] == "self_test"]
     assert len(results) == 2 and all(r == {"result": "pass", "failed": []} for r in results)
+
+
+def test_s61_usb_link(tmp_path, clock: FakeClock) -> None:
+    from softscm.host.bootdir import read_boot_file
+
+    (tmp_path / "config.txt").write_text("dtoverlay=dwc2,dr_mode=host\n")
+    m = make_module(clock, Profile(boot_dir=str(tmp_path), emulate_usb_link=True),
+                    boot_files=read_boot_file)
+    assert m.physical.binding_info() == (False, True)
+    (tmp_path / "config.txt").write_text("# dtoverlay=dwc2,dr_mode=host\n")
+    m.physical.sim_host_reboot()
+    clock.advance(3)
+    assert m.physical.physical_status()["lifecycle"] == "waiting_for_host"
+    assert m.physical.led()["label"] == "waiting_for_host"
+    before = m.physical.physical_status()["binding"]
+    with pytest.raises(softscm.NotBound):
+        m.physical.lock_binding()
+    with pytest.raises(softscm.NotBound):
+        m.random_bytes(1)
+    assert m.physical.physical_status()["binding"] == before
+    (tmp_path / "config.txt").write_text("dtoverlay=dwc2,dr_mode=host\n")
+    m.physical.sim_host_reboot()
+    clock.advance(3)
+    assert len(m.random_bytes(1)) == 1

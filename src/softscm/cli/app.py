@@ -41,19 +41,21 @@ def cli(ctx: click.Context, home: str | None, verbose: bool) -> None:
 @click.option("--shipped-manifest", is_flag=True,
               help="Start with the factory default supervised-boot manifest, signed at "
                    "the first boot (files missing from the boot directory are skipped).")
+@click.option("--emulate-usb-link", is_flag=True,
+              help="Check config.txt for the dwc2 host-mode overlay at each host boot.")
 @json_option
 @click.pass_obj
 @handle_errors
 def init(state: State, profile: str, program: str, revision: str, model: str,
          firmware: str, no_simulation: bool, boot_dir: str, shipped_manifest: bool,
-         as_json: bool) -> None:
+         emulate_usb_link: bool, as_json: bool) -> None:
     """Create a new module in the state directory."""
     from softscm.client.embedded import init_state, resolve_home
 
     module, store = init_state(state.home, Profile(
         profile=profile, program=program, revision=revision, model=model,
         firmware=firmware, simulation=not no_simulation, boot_dir=boot_dir,
-        shipped_manifest=shipped_manifest,
+        shipped_manifest=shipped_manifest, emulate_usb_link=emulate_usb_link,
     ))
     try:
         hello = module.hello()

@@ -185,5 +185,5 @@ _SIM_ARGS: dict[str, tuple[str, ...]] = {
     "restore_host_salt": ("salt",), "tap": ("axis", "g", "direction"),
     "set_acceleration": ("x", "y", "z"), "brownout": ("seconds",),
     "advance": ("seconds",), "set_host_time": ("epoch", "ntp_synced"),
-    "set_drift": ("ppm",),
+    "set_drift": ("ppm",), "corrupt": ("area",),
 }

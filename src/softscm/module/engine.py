@@ -64,6 +64,7 @@ class Engine:
         verify_boot: Callable[[float], tuple[str, dict[str, Any]]],
         seal_for_production: Callable[[str], None],
         self_test: Callable[[], list[str]],
+        host_reaches_module: Callable[[], bool],
         base_identity: dict[str, str], salt_digest: str,
     ) -> None:
         self.profile = profile
@@ -75,6 +76,7 @@ class Engine:
         self.verify_boot = verify_boot
         self.seal_for_production = seal_for_production
         self.self_test = self_test
+        self.host_reaches_module = host_reaches_module
         self.base_identity = base_identity
         self.salt_digest = salt_digest
         self.timing = FAST_TIMING
@@ -247,7 +249,7 @@ class Engine:
 
     def bind(self, st: PhysicalState, t: float) -> None:
         """The host binds after a module boot or host reboot (§2.3 B1-B7)."""
-        if not self.sessions(st, t):
+        if not self.sessions(st, t) or not self.host_reaches_module():
             st.lifecycle = S.WAITING
             self.show(st, t, ["waiting_for_host"])
             if st.stall_until is not None and st.stall_until > t:

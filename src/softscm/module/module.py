@@ -114,6 +114,7 @@ class Module:
             simulation=bool(meta["simulation"]),
             boot_dir=str(meta.get("boot_dir", "/boot")),
             shipped_manifest=bool(meta.get("shipped_manifest", 0)),
+            emulate_usb_link=bool(meta.get("emulate_usb_link", 0)),
         )
         context = self.serial.encode("ascii")
         self._salt = salt
@@ -179,6 +180,7 @@ class Module:
                 "foreign_keyring_size": prof.foreign_keyring_size,
                 "simulation": int(prof.simulation), "boot_dir": prof.boot_dir,
                 "shipped_manifest": int(prof.shipped_manifest),
+                "emulate_usb_link": int(prof.emulate_usb_link),
                 "master_key": seal.seal(development_kek(salt, serial), master,
                                         b"master/" + context, entropy),
             }
@@ -253,6 +255,19 @@ class Module:
         self._master = None
         self._streams.clear()
         self._scrub_pending = True
+
+    def host_reaches_module(self) -> bool:
+        """Whether the host can reach the module over USB: with ``emulate_usb_link``,
+        ``config.txt`` must keep the ``dwc2`` host-mode overlay and not set
+        ``otg_mode=1`` (§6.7)."""
+        if not self.profile.emulate_usb_link:
+            return True
+        config = self.supervised_boot.read_boot_file("config.txt")
+        if config is None:
+            return False
+        lines = [line.split("#", 1)[0].strip().replace(" ", "")
+                 for line in config.decode("utf-8", "replace").splitlines()]
+        return "dtoverlay=dwc2,dr_mode=host" in lines and "otg_mode=1" not in lines
 
     def forget_boot_volatile(self) -> None:
         """A module boot: what does not survive one (the ephemeral key, an open SLIP39

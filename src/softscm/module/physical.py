@@ -101,6 +101,7 @@ class Physical:
             destroy_keys=module.destroy_keys, drop_ephemeral=module.forget_boot_volatile,
             verify_boot=module.verify_boot, seal_for_production=module.seal_for_production,
             self_test=lambda: run_self_test(module._entropy),
+            host_reaches_module=module.host_reaches_module,
             base_identity=dict(identity),
             salt_digest=hashlib.sha256(salt).hexdigest(),
         )

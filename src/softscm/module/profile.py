@@ -39,6 +39,8 @@ class Profile:
     boot_dir: str = "/boot"
     #: Sign the factory default manifest at provisioning (§6.1).
     shipped_manifest: bool = False
+    #: Check the host's USB-link overlay in ``config.txt`` at each host boot (§6.7).
+    emulate_usb_link: bool = False
 
     def resolved(self) -> Profile:
         """This profile with defaults filled in and every value checked."""
@@ -64,7 +66,7 @@ class Profile:
             raise InvalidArgument("the boot directory must be given")
         return Profile(self.profile, self.program, self.revision, model, firmware,
                        self.key_store_size, self.foreign_keyring_size, self.simulation,
-                       self.boot_dir, self.shipped_manifest)
+                       self.boot_dir, self.shipped_manifest, self.emulate_usb_link)
 
     @property
     def factory_slots(self) -> int:

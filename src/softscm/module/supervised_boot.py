@@ -219,7 +219,8 @@ class SupervisedBoot:
         signature, _ = self._module.keystore.private_key(slot).sign_digest(digest)
         return bytes(signature)
 
-    def _read(self, path: str) -> bytes | None:
+    def read_boot_file(self, path: str) -> bytes | None:
+        """A file of the module's boot partition, read through the host source."""
         return self._boot_files(self._module.profile.boot_dir, path)
 
     def _provision_shipped(self, t: float) -> None:
@@ -233,9 +234,9 @@ class SupervisedBoot:
         entries: list[ManifestEntry] = []
         skipped: list[str] = []
         for name in SHIPPED_MANIFEST:
-            path, data = name, self._read(name)
+            path, data = name, self.read_boot_file(name)
             if data is None and name == SHIPPED_KERNEL_32[0]:
-                path, data = SHIPPED_KERNEL_32[1], self._read(SHIPPED_KERNEL_32[1])
+                path, data = SHIPPED_KERNEL_32[1], self.read_boot_file(SHIPPED_KERNEL_32[1])
             if data is None:
                 skipped.append(name)
                 continue
@@ -291,7 +292,7 @@ class SupervisedBoot:
         if key.key_type is not KeyType.NISTP256:
             return entry.path, "process", f"slot {entry.slot} holds no P-256 signing key"
         try:
-            data = self._read(entry.path)
+            data = self.read_boot_file(entry.path)
         except Exception:  # a host source that fails: the partition cannot be read
             return entry.path, "process", "the boot partition cannot be read"
         if data is None:
