@@ -79,6 +79,13 @@ def current(history: list[list[Any]], now_ms: int) -> tuple[int, list[Any]] | No
 def timeline(history: list[list[Any]], now_ms: int, since_ms: int = 0) -> dict[str, Any]:
     """The §5.8 view up to ``now_ms``: merged ``segments`` and labelled ``spans``."""
     entries = [(s, d) for s, d in history if s <= now_ms]
+    # Lay out only from the entry showing at ``since_ms``: a long history is not
+    # unrolled again for a caller that asks for the recent part.
+    first = 0
+    for index, (start, _) in enumerate(entries):
+        if start <= since_ms:
+            first = index
+    entries = entries[first:]
     patterns: list[led.Pattern] = []
     starts: list[int] = []
     for index, (start, desc) in enumerate(entries):
