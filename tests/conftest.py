@@ -88,3 +88,21 @@ def client(request: pytest.FixtureRequest, home: Path) -> Iterator[Client]:
     yield scm
     scm.close()
 
+
+
+@pytest.fixture
+def run(home: Path):
+    """Run the ``softscm`` command on ``home``: ``run(*args, code=0)`` asserts the exit
+    code and returns click's result."""
+    from click.testing import CliRunner
+
+    from softscm.cli.app import cli
+
+    runner = CliRunner()
+
+    def invoke(*args: str, code: int = 0):
+        result = runner.invoke(cli, ["--home", str(home), *args], catch_exceptions=False)
+        assert result.exit_code == code, result.output
+        return result
+
+    return invoke

@@ -35,7 +35,7 @@ def spans(module: Module) -> list[tuple[int, int, str, bool]]:
 
 def power_cycle(module: Module, clock: FakeClock, settle: float = BOOT_S) -> None:
     """Power-cycle and let the boot finish."""
-    module.physical.sim_power_cycle()
+    module.simulation.sim_power_cycle()
     clock.advance(settle)
     module.physical.catch_up()
 

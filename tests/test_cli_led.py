@@ -5,26 +5,10 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
-from click.testing import CliRunner
-
 from softscm.cli import led as led_cli
-from softscm.cli.app import cli
 from softscm.testing import simulated_module
 
 LINE = re.compile(r"^  \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} +(\d+) ms  (on|off)$")
-
-
-@pytest.fixture
-def run(home):
-    runner = CliRunner()
-
-    def invoke(*args: str, code: int = 0):
-        result = runner.invoke(cli, ["--home", str(home), *args], catch_exceptions=False)
-        assert result.exit_code == code, result.output
-        return result
-
-    return invoke
 
 
 def test_log_prints_segments_then_spans(run) -> None:

@@ -8,28 +8,14 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from softscm import Client
 from softscm.cli import log as log_cli
-from softscm.cli.app import cli
 from softscm.errors import ConnectionFailed
 from softscm.module import eventlog
 from softscm.store.database import DATABASE_NAME
 
 LINE = re.compile(r"^#(\d+) +\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z  (\w+)  (\{.*\})$")
-
-
-@pytest.fixture
-def run(home):
-    runner = CliRunner()
-
-    def invoke(*args: str, code: int = 0):
-        result = runner.invoke(cli, ["--home", str(home), *args], catch_exceptions=False)
-        assert result.exit_code == code, result.output
-        return result
-
-    return invoke
 
 
 def test_export_text(run) -> None:

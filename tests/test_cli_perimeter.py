@@ -5,23 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 
-import pytest
-from click.testing import CliRunner
-
 from softscm import Client
-from softscm.cli.app import cli
-
-
-@pytest.fixture
-def run(home):
-    runner = CliRunner()
-
-    def invoke(*args: str, code: int = 0):
-        result = runner.invoke(cli, ["--home", str(home), *args], catch_exceptions=False)
-        assert result.exit_code == code, result.output
-        return result
-
-    return invoke
 
 
 def iso(epoch: int) -> str:

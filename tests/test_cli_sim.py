@@ -13,18 +13,6 @@ from softscm.scenario import INPUTS
 
 
 @pytest.fixture
-def run(home):
-    runner = CliRunner()
-
-    def invoke(*args: str, code: int = 0):
-        result = runner.invoke(cli, ["--home", str(home), *args], catch_exceptions=False)
-        assert result.exit_code == code, result.output
-        return result
-
-    return invoke
-
-
-@pytest.fixture
 def status(run):
     return lambda: json.loads(run("status", "--json").output)
 
@@ -146,16 +134,15 @@ def test_module_errors_are_one_line(run) -> None:
 
 def module_has(op: str) -> bool:
     """Whether the module serves ``op`` (``sim_corrupt`` lives with supervised boot)."""
-    from softscm.module.physical import Physical
+    from softscm.module.simulation import SimulationControls
     from softscm.module.supervised_boot import SupervisedBoot
 
-    return any(op in getattr(part, "OPERATIONS", ()) for part in (Physical, SupervisedBoot))
+    return any(op in part.OPERATIONS for part in (SimulationControls, SupervisedBoot))
 
 
 @pytest.mark.parametrize("name", sorted(SAMPLES))
 def test_refused_without_simulation(home, name) -> None:
-    if not module_has("sim_" + INPUTS[name].control):
-        pytest.skip(f"the module has no sim_{INPUTS[name].control} yet")
+    assert module_has("sim_" + INPUTS[name].control)
     runner = CliRunner()
     made = runner.invoke(cli, ["--home", str(home), "init", "--no-simulation"])
     assert made.exit_code == 0, made.output

@@ -40,18 +40,6 @@ LID = textwrap.dedent("""\
 """)
 
 
-@pytest.fixture
-def run(home):
-    runner = CliRunner()
-
-    def invoke(*args: str, code: int = 0):
-        result = runner.invoke(cli, ["--home", str(home), *args], catch_exceptions=False)
-        assert result.exit_code == code, result.output
-        return result
-
-    return invoke
-
-
 def write(tmp_path, text: str, name: str = "scenario.toml"):
     path = tmp_path / name
     path.write_text(textwrap.dedent(text))

@@ -45,7 +45,7 @@ def test_s12_development_follows_the_host(m: Module, clock: FakeClock) -> None:
     k = m.generate_key("nistp256")
     pub = m.public_key(k)
     blob = m.lock(b"secret")
-    m.physical.sim_set_host_identity("cpu_serial", "other-pi")
+    m.simulation.sim_set_host_identity("cpu_serial", "other-pi")
     power_cycle(m, clock)
     assert m.physical.binding_info() == (False, True)
     assert m.unlock(blob) == b"secret"
@@ -80,7 +80,7 @@ def test_s14_repeated_lock(m: Module, clock: FakeClock) -> None:
 def test_s15_production_refuses_another_host(m: Module, clock: FakeClock) -> None:
     to_production(m, clock)
     blob = m.lock(b"x")
-    m.physical.sim_set_host_identity("boot_device_serial", "clone")
+    m.simulation.sim_set_host_identity("boot_device_serial", "clone")
     power_cycle(m, clock)
     with pytest.raises(softscm.CannotBind):
         m.random_bytes(8)
@@ -92,7 +92,7 @@ def test_s15_production_refuses_another_host(m: Module, clock: FakeClock) -> Non
     timeline = m.physical.led_timeline()
     assert timeline["spans"][-1][2] == "cannot_bind"
     assert timeline["segments"][-1][2] is False and timeline["segments"][-1][1] >= 1000
-    m.physical.sim_set_host_identity("boot_device_serial", "")
+    m.simulation.sim_set_host_identity("boot_device_serial", "")
     m.physical._m  # the same module object
     state = m.physical.state()
     assert state.identity["boot_device_serial"] == ""
@@ -107,8 +107,8 @@ def test_s15_production_refuses_another_host(m: Module, clock: FakeClock) -> Non
 
 def test_s16_lost_salt(m: Module, clock: FakeClock) -> None:
     to_production(m, clock)
-    m.physical.sim_delete_host_salt()
-    m.physical.sim_host_reboot()
+    m.simulation.sim_delete_host_salt()
+    m.simulation.sim_host_reboot()
     clock.advance(3)
     with pytest.raises(softscm.CannotBind):
         m.random_bytes(1)
@@ -116,15 +116,15 @@ def test_s16_lost_salt(m: Module, clock: FakeClock) -> None:
     power_cycle(m, clock)
     with pytest.raises(softscm.CannotBind):
         m.random_bytes(1)
-    m.physical.sim_restore_host_salt(b"s" * 32)
+    m.simulation.sim_restore_host_salt(b"s" * 32)
     power_cycle(m, clock)
     assert len(m.random_bytes(4)) == 4
 
 
 def test_s16_lost_salt_in_development(m: Module, clock: FakeClock) -> None:
     k = m.generate_key("ed25519")
-    m.physical.sim_delete_host_salt()
-    m.physical.sim_host_reboot()
+    m.simulation.sim_delete_host_salt()
+    m.simulation.sim_host_reboot()
     clock.advance(3)
     assert "rebind" in kinds(m)
     assert len(m.public_key(k)) == 32
@@ -132,13 +132,13 @@ def test_s16_lost_salt_in_development(m: Module, clock: FakeClock) -> None:
 
 def test_s17_host_changed_between_lock_and_reboot(m: Module, clock: FakeClock) -> None:
     m.physical.lock_binding()
-    m.physical.sim_set_host_identity("cpu_serial", "x")
+    m.simulation.sim_set_host_identity("cpu_serial", "x")
     power_cycle(m, clock)
     assert m.physical.physical_status()["lifecycle"] == "cannot_bind"
 
 
 def test_s18_lock_without_battery(m: Module) -> None:
-    m.physical.sim_remove_battery()
+    m.simulation.sim_remove_battery()
     m.physical.lock_binding()
     assert any(e["kind"] == "warning" and e["detail"] == {"kind": "no_battery"}
                for e in m.events(limit=100))
@@ -247,7 +247,7 @@ def test_real_binding_production_state_on_another_host(tmp_path, clock: FakeCloc
 
 def test_boot_stages_s60(m: Module, clock: FakeClock) -> None:
     start = int(clock.time * 1000)
-    m.physical.sim_power_cycle()
+    m.simulation.sim_power_cycle()
     clock.advance(BOOT_S + 1)
     got = [s for s in spans(m) if s[0] >= start]
     labels = [s[2] for s in got]
@@ -282,7 +282,7 @@ def test_s61_usb_link(tmp_path, clock: FakeClock) -> None:
                     boot_files=read_boot_file)
     assert m.physical.binding_info() == (False, True)
     (tmp_path / "config.txt").write_text("# dtoverlay=dwc2,dr_mode=host\n")
-    m.physical.sim_host_reboot()
+    m.simulation.sim_host_reboot()
     clock.advance(3)
     assert m.physical.physical_status()["lifecycle"] == "waiting_for_host"
     assert m.physical.led()["label"] == "waiting_for_host"
@@ -293,6 +293,6 @@ def test_s61_usb_link(tmp_path, clock: FakeClock) -> None:
         m.random_bytes(1)
     assert m.physical.physical_status()["binding"] == before
     (tmp_path / "config.txt").write_text("dtoverlay=dwc2,dr_mode=host\n")
-    m.physical.sim_host_reboot()
+    m.simulation.sim_host_reboot()
     clock.advance(3)
     assert len(m.random_bytes(1)) == 1

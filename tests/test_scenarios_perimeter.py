@@ -32,13 +32,13 @@ def fatal_spans(m: Module) -> list[tuple[int, int, str, bool]]:
 
 def test_s24_first_breach_and_notify(m: Module, clock: FakeClock) -> None:
     clock.advance(100)
-    m.physical.sim_loop_open(0)
+    m.simulation.sim_loop_open(0)
     assert poll(m, T0 + 160) == "event"
     assert m.physical.perimeter_info() == [1_700_000_100, 0]
     assert not fatal_spans(m)
-    m.physical.sim_loop_close(0)
+    m.simulation.sim_loop_close(0)
     clock.advance(50)
-    m.physical.sim_loop_open(0)
+    m.simulation.sim_loop_open(0)
     assert m.physical.perimeter_info() == [1_700_000_100, 0]
 
 
@@ -55,14 +55,14 @@ def test_wait_zero_polls(m: Module) -> None:
     from softscm.service.dispatch import call
 
     assert call(m, "wait", {"kind": "perimeter", "context": "host", "timeout_ms": 0}) == "timeout"
-    m.physical.sim_loop_open(0)
+    m.simulation.sim_loop_open(0)
     assert call(m, "wait", {"kind": "perimeter", "context": "host", "timeout_ms": 0}) == "event"
 
 
 def test_s26_only_notify_channels_wake(m: Module, clock: FakeClock) -> None:
     m.physical.set_perimeter_event_actions(1, False, False)
     clock.advance(5)
-    m.physical.sim_loop_open(1)
+    m.simulation.sim_loop_open(1)
     assert poll(m, clock.time + 2) == "wait"
     clock.advance(2)
     assert poll(m, T0 + 7) == "timeout"
@@ -70,36 +70,36 @@ def test_s26_only_notify_channels_wake(m: Module, clock: FakeClock) -> None:
 
 
 def test_s27_clear_rearms(m: Module, clock: FakeClock) -> None:
-    m.physical.sim_loop_open(0)
+    m.simulation.sim_loop_open(0)
     t1 = m.physical.perimeter_info()[0]
     clock.advance(30)
     m.physical.clear_perimeter_info()
     assert m.physical.perimeter_info() == [int(clock.time), 0]
     assert m.physical.perimeter_info()[0] != t1
-    m.physical.sim_loop_close(0)
+    m.simulation.sim_loop_close(0)
     m.physical.clear_perimeter_info()
     assert m.physical.perimeter_info() == [0, 0]
 
 
 def test_s28_breach_while_off_keeps_its_time(m: Module, clock: FakeClock) -> None:
     t0 = clock.time
-    m.physical.sim_main_power(False)
+    m.simulation.sim_main_power(False)
     clock.advance(100)
-    m.physical.sim_loop_open(0)
+    m.simulation.sim_loop_open(0)
     clock.advance(3500)
-    m.physical.sim_main_power(True)
+    m.simulation.sim_main_power(True)
     clock.advance(13)
     assert m.physical.perimeter_info()[0] == int(t0 + 100)
 
 
 def test_s29_no_battery_nothing_watched(m: Module, clock: FakeClock) -> None:
-    m.physical.sim_remove_battery()
+    m.simulation.sim_remove_battery()
     t0 = clock.time
-    m.physical.sim_main_power(False)
+    m.simulation.sim_main_power(False)
     clock.advance(100)
-    m.physical.sim_loop_open(0)
+    m.simulation.sim_loop_open(0)
     clock.advance(100)
-    m.physical.sim_main_power(True)
+    m.simulation.sim_main_power(True)
     clock.advance(13)
     # Nothing watched the loop while off: the breach is seen at power-on.
     assert m.physical.perimeter_info()[0] == int(t0 + 200)
@@ -109,7 +109,7 @@ def test_s29_no_battery_nothing_watched(m: Module, clock: FakeClock) -> None:
 def test_s30_standard_production_breach_destroys(m: Module, clock: FakeClock) -> None:
     to_production(m, clock)
     m.physical.set_perimeter_event_actions(0, True, True)
-    m.physical.sim_loop_open(0)
+    m.simulation.sim_loop_open(0)
     # The waiter is woken (its notification is delivered), then the keys are gone.
     assert m.physical.poll_perimeter("host", clock.time + 1) == "event"
     with pytest.raises(softscm.Destroyed):
@@ -138,7 +138,7 @@ def test_s31_alpha_breach_is_simulated(clock: FakeClock) -> None:
     to_production(m, clock)
     m.physical.set_perimeter_event_actions(0, True, True)
     t = int(m.physical.rtc())
-    m.physical.sim_loop_open(0)
+    m.simulation.sim_loop_open(0)
     clock.advance(1)
     with pytest.raises(softscm.ModuleUnavailable):
         m.random_bytes(4)
@@ -155,7 +155,7 @@ def test_s31_alpha_breach_is_simulated(clock: FakeClock) -> None:
 
 def test_s32_development_self_destruct_is_simulated(m: Module, clock: FakeClock) -> None:
     m.physical.set_perimeter_event_actions(1, False, True)
-    m.physical.sim_loop_open(1)
+    m.simulation.sim_loop_open(1)
     clock.advance(34)
     seq = fatal_spans(m)[-1]
     assert seq[2] == "fatal 6/2" and seq[3] is True and seq[1] - seq[0] == 33_850
@@ -165,10 +165,10 @@ def test_s32_development_self_destruct_is_simulated(m: Module, clock: FakeClock)
 def test_s33_subcode_aggregates(m: Module, clock: FakeClock) -> None:
     m.physical.set_perimeter_event_actions(0, True, True)
     m.physical.set_perimeter_event_actions(1, True, True)
-    m.physical.sim_loop_open(0)
+    m.simulation.sim_loop_open(0)
     clock.advance(31)
     m.physical.catch_up()
-    m.physical.sim_loop_open(1)
+    m.simulation.sim_loop_open(1)
     clock.advance(1)
     assert fatal_spans(m)[-1][2] == "fatal 6/3"
 
@@ -176,16 +176,16 @@ def test_s33_subcode_aggregates(m: Module, clock: FakeClock) -> None:
 def test_s34_self_destruct_left_on_during_activation(m: Module, clock: FakeClock) -> None:
     m.physical.set_perimeter_event_actions(0, True, True)
     to_production(m, clock)
-    m.physical.sim_loop_open(0)
+    m.simulation.sim_loop_open(0)
     with pytest.raises(softscm.Destroyed):
         m.public_key(0)
 
 
 def test_s34_notify_only_during_activation(m: Module, clock: FakeClock) -> None:
     to_production(m, clock)
-    m.physical.sim_loop_open(0)
+    m.simulation.sim_loop_open(0)
     assert m.physical.perimeter_info()[0] != 0
-    m.physical.sim_loop_close(0)
+    m.simulation.sim_loop_close(0)
     m.physical.clear_perimeter_info()
     assert m.physical.perimeter_info() == [0, 0]
     assert len(m.public_key(0)) == 64
@@ -197,13 +197,13 @@ def test_s35_recommended_arming_procedure(m: Module, clock: FakeClock) -> None:
     p.lock_binding()
     power_cycle(m, clock)
     assert p.led()["label"] == "running_production"
-    p.sim_loop_open(0)
-    p.sim_loop_close(0)
+    m.simulation.sim_loop_open(0)
+    m.simulation.sim_loop_close(0)
     p.clear_perimeter_info()
     assert p.perimeter_info() == [0, 0]
     p.set_perimeter_event_actions(0, True, True)
     p.set_perimeter_event_actions(1, True, True)
-    p.sim_loop_open(1)
+    m.simulation.sim_loop_open(1)
     with pytest.raises(softscm.Destroyed):
         m.public_key(0)
     # A third arming call: the module is destroyed now, so it fails (Destroyed); on a
@@ -216,14 +216,14 @@ def test_s37_low_power_sampling(m: Module, clock: FakeClock) -> None:
     p = m.physical
     p.set_digital_perimeter_lp_period(1_000_000)
     t0 = clock.time
-    p.sim_main_power(False)
+    m.simulation.sim_main_power(False)
     clock.advance(0.2)
-    p.sim_loop_pulse(0, 0.3)
+    m.simulation.sim_loop_pulse(0, 0.3)
     assert p.state().breach[0] == 0
     clock.advance(1.7)
-    p.sim_loop_pulse(0, 0.3)
+    m.simulation.sim_loop_pulse(0, 0.3)
     assert p.state().breach[0] == int(t0 + 2)
-    p.sim_main_power(True)
+    m.simulation.sim_main_power(True)
     clock.advance(13)
     with pytest.raises(softscm.InvalidArgument):
         p.set_digital_perimeter_delays(10, 5)
@@ -250,7 +250,7 @@ def test_destroyed_state_leaves_no_key_bytes(tmp_path, clock: FakeClock) -> None
     power_cycle(m, clock)
     secrets.append(bytes(store.get_meta("production_seal")))
     m.physical.set_perimeter_event_actions(0, True, True)
-    m.physical.sim_loop_open(0)
+    m.simulation.sim_loop_open(0)
     store.checkpoint()
     files = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.is_file())
     assert files

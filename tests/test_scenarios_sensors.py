@@ -35,8 +35,8 @@ def details(m: Module, kind: str) -> list[dict]:
 
 
 def test_s38_out_of_range_only_logged(m: Module, clock: FakeClock) -> None:
-    m.physical.sim_set_temperature(70)
-    m.physical.sim_set_temperature(-15)
+    m.simulation.sim_set_temperature(70)
+    m.simulation.sim_set_temperature(-15)
     got = details(m, "temperature_out_of_range")
     assert {"side": "high", "value": 70.0, "threshold": 65.0} in got
     assert {"side": "low", "value": -15.0, "threshold": -10.0} in got
@@ -47,14 +47,14 @@ def test_s38_out_of_range_only_logged(m: Module, clock: FakeClock) -> None:
 
 def test_s39_development_simulated_and_level_triggered(m: Module, clock: FakeClock) -> None:
     m.physical.set_cpu_temp_action(self_destruct=True)
-    m.physical.sim_set_temperature(70)
+    m.simulation.sim_set_temperature(70)
     clock.advance(75.85 + 0.5)
     m.physical.catch_up()
     assert m.physical.physical_status()["lifecycle"] == "running"
     clock.advance(1.0)
     m.physical.catch_up()
     assert m.physical.physical_status()["lifecycle"] == "sequence"
-    m.physical.sim_set_temperature(40)
+    m.simulation.sim_set_temperature(40)
     clock.advance(80)
     m.physical.catch_up()
     seqs = fatal_spans(m)
@@ -65,7 +65,7 @@ def test_s39_development_simulated_and_level_triggered(m: Module, clock: FakeClo
 
 def test_s39_low_side(m: Module, clock: FakeClock) -> None:
     m.physical.set_cpu_temp_action(self_destruct=True)
-    m.physical.sim_set_temperature(-15)
+    m.simulation.sim_set_temperature(-15)
     clock.advance(73)
     assert fatal_spans(m)[0][2] == "fatal 20/1"
     assert fatal_spans(m)[0][1] - fatal_spans(m)[0][0] == 72_850
@@ -75,7 +75,7 @@ def test_s40_standard_production_scm_holds(m: Module, clock: FakeClock) -> None:
     m.physical.set_cpu_temp_action(self_destruct=True)
     slot = m.generate_key("secp256k1")
     to_production(m, clock)
-    m.physical.sim_set_temperature(70)
+    m.simulation.sim_set_temperature(70)
     assert m.physical.physical_status()["lifecycle"] == "held"
     assert m.physical.physical_status()["hold"] == "temperature"
     with pytest.raises(softscm.ModuleUnavailable):
@@ -85,11 +85,11 @@ def test_s40_standard_production_scm_holds(m: Module, clock: FakeClock) -> None:
     labels = [s[2] for s in fatal_spans(m)]
     assert labels.count("fatal 20/2") >= 2
     assert all(not s[3] for s in fatal_spans(m))
-    m.physical.sim_set_temperature(64.5)
+    m.simulation.sim_set_temperature(64.5)
     clock.advance(200)
     with pytest.raises(softscm.ModuleUnavailable):
         m.random_bytes(1)
-    m.physical.sim_set_temperature(63.5)
+    m.simulation.sim_set_temperature(63.5)
     clock.advance(120)
     m.physical.catch_up()
     assert m.physical.physical_status()["lifecycle"] == "running"
@@ -101,7 +101,7 @@ def test_s41_hsm6_destroys(clock: FakeClock) -> None:
     m = make_module(clock, Profile(profile="hsm6"))
     m.physical.set_cpu_temp_action(self_destruct=True)
     to_production(m, clock)
-    m.physical.sim_set_temperature(70)
+    m.simulation.sim_set_temperature(70)
     assert {"cause": "temperature"} in details(m, "self_destruct")
     clock.advance(30)
     assert "fatal 6" in [s[2] for s in fatal_spans(m)]
@@ -113,10 +113,10 @@ def test_s42_alpha_simulated(clock: FakeClock) -> None:
     m = make_module(clock, Profile(program="alpha"))
     m.physical.set_cpu_temp_action(self_destruct=True)
     to_production(m, clock)
-    m.physical.sim_set_temperature(70)
+    m.simulation.sim_set_temperature(70)
     clock.advance(76)
     assert fatal_spans(m)[0][2] == "fatal 20/2" and fatal_spans(m)[0][3] is True
-    m.physical.sim_set_temperature(25)
+    m.simulation.sim_set_temperature(25)
     clock.advance(80)
     assert len(m.public_key(0)) == 64
 
@@ -126,7 +126,7 @@ def test_s42_alpha_simulated(clock: FakeClock) -> None:
 
 def test_s43_low_battery_with_main_power(m: Module) -> None:
     assert m.physical.battery_voltage() == 3.0
-    m.physical.sim_set_battery(2.2)
+    m.simulation.sim_set_battery(2.2)
     assert {"volts": 2.2, "threshold": 2.3} in details(m, "battery_low")
     assert len(m.random_bytes(1)) == 1
 
@@ -134,10 +134,10 @@ def test_s43_low_battery_with_main_power(m: Module) -> None:
 def test_s44_last_gasp_destroy(m: Module, clock: FakeClock) -> None:
     m.physical.set_battery_voltage_action(self_destruct=True)
     to_production(m, clock)
-    m.physical.sim_set_battery(2.2)
-    m.physical.sim_main_power(False)
+    m.simulation.sim_set_battery(2.2)
+    m.simulation.sim_main_power(False)
     assert {"cause": "battery"} in details(m, "self_destruct")
-    m.physical.sim_main_power(True)
+    m.simulation.sim_main_power(True)
     clock.advance(30)
     assert "fatal 6" in [s[2] for s in fatal_spans(m)]
     with pytest.raises(softscm.Destroyed):
@@ -148,19 +148,19 @@ def test_s45_sleep_prevents_boot(m: Module, clock: FakeClock) -> None:
     m.physical.set_battery_voltage_action(sleep=True)
     slot = m.generate_key("ed25519")
     to_production(m, clock)
-    m.physical.sim_set_battery(2.2)
-    m.physical.sim_main_power(False)
-    m.physical.sim_main_power(True)
+    m.simulation.sim_set_battery(2.2)
+    m.simulation.sim_main_power(False)
+    m.simulation.sim_main_power(True)
     assert m.physical.physical_status()["hold"] == "battery"
     with pytest.raises(softscm.ModuleUnavailable):
         m.random_bytes(1)
     clock.advance(30)
     assert "fatal 4/1" in [s[2] for s in fatal_spans(m)]
-    m.physical.sim_set_battery(2.32)
+    m.simulation.sim_set_battery(2.32)
     clock.advance(60)
     with pytest.raises(softscm.ModuleUnavailable):
         m.random_bytes(1)
-    m.physical.sim_set_battery(3.0)
+    m.simulation.sim_set_battery(3.0)
     clock.advance(60)
     m.physical.catch_up()
     assert m.physical.physical_status()["lifecycle"] == "running"
@@ -171,24 +171,24 @@ def test_s46_alpha_self_destruct_simulated_4(clock: FakeClock) -> None:
     m = make_module(clock, Profile(program="alpha"))
     m.physical.set_battery_voltage_action(self_destruct=True)
     to_production(m, clock)
-    m.physical.sim_set_battery(2.2)
-    m.physical.sim_main_power(False)
+    m.simulation.sim_set_battery(2.2)
+    m.simulation.sim_main_power(False)
     clock.advance(21)
     seq = fatal_spans(m)[-1]
     assert seq[2] == "fatal 4" and seq[3] is True and seq[1] - seq[0] == 20_350
-    m.physical.sim_main_power(True)
+    m.simulation.sim_main_power(True)
     clock.advance(13)
     assert len(m.public_key(0)) == 64
 
 
 def test_s47_development_sleep_simulated(m: Module, clock: FakeClock) -> None:
     m.physical.set_battery_voltage_action(sleep=True)
-    m.physical.sim_set_battery(2.2)
-    m.physical.sim_main_power(False)
+    m.simulation.sim_set_battery(2.2)
+    m.simulation.sim_main_power(False)
     clock.advance(25)
     seq = fatal_spans(m)[-1]
     assert seq[2] == "fatal 4/1" and seq[3] is True and seq[1] - seq[0] == 24_850
-    m.physical.sim_main_power(True)
+    m.simulation.sim_main_power(True)
     clock.advance(13)
     assert m.physical.physical_status()["lifecycle"] == "running"
 
@@ -196,20 +196,20 @@ def test_s47_development_sleep_simulated(m: Module, clock: FakeClock) -> None:
 def test_s48_battery_removed_while_off(m: Module, clock: FakeClock) -> None:
     m.physical.set_battery_voltage_action(self_destruct=True)
     to_production(m, clock)
-    m.physical.sim_main_power(False)
-    m.physical.sim_remove_battery()
+    m.simulation.sim_main_power(False)
+    m.simulation.sim_remove_battery()
     assert {"cause": "battery"} in details(m, "self_destruct")
-    m.physical.sim_insert_battery(3.0)
-    m.physical.sim_main_power(True)
+    m.simulation.sim_insert_battery(3.0)
+    m.simulation.sim_main_power(True)
     clock.advance(30)
     assert "fatal 6" in [s[2] for s in fatal_spans(m)]
 
 
 def test_s49_action_none_in_production(m: Module, clock: FakeClock) -> None:
     to_production(m, clock)
-    m.physical.sim_set_battery(2.0)
-    m.physical.sim_main_power(False)
-    m.physical.sim_main_power(True)
+    m.simulation.sim_set_battery(2.0)
+    m.simulation.sim_main_power(False)
+    m.simulation.sim_main_power(True)
     clock.advance(13)
     assert m.physical.physical_status()["lifecycle"] == "running"
     assert "battery_low" in kinds(m)
@@ -235,7 +235,7 @@ def test_s64_user_led(m: Module, clock: FakeClock) -> None:
                                           [100, True]]
     assert segs[5][2] is False
     m.physical.set_perimeter_event_actions(0, True, True)
-    m.physical.sim_loop_open(0)
+    m.simulation.sim_loop_open(0)
     clock.advance(31)
     labels = [s[2] for s in spans(m)]
     assert labels[-2:] == ["fatal 6/1", "running_dev"]
@@ -243,7 +243,7 @@ def test_s64_user_led(m: Module, clock: FakeClock) -> None:
 
 def test_s65_heartbeat_loss(m: Module, clock: FakeClock) -> None:
     slot = m.generate_key("nistp256")
-    m.physical.sim_host_stall(61)
+    m.simulation.sim_host_stall(61)
     clock.advance(60.5)
     m.physical.catch_up()
     assert "heartbeat_lost" in kinds(m)
@@ -256,7 +256,7 @@ def test_s65_heartbeat_loss(m: Module, clock: FakeClock) -> None:
 
 
 def test_s66_brownout(m: Module, clock: FakeClock) -> None:
-    m.physical.sim_brownout(0.5)
+    m.simulation.sim_brownout(0.5)
     with pytest.raises(softscm.ModuleUnavailable):
         m.random_bytes(1)
     clock.advance(1.4)
@@ -274,7 +274,7 @@ def test_s70_nothing_unlocks_after_destruction(m: Module, clock: FakeClock) -> N
     blob = m.lock(b"data")
     to_production(m, clock)
     m.physical.set_perimeter_event_actions(0, True, True)
-    m.physical.sim_loop_open(0)
+    m.simulation.sim_loop_open(0)
     with pytest.raises(softscm.Destroyed):
         m.unlock(blob)
 
@@ -287,45 +287,45 @@ def test_s71_precise_time(m: Module, clock: FakeClock) -> None:
 
 def test_s72_rtc_through_power_loss(m: Module, clock: FakeClock) -> None:
     before = m.get_time()
-    m.physical.sim_main_power(False)
+    m.simulation.sim_main_power(False)
     clock.advance(3600)
-    m.physical.sim_main_power(True)
+    m.simulation.sim_main_power(True)
     clock.advance(13)
     assert m.get_time() - before == 3613
 
 
 def test_s72_without_battery(m: Module, clock: FakeClock) -> None:
-    m.physical.sim_remove_battery()
+    m.simulation.sim_remove_battery()
     before = m.get_time()
-    m.physical.sim_main_power(False)
+    m.simulation.sim_main_power(False)
     clock.advance(3600)
-    m.physical.sim_main_power(True)
+    m.simulation.sim_main_power(True)
     clock.advance(13)
     assert m.get_time() - before == 13
     assert "rtc_invalid" in kinds(m)
-    m.physical.sim_set_host_time(clock.time, True)
+    m.simulation.sim_set_host_time(clock.time, True)
     assert m.get_time() == int(clock.time)
     assert "rtc_synced" in kinds(m)
 
 
 def test_s73_drift_measurement(m: Module, clock: FakeClock) -> None:
-    m.physical.sim_set_drift(5.0)
-    m.physical.sim_set_host_time(clock.time, True)
+    m.simulation.sim_set_drift(5.0)
+    m.simulation.sim_set_host_time(clock.time, True)
     clock.advance(1_000_000)
-    m.physical.sim_set_host_time(clock.time, True)
+    m.simulation.sim_set_host_time(clock.time, True)
     assert m.physical.rtc_drift() == pytest.approx(5.0, abs=0.01)
 
 
 def test_s74_taps(m: Module) -> None:
     p = m.physical
     p.set_tap_sensitivity("x", 0)
-    p.sim_tap("x", 10, 1)
+    m.simulation.sim_tap("x", 10, 1)
     assert p.poll_tap("host", 0) == "timeout"
     p.set_tap_sensitivity("all", 50)
-    p.sim_tap("z", 9, -1)
+    m.simulation.sim_tap("z", 9, -1)
     assert p.poll_tap("host", 0) == "event"
     assert p.accelerometer() == [[0.0, 0], [0.0, 0], [1.0, -1]]
-    p.sim_tap("z", 7, 1)
+    m.simulation.sim_tap("z", 7, 1)
     assert p.poll_tap("host", 0) == "timeout"
     for axis, pct in (("w", 50), ("x", 101), ("x", -1)):
         with pytest.raises(softscm.InvalidArgument):
@@ -341,6 +341,6 @@ def test_i2c_address(m: Module) -> None:
 def test_simulation_refused_on_real_deployment(clock: FakeClock) -> None:
     m = make_module(clock, Profile(simulation=False))
     with pytest.raises(softscm.OperationNotSupported):
-        m.physical.sim_loop_open(0)
+        m.simulation.sim_loop_open(0)
     with pytest.raises(softscm.OperationNotSupported):
-        m.physical.sim_set_host_identity("machine_id", "x")
+        m.simulation.sim_set_host_identity("machine_id", "x")

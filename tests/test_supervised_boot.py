@@ -81,7 +81,7 @@ def events(module: Module, kind: str) -> list[dict]:
 def cycle_spans(module: Module, clock: FakeClock, settle: float) -> list[tuple]:
     """Power-cycle, let ``settle`` seconds pass; the spans of that boot."""
     start = int(round(module.physical.now() * 1000))
-    module.physical.sim_power_cycle()
+    module.simulation.sim_power_cycle()
     clock.advance(settle)
     module.physical.catch_up()
     return [s for s in spans(module) if s[0] >= start]
@@ -218,7 +218,7 @@ def test_s55_standard_production_hold(m: Module, clock: FakeClock, boot_dir: Pat
     _production(m, clock, 2)
     key = m.public_key(0)
     (boot_dir / "sample.txt").write_bytes(CHANGED)
-    m.physical.sim_power_cycle()
+    m.simulation.sim_power_cycle()
     clock.advance(11)
     status = m.physical.physical_status()
     assert status["lifecycle"] == "held" and status["hold"] == "supervised_boot"
@@ -249,7 +249,7 @@ def test_s56_standard_production_destroy(m: Module, clock: FakeClock, boot_dir: 
     _production(m, clock, 1)
     (boot_dir / "sample.txt").write_bytes(CHANGED)
     files = {p: p.read_bytes() for p in boot_dir.rglob("*") if p.is_file()}
-    m.physical.sim_power_cycle()
+    m.simulation.sim_power_cycle()
     clock.advance(12)
     log = m.events(limit=10_000)
     assert {"cause": "supervised_boot"} in [e["detail"] for e in log
@@ -470,7 +470,7 @@ def test_self_destruct_erases_the_manifest(m: Module, clock: FakeClock) -> None:
     add(m, "sample.txt")
     to_production(m, clock)
     m.physical.set_perimeter_event_actions(0, True, True)
-    m.physical.sim_loop_open(0)
+    m.simulation.sim_loop_open(0)
     assert m._store.get_meta(MANIFEST_META) is None
 
 

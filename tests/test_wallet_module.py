@@ -709,7 +709,7 @@ def test_no_wallet_secret_in_clear(tmp_path) -> None:
 
 def test_session_does_not_survive_a_boot(module: Module, clock: FakeClock) -> None:  # S-83
     module.wallets.start_slip39_generation("secp256k1", "w", 1, 1, 0)
-    module.physical.sim_power_cycle()
+    module.simulation.sim_power_cycle()
     clock.advance(300)
     bind(module)
     assert module.wallets.slip39_session() is None

@@ -21,36 +21,31 @@ def _write(path: str, data: bytes) -> None:
         fh.write(data)
 
 
-@click.command()
-@click.argument("src", type=click.Path(dir_okay=False, allow_dash=True))
-@click.argument("dst", type=click.Path(dir_okay=False, allow_dash=True, writable=True))
-@click.option("--key", type=_KEYS, default="zymkey", show_default=True)
-@json_option
-@click.pass_obj
-@handle_errors
-def lock(state: State, src: str, dst: str, key: str, as_json: bool) -> None:
-    """Lock (encrypt and sign) SRC into DST; - is stdin/stdout."""
-    blob = state.client().lock(_read(src), key)
-    _write(dst, blob)
-    if dst != "-":
-        emit(as_json, {"src": src, "dst": dst, "key": key, "bytes": len(blob)},
-             f"locked {src} -> {dst} ({len(blob)} bytes)")
+def _lock_command(name: str, help_text: str) -> click.Command:
+    """``softscm lock`` and ``softscm unlock``: the same shape, the other direction."""
+
+    @click.command(name=name, help=help_text)
+    @click.argument("src", type=click.Path(dir_okay=False, allow_dash=True))
+    @click.argument("dst", type=click.Path(dir_okay=False, allow_dash=True, writable=True))
+    @click.option("--key", type=_KEYS, default="zymkey", show_default=True)
+    @json_option
+    @click.pass_obj
+    @handle_errors
+    def command(state: State, src: str, dst: str, key: str, as_json: bool) -> None:
+        client = state.client()
+        transform = client.lock if name == "lock" else client.unlock
+        out = transform(_read(src), key)
+        _write(dst, out)
+        if dst != "-":
+            emit(as_json, {"src": src, "dst": dst, "key": key, "bytes": len(out)},
+                 f"{name}ed {src} -> {dst} ({len(out)} bytes)")
+
+    return command
 
 
-@click.command()
-@click.argument("src", type=click.Path(dir_okay=False, allow_dash=True))
-@click.argument("dst", type=click.Path(dir_okay=False, allow_dash=True, writable=True))
-@click.option("--key", type=_KEYS, default="zymkey", show_default=True)
-@json_option
-@click.pass_obj
-@handle_errors
-def unlock(state: State, src: str, dst: str, key: str, as_json: bool) -> None:
-    """Unlock SRC into DST; nothing is written unless the blob verifies."""
-    data = state.client().unlock(_read(src), key)
-    _write(dst, data)
-    if dst != "-":
-        emit(as_json, {"src": src, "dst": dst, "key": key, "bytes": len(data)},
-             f"unlocked {src} -> {dst} ({len(data)} bytes)")
+lock = _lock_command("lock", "Lock (encrypt and sign) SRC into DST; - is stdin/stdout.")
+unlock = _lock_command("unlock", "Unlock SRC into DST; nothing is written unless the blob "
+                                 "verifies.")
 
 
 @click.command()

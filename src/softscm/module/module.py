@@ -28,6 +28,7 @@ from softscm.module.binding import development_kek, fingerprint, production_kek
 from softscm.module.keystore import KeyStore
 from softscm.module.physical import Physical
 from softscm.module.profile import Profile
+from softscm.module.simulation import SimulationControls
 from softscm.module.state import META_NAME, PhysicalState
 from softscm.module.supervised_boot import SupervisedBoot
 from softscm.module.wallets import Wallets
@@ -137,7 +138,9 @@ class Module:
         self.supervised_boot = SupervisedBoot(self, boot_files or _no_boot_files)
         self.physical = Physical(self, identity=identity or {}, salt=salt,
                                  host_boot_id=host_boot_id)
-        self._parts: tuple[Any, ...] = (self.wallets, self.supervised_boot, self.physical)
+        self.simulation = SimulationControls(self.physical, self.profile.simulation)
+        self._parts: tuple[Any, ...] = (self.wallets, self.supervised_boot, self.physical,
+                                        self.simulation)
         self._version = store.data_version()
         self.physical.on_open()
 

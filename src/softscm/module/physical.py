@@ -10,7 +10,6 @@ first call that finds them due.
 from __future__ import annotations
 
 import hashlib
-import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -22,12 +21,10 @@ from softscm.errors import (
     InvalidArgument,
     ModuleUnavailable,
     NotBound,
-    OperationNotSupported,
     PolicyLocked,
 )
 from softscm.module import ledview
 from softscm.module import state as S
-from softscm.module.actions import Trigger
 from softscm.module.actions_settings import (
     Setting,
     SettingHistory,
@@ -42,7 +39,8 @@ from softscm.module.actions_settings import (
     validate_high_threshold,
     validate_low_threshold,
 )
-from softscm.module.engine import BROWNOUT_SETTLE_S, HEARTBEAT_TIMEOUT_S, Engine
+from softscm.module.checks import check_context, check_float, check_int
+from softscm.module.engine import Engine
 from softscm.module.selftest import run_self_test
 from softscm.module.state import PhysicalState
 
@@ -76,20 +74,11 @@ class Physical:
         "set_battery_voltage_threshold", "set_cpu_temp_action", "set_cpu_low_temp_threshold",
         "set_cpu_high_temp_threshold", "set_i2c_address", "led_on", "led_off", "led_flash",
     })
-    #: Simulation controls (refused on a module made without simulation).
-    SIM_OPERATIONS = frozenset({
-        "sim_loop_open", "sim_loop_close", "sim_loop_pulse", "sim_set_temperature",
-        "sim_set_aux_temperature", "sim_set_battery", "sim_remove_battery",
-        "sim_insert_battery", "sim_main_power", "sim_power_cycle", "sim_host_reboot",
-        "sim_host_stall", "sim_set_host_identity", "sim_delete_host_salt",
-        "sim_restore_host_salt", "sim_tap", "sim_set_acceleration", "sim_brownout",
-        "sim_advance", "sim_set_host_time", "sim_set_drift",
-    })
     #: Operator and session operations.
     OPERATOR_OPERATIONS = frozenset({
         "session_open", "session_close", "led", "led_timeline", "physical_status",
     })
-    OPERATIONS = HOST_OPERATIONS | SIM_OPERATIONS | OPERATOR_OPERATIONS
+    OPERATIONS = HOST_OPERATIONS | OPERATOR_OPERATIONS
 
     def __init__(self, module: Module, *, identity: dict[str, str], salt: bytes,
                  host_boot_id: str = "") -> None:
@@ -179,7 +168,7 @@ class Physical:
 
     def session_open(self, context: str) -> None:
         """A host context opens (a ``zymkey`` client): it binds if the module waits."""
-        _check_context(context)
+        check_context(context)
         with self.edit() as st:
             if len(st.contexts) >= MAX_CONTEXTS and context not in st.contexts:
                 st.contexts.pop(next(iter(st.contexts)))
@@ -189,7 +178,7 @@ class Physical:
 
     def session_close(self, context: str) -> None:
         """A host context ends."""
-        _check_context(context)
+        check_context(context)
         if context in self.state().contexts:
             with self.edit() as st:
                 st.contexts.pop(context, None)
@@ -213,12 +202,6 @@ class Physical:
         if lifecycle == S.HELD:
             raise ModuleUnavailable(f"the module holds the host ({st.hold})")
         raise ModuleUnavailable(f"the module is {lifecycle.replace('_', ' ')}")
-
-    def _sim(self) -> None:
-        if not self._m.profile.simulation:
-            raise OperationNotSupported(
-                "this module was made for a real deployment: simulation controls are off"
-            )
 
     # -- binding ------------------------------------------------------------------------
 
@@ -288,20 +271,20 @@ class Physical:
 
     def set_digital_perimeter_lp_period(self, lp_period: int) -> None:
         """Low-power sampling period, µs (1 … 10 000 000)."""
-        _check_int("lp_period", lp_period, 1, 10_000_000)
+        check_int("lp_period", lp_period, 1, 10_000_000)
         self._change(Setting.DIGITAL_PERIMETER_LP_PERIOD,
                      lambda st: setattr(st, "lp_period_us", lp_period), value=lp_period)
 
     def set_digital_perimeter_lp_max_bits(self, max_num_bits: int) -> None:
         """Low-power pattern length, bits (1 … 32)."""
-        _check_int("max_num_bits", max_num_bits, 1, 32)
+        check_int("max_num_bits", max_num_bits, 1, 32)
         self._change(Setting.DIGITAL_PERIMETER_LP_MAX_BITS,
                      lambda st: setattr(st, "lp_max_bits", max_num_bits), value=max_num_bits)
 
     def set_digital_perimeter_delays(self, min_delay_ns: int, max_delay_ns: int) -> None:
         """Accepted loop propagation delays, ns (0 ≤ min ≤ max)."""
-        _check_int("min_delay_ns", min_delay_ns, 0, 2**31 - 1)
-        _check_int("max_delay_ns", max_delay_ns, 0, 2**31 - 1)
+        check_int("min_delay_ns", min_delay_ns, 0, 2**31 - 1)
+        check_int("max_delay_ns", max_delay_ns, 0, 2**31 - 1)
         if min_delay_ns > max_delay_ns:
             raise InvalidArgument("min_delay_ns must not exceed max_delay_ns")
         self._change(Setting.DIGITAL_PERIMETER_DELAYS,
@@ -373,7 +356,7 @@ class Physical:
                     self.engine.breach(st, t, channel)
 
     def _poll(self, index: int, context: str, deadline: float) -> str:
-        _check_context(context)
+        check_context(context)
         st = self.catch_up()
         latches = st.contexts.get(context)
         if latches is None or not latches[index]:
@@ -402,7 +385,7 @@ class Physical:
         """Tap sensitivity of ``x``, ``y``, ``z`` or ``all``, percent (0 = off)."""
         if not isinstance(axis, str) or axis.lower() not in AXES:
             raise InvalidArgument(f"unknown axis {axis!r} (x, y, z or all)")
-        value = _check_float("pct", pct)
+        value = check_float("pct", pct)
         if not 0.0 <= value <= 100.0:
             raise InvalidArgument("tap sensitivity must be 0..100 %")
         self.require_host()
@@ -499,277 +482,3 @@ class Physical:
             "i2c_address": st.i2c_address, "sessions": len(st.contexts),
         }
 
-    # -- simulation controls -------------------------------------------------------------
-
-    def sim_loop_open(self, channel: int) -> None:
-        """Break perimeter loop ``channel``."""
-        self._sim()
-        validate_channel(channel)
-        with self.edit() as st:
-            if st.loops_open[channel]:
-                return
-            st.loops_open[channel] = True
-            if self.engine.monitored(st):
-                self.engine.breach(st, self._now(st), channel)
-
-    def sim_loop_close(self, channel: int) -> None:
-        """Restore perimeter loop ``channel``."""
-        self._sim()
-        validate_channel(channel)
-        with self.edit() as st:
-            st.loops_open[channel] = False
-
-    def sim_loop_pulse(self, channel: int, duration: float) -> None:
-        """Open loop ``channel`` for ``duration`` seconds, then close it (§4.5: on
-        battery only a pulse spanning a sampling instant is seen)."""
-        self._sim()
-        validate_channel(channel)
-        seconds = _check_float("duration", duration)
-        if seconds <= 0:
-            raise InvalidArgument("duration must be positive")
-        with self.edit() as st:
-            t = self._now(st)
-            if st.main_power:
-                self.engine.breach(st, t, channel)
-            elif st.battery is not None and st.power_off_at is not None:
-                period = st.lp_period_us / 1e6
-                k = math.ceil((t - st.power_off_at) / period - 1e-9)
-                instant = st.power_off_at + k * period
-                if instant <= t + seconds + 1e-9:
-                    self.engine.breach(st, instant, channel)
-
-    def sim_set_temperature(self, celsius: float) -> None:
-        """Set the CPU temperature (°C)."""
-        self._sim()
-        value = _check_float("temperature", celsius)
-        with self.edit() as st:
-            st.cpu_temp = value
-            if self.engine.monitored(st):
-                self.engine.temperature(st, self._now(st))
-
-    def sim_set_aux_temperature(self, index: int, celsius: float) -> None:
-        """Set auxiliary temperature sensor ``index``."""
-        self._sim()
-        if type(index) is not int or index not in (0, 1):
-            raise InvalidArgument("aux temperature index must be 0 or 1")
-        value = _check_float("temperature", celsius)
-        with self.edit() as st:
-            st.aux_temp[index] = value
-
-    def sim_set_battery(self, volts: float) -> None:
-        """Set the battery voltage."""
-        self._sim()
-        value = _check_float("volts", volts)
-        if value < 0:
-            raise InvalidArgument("battery voltage cannot be negative")
-        with self.edit() as st:
-            st.battery = value
-            trigger = Trigger.IMMEDIATELY if st.main_power else Trigger.POWER_OFF
-            self.engine.battery(st, self._now(st), trigger)
-
-    def sim_remove_battery(self) -> None:
-        """Take the battery out (0 V)."""
-        self._sim()
-        with self.edit() as st:
-            st.battery = None
-            t = self._now(st)
-            self._record("battery_removed", t, {})
-            trigger = Trigger.IMMEDIATELY if st.main_power else Trigger.POWER_OFF
-            self.engine.battery(st, t, trigger)
-
-    def sim_insert_battery(self, volts: float = 3.0) -> None:
-        """Put a battery in."""
-        self._sim()
-        value = _check_float("volts", volts)
-        with self.edit() as st:
-            st.battery = value
-            self._record("battery_ok", self._now(st), {"volts": value})
-
-    def sim_main_power(self, on: bool) -> None:
-        """Switch main power off or on (a battery keeps the module's monitors alive)."""
-        self._sim()
-        with self.edit() as st:
-            self._main_power(st, self._now(st), bool(on))
-
-    def _main_power(self, st: PhysicalState, t: float, on: bool) -> None:
-        engine = self.engine
-        if not on:
-            if not st.main_power:
-                return
-            st.main_power = False
-            st.power_off_at = t
-            engine.cancel(st)
-            st.queued_sequences = []
-            st.lifecycle = S.OFF
-            self._record("power_off", t, {})
-            engine.show(st, t, ["off"])
-            if st.battery is None:
-                st.rtc_valid = False
-            engine.battery(st, t, Trigger.POWER_OFF)
-            return
-        if st.main_power:
-            return
-        off_at = st.power_off_at if st.power_off_at is not None else t
-        st.main_power = True
-        st.power_off_at = None
-        if st.battery is None:
-            # Monitoring resumes: a loop found open is a breach at power-on (S-29).
-            for channel in (0, 1):
-                if st.loops_open[channel]:
-                    engine.breach(st, t, channel)
-            # The RTC stopped while nothing powered it; it resumes from where it was.
-            st.rtc_offset -= t - off_at
-            self._record("rtc_invalid", t, {})
-        self._record("power_on", t, {})
-        engine.boot(st, t, replay=True)
-
-    def sim_power_cycle(self) -> None:
-        """Main power off, then on: a cold boot of module and host."""
-        self._sim()
-        with self.edit() as st:
-            t = self._now(st)
-            self._main_power(st, t, False)
-            self._main_power(st, t, True)
-
-    def sim_host_reboot(self) -> None:
-        """The host restarts; the module stays powered and re-binds."""
-        self._sim()
-        with self.edit() as st:
-            self.engine.host_reboot(st, self._now(st))
-
-    def sim_host_stall(self, seconds: float) -> None:
-        """The host stops sending heartbeats for ``seconds``."""
-        self._sim()
-        value = _check_float("seconds", seconds)
-        if value < 0:
-            raise InvalidArgument("seconds cannot be negative")
-        with self.edit() as st:
-            t = self._now(st)
-            st.stall_until = t + value
-            self.engine.schedule(st, t + value, "host_resumes")
-            if value >= HEARTBEAT_TIMEOUT_S and st.lifecycle == S.RUNNING:
-                self.engine.schedule(st, t + HEARTBEAT_TIMEOUT_S, "heartbeat_lost")
-
-    def sim_set_host_identity(self, factor: str, value: str) -> None:
-        """Override one binding factor of the host (tests, the other host)."""
-        self._sim()
-        if factor not in IDENTITY_FACTORS:
-            raise InvalidArgument(f"unknown identity factor {factor!r} "
-                                  f"({', '.join(IDENTITY_FACTORS)})")
-        if not isinstance(value, str):
-            raise InvalidArgument("identity value must be a string")
-        with self.edit() as st:
-            st.identity[factor] = value
-
-    def sim_delete_host_salt(self) -> None:
-        """Lose the host-side binding salt (seen at the next bind)."""
-        self._sim()
-        with self.edit() as st:
-            st.salt_state = "missing"
-
-    def sim_restore_host_salt(self, salt: bytes) -> None:
-        """Put salt bytes back; only the original ones bind a locked module again."""
-        self._sim()
-        if not isinstance(salt, (bytes, bytearray)):
-            raise InvalidArgument("salt must be bytes")
-        digest = hashlib.sha256(bytes(salt)).hexdigest()
-        with self.edit() as st:
-            st.salt_state = "present" if digest == self.engine.salt_digest else digest
-
-    def sim_tap(self, axis: str, g: float = DEFAULT_TAP_G, direction: int = 1) -> None:
-        """An acceleration impulse of ``g`` on ``axis`` in ``direction`` (±1)."""
-        self._sim()
-        if not isinstance(axis, str) or axis.lower() not in ("x", "y", "z"):
-            raise InvalidArgument(f"unknown axis {axis!r} (x, y or z)")
-        size = _check_float("g", g)
-        if direction not in (1, -1):
-            raise InvalidArgument("direction must be +1 or -1")
-        index = AXES[axis.lower()][0]
-        with self.edit() as st:
-            pct = st.tap_sensitivity[index]
-            if pct <= 0 or size <= 0 or size < DEFAULT_TAP_G * (100 - pct) / 100:
-                return
-            st.tap_dir = [0, 0, 0]
-            st.tap_dir[index] = direction
-            for latches in st.contexts.values():
-                latches[1] = True
-
-    def sim_set_acceleration(self, x: float, y: float, z: float) -> None:
-        """Static acceleration in g."""
-        self._sim()
-        values = [_check_float(n, v) for n, v in (("x", x), ("y", y), ("z", z))]
-        with self.edit() as st:
-            st.accel = values
-
-    def sim_brownout(self, seconds: float) -> None:
-        """The main supply dips for ``seconds``; services come back 1 s after."""
-        self._sim()
-        value = _check_float("seconds", seconds)
-        if value < 0:
-            raise InvalidArgument("seconds cannot be negative")
-        with self.edit() as st:
-            t = self._now(st)
-            self._record("brownout", t, {"seconds": value})
-            if st.lifecycle == S.BROWNOUT:
-                self.engine.cancel(st, "brownout_end")
-            else:
-                st.resume = st.lifecycle
-                st.lifecycle = S.BROWNOUT
-            self.engine.schedule(st, t + value + BROWNOUT_SETTLE_S, "brownout_end")
-
-    def sim_advance(self, seconds: float) -> None:
-        """Move module time forward for every process on this state."""
-        self._sim()
-        value = _check_float("seconds", seconds)
-        if value < 0:
-            raise InvalidArgument("time only moves forward")
-        with self.edit() as st:
-            st.offset += value
-            self.engine.run_until(st, self._now(st))
-
-    def sim_set_host_time(self, epoch: float, ntp_synced: bool = True) -> None:
-        """The host's wall clock; with NTP synchronised the module syncs its RTC to it
-        and measures its drift between syncs (§7.2)."""
-        self._sim()
-        value = _check_float("epoch", epoch)
-        with self.edit() as st:
-            t = self._now(st)
-            if not ntp_synced:
-                return
-            rtc = self.engine.rtc(st, t)
-            if st.last_sync is not None and t > st.last_sync[0]:
-                elapsed = t - st.last_sync[0]
-                st.measured_drift_ppm = (rtc - value) / elapsed * 1e6
-            st.rtc_offset = value - t
-            st.last_sync = [t, value]
-            st.rtc_valid = True
-            self._record("rtc_synced", t, {"drift_ppm": st.measured_drift_ppm})
-
-    def sim_set_drift(self, ppm: float) -> None:
-        """Simulated RTC drift, ppm."""
-        self._sim()
-        value = _check_float("ppm", ppm)
-        with self.edit() as st:
-            t = self._now(st)
-            if st.last_sync is None:
-                st.last_sync = [t, self.engine.rtc(st, t)]
-            st.drift_ppm = value
-
-
-def _check_context(context: object) -> None:
-    if not isinstance(context, str) or not 1 <= len(context) <= 64:
-        raise InvalidArgument("context must be a short string")
-
-
-def _check_int(name: str, value: object, low: int, high: int) -> None:
-    if type(value) is not int or not low <= value <= high:
-        raise InvalidArgument(f"{name} must be an integer in {low}..{high}")
-
-
-def _check_float(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InvalidArgument(f"{name} must be a number")
-    result = float(value)
-    if not math.isfinite(result):
-        raise InvalidArgument(f"{name} must be finite")
-    return result

@@ -400,7 +400,7 @@ class SupervisedBoot:
         """Damage a protected area of the store (a test hook for integrity failures):
         ``"manifest"`` makes the stored manifest fail its integrity check, so the next
         boot is a supervised-boot process failure (22/9)."""
-        self._module.physical._sim()
+        self._module.simulation._sim()
         if area not in CORRUPTIBLE_AREAS:
             raise InvalidArgument(
                 f"cannot corrupt {area!r}: the areas are {', '.join(CORRUPTIBLE_AREAS)}")
