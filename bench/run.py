@@ -73,12 +73,12 @@ def main() -> None:
     }
     slots: dict[str, int] = {}
     for curve, raw_gen in curves.items():
-        made: list[int] = []
-
-        def gen(curve: str = curve, made: list[int] = made) -> None:
-            made.append(zk.gen_key_pair(curve))
-
-        row(f"keygen {curve}", rate(gen, seconds / 3), rate(raw_gen, seconds / 3))
+        # A fixed batch: the key store holds 512 keys, so a timed loop could fill it.
+        batch = 100
+        t0 = time.perf_counter()
+        made = [zk.gen_key_pair(curve) for _ in range(batch)]
+        ours = batch / (time.perf_counter() - t0)
+        row(f"keygen {curve}", ours, rate(raw_gen, seconds / 3))
         slots[curve] = made[0]
         for slot in made[1:]:
             zk.remove_key(slot)

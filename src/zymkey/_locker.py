@@ -19,6 +19,12 @@ from zymkey._files import read_file, write_file
 from zymkey.exceptions import VerificationError
 
 
+def _fresh(data: Any) -> bytearray:
+    """The client's result as the ``bytearray`` Zymbit returns (the client hands over a
+    new one, so it is not copied again)."""
+    return data if type(data) is bytearray else bytearray(data)
+
+
 def _check_encryption_key(encryption_key: Any) -> str:
     if encryption_key not in ENCRYPTION_KEYS:
         raise AssertionError()
@@ -52,7 +58,7 @@ class LockerMethods(Facade):
             if dst_path is not None:
                 write_file(dst_path, blob)
                 return None
-            return bytearray(blob)
+            return _fresh(blob)
 
     def unlock(self, src: Any, dst: Any = None, encryption_key: Any = ZYMKEY_ENCRYPTION_KEY,
                raise_exception: Any = True) -> bytearray | None:
@@ -74,12 +80,12 @@ class LockerMethods(Facade):
                 self._client.unlock_file(src_path, dst_path, key)
                 return None
             if src_path is not None:
-                return bytearray(self._client.unlock(read_file(src_path), key))
+                return _fresh(self._client.unlock(read_file(src_path), key))
             if dst_path is not None:
                 write_file(dst_path, self._client.unlock(blob, key))
                 return None
             try:
-                return bytearray(self._client.unlock(blob, key))
+                return _fresh(self._client.unlock(blob, key))
             except VerificationFailed:
                 pass
         if raise_exception:

@@ -25,8 +25,10 @@ from softscm.errors import FileError, SoftScmError
 
 PathLike = Union[str, "os.PathLike[str]"]
 
-#: Data larger than this is locked/unlocked as a stream of chunks of this size.
+#: Chunk size of lock/unlock streams, in bytes.
 STREAM_CHUNK = 1 << 20
+#: Data (or a blob) up to this size is locked/unlocked in one call; larger streams.
+SINGLE_CALL_BYTES = 2 << 20
 #: Largest request for random bytes sent in one call; larger ones are split.
 _RANDOM_CHUNK = 1 << 20
 
@@ -133,21 +135,23 @@ class Client(PhysicalClientMixin, SupervisedBootClientMixin, WalletClientMixin):
 
     # -- data lock / unlock ----------------------------------------------------------
 
-    def lock(self, data: bytes, key: str = "zymkey") -> bytes:
+    def lock(self, data: bytes, key: str = "zymkey") -> bytearray:
         """Encrypt and authenticate ``data`` with the module's ``"zymkey"`` (one-way) or
-        ``"cloud"`` (shared) key. Counterpart to :meth:`unlock`."""
+        ``"cloud"`` (shared) key; the blob comes back as a ``bytearray``. Counterpart to
+        :meth:`unlock`. Data larger than :data:`SINGLE_CALL_BYTES` streams in chunks."""
         data = bytes(data)
-        if len(data) <= STREAM_CHUNK:
-            return bytes(self._call("lock", data=data, key=key))
-        return b"".join(self._stream("lock", key, _chunks(data)))
+        if len(data) <= SINGLE_CALL_BYTES:
+            return _bytearray(self._call("lock", data=data, key=key))
+        return bytearray(b"".join(self._stream("lock", key, _chunks(data))))
 
-    def unlock(self, blob: bytes, key: str = "zymkey") -> bytes:
-        """Check and decrypt a blob made by :meth:`lock`; ``VerificationFailed`` if it was
-        altered, truncated, locked with the other key or by another module."""
+    def unlock(self, blob: bytes, key: str = "zymkey") -> bytearray:
+        """Check and decrypt a blob made by :meth:`lock` (plaintext as a ``bytearray``);
+        ``VerificationFailed`` if it was altered, truncated, locked with the other key or
+        by another module."""
         blob = bytes(blob)
-        if len(blob) <= STREAM_CHUNK:
-            return bytes(self._call("unlock", blob=blob, key=key))
-        return b"".join(self._stream("unlock", key, _chunks(blob)))
+        if len(blob) <= SINGLE_CALL_BYTES:
+            return _bytearray(self._call("unlock", blob=blob, key=key))
+        return bytearray(b"".join(self._stream("unlock", key, _chunks(blob))))
 
     def lock_file(self, src: PathLike, dst: PathLike, key: str = "zymkey") -> None:
         """Lock the file ``src`` into the file ``dst``, streaming: neither side holds
@@ -288,6 +292,11 @@ class Client(PhysicalClientMixin, SupervisedBootClientMixin, WalletClientMixin):
         """Remove the key in ``slot`` (and, for a wallet node, its descendants). An
         unallocated key-store slot is a no-op; factory slots are ``SlotReadOnly``."""
         self._call("remove_key", slot=slot, foreign=bool(foreign))
+
+
+def _bytearray(value: Any) -> bytearray:
+    """A result as a ``bytearray`` (without a copy when it is one already)."""
+    return value if type(value) is bytearray else bytearray(value)
 
 
 def _chunks(data: bytes) -> Iterator[bytes]:

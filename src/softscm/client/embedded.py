@@ -13,6 +13,7 @@ from softscm.errors import InvalidArgument
 from softscm.host import SystemClock, load_or_create_salt, measure_identity
 from softscm.host.boot import current_boot_id
 from softscm.host.bootdir import read_boot_file
+from softscm.host.memory import tune_allocator
 from softscm.module import Module, Profile
 from softscm.store import Store
 from softscm.store.lockfile import StateLock, lock_exclusive, lock_shared
@@ -52,6 +53,7 @@ def open_embedded(home: Any = None, *, create: bool = True) -> tuple[Module, Sto
     Refused while a daemon serves that state (``softscm.store.lockfile``)."""
     directory = resolve_home(home)
     holder = lock_shared(directory)
+    tune_allocator()
     return _open_module(directory, create, holder)
 
 
@@ -59,6 +61,7 @@ def open_served(home: Any, socket_path: str) -> tuple[Module, Store]:
     """The module in ``home`` for a daemon listening on ``socket_path`` (exclusive)."""
     directory = resolve_home(home)
     holder = lock_exclusive(directory, socket_path)
+    tune_allocator()
     return _open_module(directory, True, holder)
 
 

@@ -12,7 +12,11 @@ from softscm.service.dispatch import dispatch
 
 
 class InProcessTransport:
-    """Carries frames to a module in this process. Thread-safe: one call at a time."""
+    """Carries frames to a module in this process. Thread-safe: one call at a time.
+
+    Byte strings of 64 KiB and more travel beside the frame by reference rather than
+    being copied into it; everything else is encoded and decoded exactly as on the
+    socket, so a value that cannot cross the socket fails here too."""
 
     def __init__(self, module: Any, on_close: Any = None) -> None:
         self._module = module
@@ -34,11 +38,14 @@ class InProcessTransport:
 
     def call(self, op: str, args: dict[str, Any]) -> Any:
         """Encode, dispatch, decode: exactly what the socket transport does."""
-        frame = protocol.encode_request(op, args)
+        side_in: list[Any] = []
+        side_out: list[Any] = []
+        frame = protocol.encode_request(op, args, side_in)
         module = self._module
         if module is None:
             raise ConnectionFailed("the connection is closed")
-        return protocol.decode_response(dispatch(module, frame, self._lock))
+        response = dispatch(module, frame, self._lock, side_in, side_out)
+        return protocol.decode_response(response, side_out)
 
     def close(self) -> None:
         """Release the module; later calls fail with ``ConnectionFailed``."""

@@ -208,8 +208,8 @@ class Module:
 
     def _host_call(self) -> None:
         """Every host (``zymkey``) operation starts here: the module must be serving
-        the host (running and bound), or the call fails with the reason."""
-        self._sync()
+        the host (running and bound), or the call fails with the reason. (The physical
+        part first looks whether another process changed the state.)"""
         self.physical.require_host()
 
     def _unseal_master(self, meta: dict[str, Any], salt: bytes) -> bytes | None:

@@ -62,10 +62,12 @@ def _call(module: Any, op: str, args: dict[str, Any]) -> Any:
         raise InternalError(f"{op} failed inside the module") from None
 
 
-def dispatch(module: Any, frame: bytes, lock: Any = _NO_LOCK) -> bytes:
-    """Answer one request frame with one response frame; never raises."""
+def dispatch(module: Any, frame: bytes, lock: Any = _NO_LOCK,
+             side_in: list[Any] | None = None, side_out: list[Any] | None = None) -> bytes:
+    """Answer one request frame with one response frame; never raises. ``side_in`` and
+    ``side_out`` carry large byte strings beside the frames (in-process only)."""
     try:
-        op, args = protocol.decode_request(frame)
-        return protocol.encode_result(call(module, op, args, lock))
+        op, args = protocol.decode_request(frame, side_in)
+        return protocol.encode_result(call(module, op, args, lock), side_out)
     except SoftScmError as exc:
         return protocol.encode_error(exc)

@@ -16,32 +16,60 @@ from softscm.errors import ProtocolError, SoftScmError, Status, error_for
 
 #: Version of the frame layout; a peer speaking another version is refused.
 FRAME_VERSION = 1
+#: In-process only: byte strings at least this long travel beside the frame, by
+#: reference, instead of being copied into it (the frame holds an extension value that
+#: names them). The socket never carries such references.
+SIDE_THRESHOLD_BYTES = 64 * 1024
+#: The msgpack extension code of such a reference.
+SIDE_EXT = 1
 
 
-def encode_request(op: str, args: dict[str, Any]) -> bytes:
-    """The frame of one call."""
+def _out(value: Any, side: list[Any] | None) -> Any:
+    if side is not None and isinstance(value, (bytes, bytearray)) and (
+        len(value) >= SIDE_THRESHOLD_BYTES
+    ):
+        side.append(value)
+        return msgpack.ExtType(SIDE_EXT, (len(side) - 1).to_bytes(4, "big"))
+    return value
+
+
+def _ext_hook(side: list[Any] | None) -> Any:
+    def hook(code: int, data: bytes) -> Any:
+        if side is not None and code == SIDE_EXT and len(data) == 4:
+            index = int.from_bytes(data, "big")
+            if index < len(side):
+                return side[index]
+        return msgpack.ExtType(code, data)
+
+    return hook
+
+
+def encode_request(op: str, args: dict[str, Any], side: list[Any] | None = None) -> bytes:
+    """The frame of one call (large byte strings go to ``side`` when it is given)."""
+    if side is not None:
+        args = {name: _out(value, side) for name, value in args.items()}
     return msgpack.packb([FRAME_VERSION, op, args], use_bin_type=True)  # type: ignore[no-any-return]
 
 
-def decode_request(frame: bytes) -> tuple[str, dict[str, Any]]:
+def decode_request(frame: bytes, side: list[Any] | None = None) -> tuple[str, dict[str, Any]]:
     """``(op, args)`` of a request frame; ``ProtocolError`` for anything malformed."""
     try:
-        message = msgpack.unpackb(frame, raw=False, strict_map_key=True)
+        message = msgpack.unpackb(frame, raw=False, strict_map_key=True,
+                                  ext_hook=_ext_hook(side))
     except Exception:
         raise ProtocolError("malformed request frame") from None
     if (
         not isinstance(message, list) or len(message) != 3
         or message[0] != FRAME_VERSION or not isinstance(message[1], str)
         or not isinstance(message[2], dict)
-        or not all(isinstance(k, str) for k in message[2])
     ):
         raise ProtocolError("malformed request frame")
     return message[1], message[2]
 
 
-def encode_result(result: Any) -> bytes:
-    """The frame of a successful call."""
-    return msgpack.packb([Status.OK, result], use_bin_type=True)  # type: ignore[no-any-return]
+def encode_result(result: Any, side: list[Any] | None = None) -> bytes:
+    """The frame of a successful call (a large byte-string result goes to ``side``)."""
+    return msgpack.packb([Status.OK, _out(result, side)], use_bin_type=True)  # type: ignore[no-any-return]
 
 
 def encode_error(error: SoftScmError) -> bytes:
@@ -51,10 +79,10 @@ def encode_error(error: SoftScmError) -> bytes:
     )
 
 
-def decode_response(frame: bytes) -> Any:
+def decode_response(frame: bytes, side: list[Any] | None = None) -> Any:
     """The result of a response frame, or raise the error it reports."""
     try:
-        message = msgpack.unpackb(frame, raw=False)
+        message = msgpack.unpackb(frame, raw=False, ext_hook=_ext_hook(side))
     except Exception:
         raise ProtocolError("malformed response frame") from None
     if isinstance(message, list) and len(message) == 2 and message[0] == Status.OK:
