@@ -10,6 +10,7 @@ from __future__ import annotations
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from softscm.errors import InvalidArgument
+from softscm.wallet._scalar import ScalarOps
 
 P = 0xFFFFFFFF00000001000000000000000000000000FFFFFFFFFFFFFFFFFFFFFFFF
 """The field prime of P-256."""
@@ -24,25 +25,13 @@ _SIZE = 32
 _Point = tuple[int, int]
 
 
-class NistP256Ops:
+class NistP256Ops(ScalarOps):
     """SLIP-10 on NIST P-256 (see :class:`softscm.wallet.curves.CurveOps`)."""
 
     hmac_key = b"Nist256p1 seed"
     public_key_size = 2 * _SIZE
     public_derivation = True
-
-    def master_private(self, il: bytes) -> bytes | None:
-        """``IL`` itself when ``0 < IL < n``."""
-        value = int.from_bytes(il, "big")
-        return il if 0 < value < ORDER else None
-
-    def child_private(self, parent: bytes, il: bytes) -> bytes | None:
-        """``(IL + k_par) mod n``; ``None`` when ``IL >= n`` or the sum is 0."""
-        tweak = int.from_bytes(il, "big")
-        if tweak >= ORDER:
-            return None
-        child = (tweak + int.from_bytes(parent, "big")) % ORDER
-        return child.to_bytes(_SIZE, "big") if child else None
+    order = ORDER
 
     def child_public(self, parent: bytes, il: bytes) -> bytes | None:
         """``point(IL) + K_par``; ``None`` when ``IL >= n`` or the sum is infinity."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import coincurve
 
 from softscm.errors import InvalidArgument
+from softscm.wallet._scalar import ScalarOps
 
 ORDER = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 """The order n of secp256k1's base point."""
@@ -12,25 +13,13 @@ ORDER = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 _SIZE = 32
 
 
-class Secp256k1Ops:
+class Secp256k1Ops(ScalarOps):
     """BIP32 on secp256k1 (see :class:`softscm.wallet.curves.CurveOps`)."""
 
     hmac_key = b"Bitcoin seed"
     public_key_size = 2 * _SIZE
     public_derivation = True
-
-    def master_private(self, il: bytes) -> bytes | None:
-        """``IL`` itself when ``0 < IL < n``."""
-        value = int.from_bytes(il, "big")
-        return il if 0 < value < ORDER else None
-
-    def child_private(self, parent: bytes, il: bytes) -> bytes | None:
-        """``(IL + k_par) mod n``; ``None`` when ``IL >= n`` or the sum is 0."""
-        tweak = int.from_bytes(il, "big")
-        if tweak >= ORDER:
-            return None
-        child = (tweak + int.from_bytes(parent, "big")) % ORDER
-        return child.to_bytes(_SIZE, "big") if child else None
+    order = ORDER
 
     def child_public(self, parent: bytes, il: bytes) -> bytes | None:
         """``point(IL) + K_par`` with libsecp256k1's tweak; ``None`` when invalid."""
