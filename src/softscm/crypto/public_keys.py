@@ -111,6 +111,23 @@ class PublicKey:
         return f"<PublicKey {self.key_type.name} {self.public.hex()}>"
 
 
+def _ecdsa_inputs(digest: bytes, signature: bytes, order: int) -> tuple[bytes, int, int] | None:
+    """The 32-byte digest and ``(r, s)`` of a raw ``r||s`` signature, or ``None`` when the
+    signature is malformed or out of range (it then simply does not verify)."""
+    if type(digest) is not bytes or len(digest) != DIGEST_SIZE:
+        digest = digest32(digest)
+    if type(signature) is not bytes or len(signature) != SIGNATURE_SIZE:
+        sig = signature_bytes(signature)
+        if sig is None:
+            return None
+        signature = sig
+    r = int.from_bytes(signature[:HALF], "big")
+    s = int.from_bytes(signature[HALF:], "big")
+    if not (0 < r < order and 0 < s < order):
+        return None
+    return digest, r, s
+
+
 class _P256PublicKey(PublicKey):
     __slots__ = ("_key",)
 
@@ -121,17 +138,10 @@ class _P256PublicKey(PublicKey):
         )
 
     def verify_digest(self, digest: bytes, signature: bytes) -> bool:
-        if type(digest) is not bytes or len(digest) != DIGEST_SIZE:
-            digest = digest32(digest)
-        if type(signature) is not bytes or len(signature) != SIGNATURE_SIZE:
-            sig = signature_bytes(signature)
-            if sig is None:
-                return False
-            signature = sig
-        r = int.from_bytes(signature[:HALF], "big")
-        s = int.from_bytes(signature[HALF:], "big")
-        if not (0 < r < _P256_N and 0 < s < _P256_N):
+        parsed = _ecdsa_inputs(digest, signature, _P256_N)
+        if parsed is None:
             return False
+        digest, r, s = parsed
         try:
             self._key.verify(encode_dss_signature(r, s), digest, ECDSA_SHA256_PREHASHED)
         except InvalidSignature:
@@ -147,17 +157,10 @@ class _Secp256k1PublicKey(PublicKey):
         self._key = coincurve.PublicKey(b"\x04" + raw)
 
     def verify_digest(self, digest: bytes, signature: bytes) -> bool:
-        if type(digest) is not bytes or len(digest) != DIGEST_SIZE:
-            digest = digest32(digest)
-        if type(signature) is not bytes or len(signature) != SIGNATURE_SIZE:
-            sig = signature_bytes(signature)
-            if sig is None:
-                return False
-            signature = sig
-        r = int.from_bytes(signature[:HALF], "big")
-        s = int.from_bytes(signature[HALF:], "big")
-        if not (0 < r < _K1_N and 0 < s < _K1_N):
+        parsed = _ecdsa_inputs(digest, signature, _K1_N)
+        if parsed is None:
             return False
+        digest, r, s = parsed
         if s > _K1_HALF_N:  # libsecp256k1 accepts only the low-S twin
             s = _K1_N - s
         return self._key.verify(encode_dss_signature(r, s), digest, hasher=None)
