@@ -19,6 +19,12 @@ from zymkey._files import read_file, write_file
 from zymkey.exceptions import VerificationError
 
 
+def _data(src: Any) -> bytes | bytearray:
+    """Plaintext or blob as the wrapper takes it; ``bytes`` and ``bytearray`` pass as
+    they are (the call reads them before it returns), the rest is converted."""
+    return src if type(src) in (bytes, bytearray) else c_bytes(src)
+
+
 def _fresh(data: Any) -> bytearray:
     """The client's result as the ``bytearray`` Zymbit returns (the client hands over a
     new one, so it is not copied again)."""
@@ -46,7 +52,7 @@ class LockerMethods(Facade):
         """
         key = _check_encryption_key(encryption_key)
         src_path = c_string(src) if isinstance(src, str) else None
-        data = c_bytes(src) if src_path is None else b""
+        data = _data(src) if src_path is None else b""
         dst_path = c_string(dst) if isinstance(dst, str) else None
         with library_call():
             if src_path is not None and dst_path is not None:
@@ -73,7 +79,7 @@ class LockerMethods(Facade):
         """
         key = _check_encryption_key(encryption_key)
         src_path = c_string(src) if isinstance(src, str) else None
-        blob = c_bytes(src) if src_path is None else b""
+        blob = _data(src) if src_path is None else b""
         dst_path = c_string(dst) if isinstance(dst, str) else None
         with library_call():
             if src_path is not None and dst_path is not None:

@@ -139,7 +139,7 @@ class Client(PhysicalClientMixin, SupervisedBootClientMixin, WalletClientMixin):
         """Encrypt and authenticate ``data`` with the module's ``"zymkey"`` (one-way) or
         ``"cloud"`` (shared) key; the blob comes back as a ``bytearray``. Counterpart to
         :meth:`unlock`. Data larger than :data:`SINGLE_CALL_BYTES` streams in chunks."""
-        data = bytes(data)
+        data = _buffer(data)
         if len(data) <= SINGLE_CALL_BYTES:
             return _bytearray(self._call("lock", data=data, key=key))
         return bytearray(b"".join(self._stream("lock", key, _chunks(data))))
@@ -148,7 +148,7 @@ class Client(PhysicalClientMixin, SupervisedBootClientMixin, WalletClientMixin):
         """Check and decrypt a blob made by :meth:`lock` (plaintext as a ``bytearray``);
         ``VerificationFailed`` if it was altered, truncated, locked with the other key or
         by another module."""
-        blob = bytes(blob)
+        blob = _buffer(blob)
         if len(blob) <= SINGLE_CALL_BYTES:
             return _bytearray(self._call("unlock", blob=blob, key=key))
         return bytearray(b"".join(self._stream("unlock", key, _chunks(blob))))
@@ -292,6 +292,11 @@ class Client(PhysicalClientMixin, SupervisedBootClientMixin, WalletClientMixin):
         """Remove the key in ``slot`` (and, for a wallet node, its descendants). An
         unallocated key-store slot is a no-op; factory slots are ``SlotReadOnly``."""
         self._call("remove_key", slot=slot, foreign=bool(foreign))
+
+
+def _buffer(value: Any) -> bytes | bytearray:
+    """Bytes-like input as ``bytes`` or ``bytearray``, copied only when it is neither."""
+    return value if isinstance(value, (bytes, bytearray)) else bytes(value)
 
 
 def _bytearray(value: Any) -> bytearray:
