@@ -296,3 +296,22 @@ def test_s61_usb_link(tmp_path, clock: FakeClock) -> None:
     m.simulation.sim_host_reboot()
     clock.advance(3)
     assert len(m.random_bytes(1)) == 1
+
+
+def test_event_records_carry_their_chain(m: Module, clock: FakeClock) -> None:
+    from softscm.module import eventlog
+    from softscm.store import EventRecord
+
+    power_cycle(m, clock)
+    records = m.events(limit=1000)
+    assert records[0]["prev_hash"] == "00" * 16
+    for before, after in zip(records, records[1:]):
+        assert after["prev_hash"] == before["hash"]
+    page = m.events(after=3, limit=2)
+    assert page[0]["prev_hash"] == records[2]["hash"]
+    rebuilt = [EventRecord(r["seq"], r["at"], r["kind"], eventlog.canonical(r["detail"]),
+                           bytes.fromhex(r["hash"])) for r in records]
+    assert eventlog.first_broken(rebuilt) is None
+    rebuilt[3] = EventRecord(rebuilt[3].seq, rebuilt[3].at, "edited", rebuilt[3].detail,
+                             rebuilt[3].digest)
+    assert eventlog.first_broken(rebuilt) == rebuilt[3].seq

@@ -13,14 +13,11 @@ from typing import Any
 import click
 
 from softscm.cli.common import State, emit, handle_errors, json_option
-from softscm.errors import ConnectionFailed
 from softscm.module import eventlog
 from softscm.store import EventRecord
 
 #: Records asked for per call (the module answers at most this many at once).
 PAGE = 10_000
-#: Names a record's chain digest may carry on the wire.
-_DIGEST_KEYS = ("hash", "digest")
 
 
 @click.group()
@@ -106,41 +103,11 @@ def _hex(value: Any) -> Any:
 
 
 def _chain_records(state: State) -> list[EventRecord]:
-    """The records with their chain digests: from the module when its records carry
-    them, else read from the state directory's store."""
-    events = _all_events(state.client())
-    if all(any(k in e for k in _DIGEST_KEYS) for e in events):
-        return [_from_wire(e) for e in events]
-    from softscm.client.locate import socket_candidates
-
-    served = next((p for p in socket_candidates() if p.exists()), None)
-    if served is not None:
-        raise ConnectionFailed(f"the daemon at {served} does not send the records' digests; "
-                               "run `softscm log verify` on its state directory without it")
-    return _stored_records(state.home)
+    """The records with their chain digests, as the module sends them."""
+    return [_from_wire(e) for e in _all_events(state.client())]
 
 
 def _from_wire(event: dict[str, Any]) -> EventRecord:
-    raw = next(event[k] for k in _DIGEST_KEYS if k in event)
-    digest = bytes(raw) if isinstance(raw, (bytes, bytearray)) else bytes.fromhex(str(raw))
+    digest = bytes.fromhex(str(event["hash"]))
     return EventRecord(int(event["seq"]), float(event["at"]), str(event["kind"]),
                        eventlog.canonical(event["detail"]), digest)
-
-
-def _stored_records(home: str | None) -> list[EventRecord]:
-    from softscm.client.embedded import resolve_home
-    from softscm.store import Store
-    from softscm.store.lockfile import lock_shared
-
-    directory = resolve_home(home)
-    holder = lock_shared(directory)
-    store = Store.open(directory, on_close=holder.release)
-    try:
-        records: list[EventRecord] = []
-        while True:
-            page = store.events(records[-1].seq if records else 0, PAGE)
-            records += page
-            if not page:
-                return records
-    finally:
-        store.close()

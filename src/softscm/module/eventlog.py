@@ -59,6 +59,8 @@ def first_broken(records: Iterable[EventRecord], previous: bytes = GENESIS) -> i
     return None
 
 
-def as_dict(rec: EventRecord) -> dict[str, Any]:
-    """A record as the client sees it."""
-    return {"seq": rec.seq, "at": rec.at, "kind": rec.kind, "detail": json.loads(rec.detail)}
+def as_dict(rec: EventRecord, previous: bytes = GENESIS) -> dict[str, Any]:
+    """A record as the client sees it, with its chain digests (hex): ``prev_hash`` is
+    the digest of the record before it (``previous``), ``hash`` its own."""
+    return {"seq": rec.seq, "at": rec.at, "kind": rec.kind, "detail": json.loads(rec.detail),
+            "prev_hash": previous.hex(), "hash": rec.digest.hex()}

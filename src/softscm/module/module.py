@@ -303,7 +303,17 @@ class Module:
             raise InvalidArgument("after and limit must be non-negative integers")
         self._sync()
         self.physical.catch_up()
-        return [eventlog.as_dict(r) for r in self._store.events(after, min(limit, 10_000))]
+        records = self._store.events(after, min(limit, 10_000))
+        previous = eventlog.GENESIS
+        if records and after > 0:
+            before = self._store.events(after - 1, 1)
+            if before and before[0].seq == after:
+                previous = before[0].digest
+        out = []
+        for record in records:
+            out.append(eventlog.as_dict(record, previous))
+            previous = record.digest
+        return out
 
     # -- identity ------------------------------------------------------------------------
 
