@@ -125,3 +125,13 @@ def test_console_script_entry_point(home) -> None:
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["model"] == "SCM"
+
+
+def test_operator_commands_do_not_act_as_the_host(run) -> None:
+    """S-11 through the CLI: status, sim and led look on; a host command binds."""
+    run("sim", "advance", "10")
+    status = json.loads(run("status", "--json").output)
+    assert status["lifecycle"] == "waiting_for_host" and status["binding"] == "unbound"
+    run("keys", "list")
+    status = json.loads(run("status", "--json").output)
+    assert status["lifecycle"] == "running" and status["binding"] == "bound_dev"

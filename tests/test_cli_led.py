@@ -5,13 +5,23 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
+
 from softscm.cli import led as led_cli
 from softscm.testing import simulated_module
 
 LINE = re.compile(r"^  \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} +(\d+) ms  (on|off)$")
 
 
-def test_log_prints_segments_then_spans(run) -> None:
+@pytest.fixture
+def bound(run):
+    """A module a host has bound (a host command opens a session), so it runs."""
+    run("keys", "list")
+    return run
+
+
+def test_log_prints_segments_then_spans(bound) -> None:
+    run = bound
     run("sim", "advance", "10")
     lines = run("led", "--log").output.splitlines()
     assert lines[0] == "segments (start, duration, state):"
@@ -24,7 +34,8 @@ def test_log_prints_segments_then_spans(run) -> None:
     assert lines[-1].endswith("  running_dev")
 
 
-def test_json_gives_the_two_lists(run) -> None:
+def test_json_gives_the_two_lists(bound) -> None:
+    run = bound
     run("sim", "advance", "7")
     view = json.loads(run("led", "--json").output)
     segments, spans = view["segments"], view["spans"]
@@ -60,13 +71,14 @@ def test_a_simulated_sequence_is_labelled(run) -> None:
     assert end - start == 33_850 and simulated is True
 
 
-def test_live_view_shows_the_dot_and_label(run) -> None:
-    out = run("led", "--for", "0.2").output
+def test_live_view_shows_the_dot_and_label(bound) -> None:
+    out = bound("led", "--for", "0.2").output
     assert "running_dev" in out and "module time" in out and "Ctrl-C" in out
     assert ("●" in out) or ("○" in out)
 
 
-def test_live_view_stops_quietly_on_ctrl_c(run, monkeypatch) -> None:
+def test_live_view_stops_quietly_on_ctrl_c(bound, monkeypatch) -> None:
+    run = bound
     def interrupt(seconds: float) -> None:
         raise KeyboardInterrupt
 

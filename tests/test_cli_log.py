@@ -29,8 +29,8 @@ def test_export_text(run) -> None:
 def test_export_json_and_out(run, home, tmp_path) -> None:
     run("sim", "temp", "80")
     out = json.loads(run("log", "export", "--json").output)
-    with Client.open(home) as scm:
-        assert out["serial"] == scm.serial_number()
+    with Client.open(home, host=False) as scm:
+        assert out["serial"] == scm.hello()["serial"]
         assert out["records"] == scm.events(limit=10_000)
     target = tmp_path / "log.json"
     result = run("log", "export", "--json", "--out", str(target))
@@ -122,6 +122,8 @@ class _StubState:
 
     def client(self):
         return self._client
+
+    operator = client
 
 
 def _wire_records(digest_key: str, as_hex: bool):

@@ -81,6 +81,7 @@ def test_production_gives_one_chance_per_channel(run, home) -> None:
         scm.lock_binding()
     run("sim", "power-cycle")
     run("sim", "advance", "20")
+    run("keys", "list")  # a host session binds the module after its boot
     assert json.loads(run("status", "--json").output)["binding"] == "production"
     run("sim", "tamper", "0")
     run("sim", "close", "0")
@@ -101,9 +102,11 @@ def test_check_works_when_the_module_refuses_the_host(run, home) -> None:
         scm.lock_binding()
     run("sim", "power-cycle")
     run("sim", "advance", "20")
+    run("keys", "list")  # a host session binds: production
     run("sim", "host-identity", "machine_id", "another-host")
     run("sim", "power-cycle")
     run("sim", "advance", "20")
+    assert run("keys", "list", code=1).output.startswith("error: CannotBind")
     assert json.loads(run("status", "--json").output)["lifecycle"] == "cannot_bind"
     assert run("perimeter", "check").output.splitlines()[:2] == [
         "channel 0 clear", f"channel 1 breached at {iso(stamp)}"]

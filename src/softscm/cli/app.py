@@ -73,7 +73,7 @@ def init(state: State, profile: str, program: str, revision: str, model: str,
 @handle_errors
 def status(state: State, as_json: bool) -> None:
     """Show the module's identity, keys and state."""
-    info = state.client().status()
+    info = state.operator().status()
     emit(as_json, info, _status_text(info))
 
 

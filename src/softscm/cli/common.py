@@ -26,9 +26,16 @@ class State:
         self._client: Client | None = None
 
     def client(self) -> Client:
-        """The client for this invocation (opened once)."""
+        """The client for this invocation as a host session (opened once)."""
         if self._client is None:
             self._client = Client.connect(self.home)
+        return self._client
+
+    def operator(self) -> Client:
+        """The client for an operator's command (status, simulation, LED, log): it opens
+        no host session, so it neither binds the module nor counts as its host."""
+        if self._client is None:
+            self._client = Client.connect(self.home, host=False)
         return self._client
 
     def close(self) -> None:

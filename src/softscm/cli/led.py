@@ -32,7 +32,7 @@ def led(state: State, show_log: bool, since_ms: int, duration: float | None,
     """Show the LED live (a dot on or off and the pattern's label; Ctrl-C to stop), or
     with --log the segments (start, duration, state) and the labelled spans. --json
     prints the two lists."""
-    client = state.client()
+    client = state.operator()
     if show_log or as_json:
         timeline = client.led_timeline(since_ms=since_ms)
         emit(as_json, timeline, _log_text(timeline))

@@ -34,7 +34,7 @@ def log() -> None:
 def export(state: State, out: str | None, as_json: bool) -> None:
     """Every record of the event log, oldest first: one line each, or with --json the
     module's identity and the records."""
-    client = state.client()
+    client = state.operator()
     records = _all_events(client)
     if as_json:
         hello = client.hello()
@@ -104,7 +104,7 @@ def _hex(value: Any) -> Any:
 
 def _chain_records(state: State) -> list[EventRecord]:
     """The records with their chain digests, as the module sends them."""
-    return [_from_wire(e) for e in _all_events(state.client())]
+    return [_from_wire(e) for e in _all_events(state.operator())]
 
 
 def _from_wire(event: dict[str, Any]) -> EventRecord:

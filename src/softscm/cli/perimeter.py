@@ -28,7 +28,7 @@ def check(state: State, clear_first: bool, as_json: bool) -> None:
     """Report each channel, by its own index: clear, or breached and when. The
     timestamps are read through the operator interface, so this works in every state
     (cannot bind, held, destroyed); --clear needs the module to serve the host."""
-    client = state.client()
+    client = state.client() if clear_first else state.operator()
     if clear_first:
         client.clear_perimeter_info()
     info = [int(ts) for ts in client.status()["perimeter"]]

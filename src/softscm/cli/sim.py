@@ -28,7 +28,7 @@ def sim() -> None:
 def _apply(state: State, as_json: bool, name: str, **args: Any) -> None:
     """Send one input and say what was done."""
     checked = check_args(name, args)
-    done = apply_input(state.client().sim, name, checked)
+    done = apply_input(state.operator().sim, name, checked)
     emit(as_json, {"input": name, "control": INPUTS[name].control, "args": checked,
                    "done": done}, done)
 
@@ -302,7 +302,7 @@ def run(state: State, file: str, check: bool, as_json: bool) -> None:
         for step in scenario.steps:
             heard(step, step.describe())
     else:
-        play(state.client().sim, scenario, heard)
+        play(state.operator().sim, scenario, heard)
     summary = (f"{'checked' if check else 'played'} {len(scenario.steps)} event"
                f"{'' if len(scenario.steps) == 1 else 's'} over {scenario.end:g} s of "
                f"module time" + (f" ({scenario.name})" if scenario.name else ""))

@@ -49,36 +49,43 @@ class Client(PhysicalClientMixin, SupervisedBootClientMixin, WalletClientMixin):
     ``SOFTSCM_HOME``) or :meth:`open` (an embedded module in a given state directory).
     """
 
-    def __init__(self, transport: Any) -> None:
+    def __init__(self, transport: Any, *, host: bool = True) -> None:
         self._transport = transport
         #: This client's host context: its own perimeter and tap notifications.
         self._context = os.urandom(8).hex()
         #: The simulation control plane.
         self.sim = Simulation(self._call)
-        self._call("session_open", context=self._context)
+        #: Whether this client is a host session (binds the module, sends heartbeats)
+        #: or only the operator's view (status, simulation, the log).
+        self._host = host
+        if host:
+            self._call("session_open", context=self._context)
 
     # -- connecting ------------------------------------------------------------------
 
     @classmethod
-    def open(cls, home: PathLike | None = None, **options: Any) -> Client:
+    def open(cls, home: PathLike | None = None, *, host: bool = True,
+             **options: Any) -> Client:
         """Open the embedded module in ``home`` (default: ``SOFTSCM_HOME``, else the
-        platform's user data directory), creating it on first use."""
+        platform's user data directory), creating it on first use. ``host=False`` gives
+        an operator's client that opens no host session."""
         from softscm.client.inprocess import InProcessTransport
 
-        return cls(InProcessTransport.open(home, **options))
+        return cls(InProcessTransport.open(home, **options), host=host)
 
     @classmethod
-    def connect(cls, home: PathLike | None = None) -> Client:
+    def connect(cls, home: PathLike | None = None, *, host: bool = True) -> Client:
         """Reach the module this host uses: the daemon when its socket exists, otherwise
-        the embedded module in ``home``."""
+        the embedded module in ``home``. ``host=False``: see :meth:`open`."""
         from softscm.client.locate import locate_transport
 
-        return cls(locate_transport(home))
+        return cls(locate_transport(home), host=host)
 
     def close(self) -> None:
         """Release the connection. Later calls fail with ``ConnectionFailed``."""
-        with contextlib.suppress(SoftScmError):
-            self._call("session_close", context=self._context)
+        if self._host:
+            with contextlib.suppress(SoftScmError):
+                self._call("session_close", context=self._context)
         self._transport.close()
 
     def __enter__(self) -> Client:
