@@ -22,6 +22,9 @@ import ctypes
 from typing import Any
 
 
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+
+
 def _check(ctype: Any, value: Any, argno: int) -> None:
     """Raise what a ``ctypes`` call with ``argtypes`` raises for a value of the wrong type."""
     try:
@@ -32,6 +35,8 @@ def _check(ctype: Any, value: Any, argno: int) -> None:
 
 def c_int(value: Any, argno: int) -> int:
     """A C ``int`` argument: an ``int`` (or ``bool``), truncated to 32 bits like C."""
+    if type(value) is int and _INT_MIN <= value <= _INT_MAX:
+        return value
     _check(ctypes.c_int, value, argno)
     return int(ctypes.c_int(value).value)
 

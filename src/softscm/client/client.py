@@ -14,9 +14,8 @@ import contextlib
 import os
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, NamedTuple, Union
 
 from softscm.client.physical import PhysicalClientMixin, Simulation
 from softscm.client.supervised_boot import SupervisedBootClientMixin
@@ -33,8 +32,7 @@ SINGLE_CALL_BYTES = 2 << 20
 _RANDOM_CHUNK = 1 << 20
 
 
-@dataclass(frozen=True)
-class Signature:
+class Signature(NamedTuple):
     """A signature made by the module: 64 bytes ``r||s`` (ECDSA, low-S) or ``R||S``
     (Ed25519), and the recovery id (y parity of R) when it was asked for."""
 

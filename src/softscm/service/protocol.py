@@ -24,10 +24,15 @@ SIDE_THRESHOLD_BYTES = 64 * 1024
 SIDE_EXT = 1
 
 
+_BUFFERS = (bytes, bytearray)
+
+
+def _large(value: Any) -> bool:
+    return type(value) in _BUFFERS and len(value) >= SIDE_THRESHOLD_BYTES
+
+
 def _out(value: Any, side: list[Any] | None) -> Any:
-    if side is not None and isinstance(value, (bytes, bytearray)) and (
-        len(value) >= SIDE_THRESHOLD_BYTES
-    ):
+    if side is not None and _large(value):
         side.append(value)
         return msgpack.ExtType(SIDE_EXT, (len(side) - 1).to_bytes(4, "big"))
     return value
@@ -44,9 +49,18 @@ def _ext_hook(side: list[Any] | None) -> Any:
     return hook
 
 
+#: The hook for frames that carry no side buffers: every extension value stays one.
+_NO_SIDE = _ext_hook(None)
+_OK = int(Status.OK)
+
+
+def _hook(side: list[Any] | None) -> Any:
+    return _ext_hook(side) if side else _NO_SIDE
+
+
 def encode_request(op: str, args: dict[str, Any], side: list[Any] | None = None) -> bytes:
     """The frame of one call (large byte strings go to ``side`` when it is given)."""
-    if side is not None:
+    if side is not None and any(_large(value) for value in args.values()):
         args = {name: _out(value, side) for name, value in args.items()}
     return msgpack.packb([FRAME_VERSION, op, args], use_bin_type=True)  # type: ignore[no-any-return]
 
@@ -55,7 +69,7 @@ def decode_request(frame: bytes, side: list[Any] | None = None) -> tuple[str, di
     """``(op, args)`` of a request frame; ``ProtocolError`` for anything malformed."""
     try:
         message = msgpack.unpackb(frame, raw=False, strict_map_key=True,
-                                  ext_hook=_ext_hook(side))
+                                  ext_hook=_hook(side))
     except Exception:
         raise ProtocolError("malformed request frame") from None
     if (
@@ -69,7 +83,7 @@ def decode_request(frame: bytes, side: list[Any] | None = None) -> tuple[str, di
 
 def encode_result(result: Any, side: list[Any] | None = None) -> bytes:
     """The frame of a successful call (a large byte-string result goes to ``side``)."""
-    return msgpack.packb([Status.OK, _out(result, side)], use_bin_type=True)  # type: ignore[no-any-return]
+    return msgpack.packb([_OK, _out(result, side)], use_bin_type=True)  # type: ignore[no-any-return]
 
 
 def encode_error(error: SoftScmError) -> bytes:
@@ -82,7 +96,7 @@ def encode_error(error: SoftScmError) -> bytes:
 def decode_response(frame: bytes, side: list[Any] | None = None) -> Any:
     """The result of a response frame, or raise the error it reports."""
     try:
-        message = msgpack.unpackb(frame, raw=False, ext_hook=_ext_hook(side))
+        message = msgpack.unpackb(frame, raw=False, ext_hook=_hook(side))
     except Exception:
         raise ProtocolError("malformed response frame") from None
     if isinstance(message, list) and len(message) == 2 and message[0] == Status.OK:
