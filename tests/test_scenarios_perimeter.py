@@ -222,6 +222,8 @@ def test_s37_low_power_sampling(m: Module, clock: FakeClock) -> None:
     assert p.state().breach[0] == 0
     clock.advance(1.7)
     m.simulation.sim_loop_pulse(0, 0.3)
+    clock.advance(0.2)  # the sampling instant t0 + 2 comes
+    p.catch_up()
     assert p.state().breach[0] == int(t0 + 2)
     m.simulation.sim_main_power(True)
     clock.advance(13)

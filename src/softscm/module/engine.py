@@ -46,6 +46,11 @@ BROWNOUT_SETTLE_S = 1.0
 TEMPERATURE_SAMPLE_S = 1.0
 #: Most timers fired in one catch-up (a bound on work; loops fast-forward past it).
 MAX_TIMER_STEPS = 2000
+#: How far behind the clock the timers may fall before whole loop cycles are skipped.
+CATCH_UP_S = 600.0
+#: Timers of the loops a module runs by itself (reboots, holds, repeated sequences).
+_LOOP_TIMERS = frozenset({"reboot", "hold_check", "sequence_end", "temperature_sample",
+                          "verify", "bind"})
 
 Recorder = Callable[[str, float, dict[str, Any]], None]
 
@@ -112,17 +117,43 @@ class Engine:
     # -- timers -------------------------------------------------------------------------
 
     def run_until(self, st: PhysicalState, now: float) -> bool:
-        """Fire every timer due by ``now``; whether anything changed."""
+        """Fire every timer due by ``now``; whether anything changed.
+
+        A module left alone runs in loops (a destroyed or held module reboots every few
+        tens of seconds, a level-triggered sequence repeats). When the timers fall more
+        than :data:`CATCH_UP_S` behind, whole cycles of such a loop are skipped, so the
+        work stays bounded however far the clock moved."""
         changed = False
+        fired: dict[str, float] = {}
         steps = 0
         while st.timers and st.timers[0][0] <= now:
             due, kind, data = st.timers.pop(0)
             getattr(self, f"_on_{kind}")(st, float(due), **data)
             changed = True
             steps += 1
+            previous = fired.get(kind)
+            fired[kind] = float(due)
+            if previous is not None and st.timers:
+                self._skip_cycles(st, float(due) - previous, now)
             if steps >= MAX_TIMER_STEPS:
                 break
         return changed
+
+    def _skip_cycles(self, st: PhysicalState, period: float, now: float) -> None:
+        looping = [timer for timer in st.timers if timer[1] in _LOOP_TIMERS]
+        if period <= 0 or not looping or len(looping) != len(st.timers):
+            return  # only a module left to its own loops is fast-forwarded
+        first = looping[0][0]
+        behind = now - CATCH_UP_S - first
+        shift = (behind // period) * period if behind > 0 else 0.0
+        if shift <= 0:
+            return
+        for timer in looping:
+            timer[0] += shift
+        planned_from = int(round(first * 1000))
+        for entry in st.led:
+            if entry[0] >= planned_from:
+                entry[0] += int(round(shift * 1000))
 
     # -- boot -------------------------------------------------------------------------
 
@@ -149,14 +180,24 @@ class Engine:
             self._fatal_then(st, t, code, replay, "hold_check", reason=why)
             return
         st.lifecycle = S.BOOTING
-        verify_end = t + (BOOT_INIT_MS + VERIFY_MS) / 1000 if replay else t
-        if replay:
-            self.show(st, t, ["boot_init"])
-            at = t + BOOT_INIT_MS / 1000
-            for group in range(1, 5):
-                self.show(st, at, ["verify", group])
-                at += (ledview.duration_ms(["verify", group]) or 0) / 1000
-        result, detail = self.verify_boot(t)
+        st.paused_boot = None
+        if not replay:
+            self._verify(st, t, replay=False)
+            return
+        self.show(st, t, ["boot_init"])
+        at = t + BOOT_INIT_MS / 1000
+        for group in range(1, 5):
+            self.show(st, at, ["verify", group])
+            at += (ledview.duration_ms(["verify", group]) or 0) / 1000
+        self.schedule(st, t + (BOOT_INIT_MS + VERIFY_MS) / 1000, "verify")
+
+    def _on_verify(self, st: PhysicalState, t: float) -> None:
+        self._verify(st, t, replay=True)
+
+    def _verify(self, st: PhysicalState, t: float, *, replay: bool) -> None:
+        """The end of ``BOOT_VERIFY`` at ``t``: supervised boot's outcome and its action,
+        then the host boots (§6.3, §6.4)."""
+        result, _ = self.verify_boot(t)
         if result != "ok":
             decision = decide(
                 Event.SUPERVISED_BOOT_PROCESS if result == "process"
@@ -164,36 +205,37 @@ class Engine:
                 self.mode(st), st.event_settings, Trigger.ON_BOOT, profile=self.profile,
             )
             if decision.destroy:
-                self.record("self_destruct", verify_end, {"cause": "supervised_boot"})
-                self.record("boot_partition_destroyed", verify_end, {})
-                self._destroy(st, verify_end, decision, replay)
+                self.record("self_destruct", t, {"cause": "supervised_boot"})
+                self.record("boot_partition_destroyed", t, {})
+                self._destroy(st, t, decision, replay)
                 return
             if decision.hold is not None and decision.code is not None:
                 st.lifecycle = S.HELD
                 st.hold = decision.hold.value
-                self.record("held", verify_end, {"reason": st.hold})
+                self.record("held", t, {"reason": st.hold})
+                length = sequence_ms(decision.code.main, decision.code.sub) / 1000
                 if replay:
-                    self.show(st, verify_end, ["fatal", decision.code.label, False])
-                    self.schedule(st, verify_end + sequence_ms(decision.code.main,
-                                                                decision.code.sub) / 1000,
-                                  "hold_check", reason=st.hold)
-                else:
-                    self.schedule(st, t + 1.0, "hold_check", reason=st.hold)
+                    self.show(st, t, ["fatal", decision.code.label, False])
+                self.schedule(st, t + (length if replay else 1.0), "hold_check",
+                              reason=st.hold)
                 return
-            if decision.code is not None and replay:
-                self.record("simulated_action", verify_end,
-                            {"event": "supervised_boot", "code": decision.code.label})
-                self.show(st, verify_end, ["fatal", decision.code.label, True])
-                verify_end += sequence_ms(decision.code.main, decision.code.sub) / 1000
-            elif decision.code is not None:
+            if decision.code is not None:
                 self.record("simulated_action", t,
                             {"event": "supervised_boot", "code": decision.code.label})
+                if replay:
+                    self.show(st, t, ["fatal", decision.code.label, True])
+                    t += sequence_ms(decision.code.main, decision.code.sub) / 1000
         if not replay:
             self.bind(st, t)
             return
+        self.host_stages(st, t)
+
+    def host_stages(self, st: PhysicalState, t: float) -> None:
+        """The host boots from ``t``: ``HOST_BOOTING``, ``USB_ENUMERATED``, then it binds."""
+        st.lifecycle = S.BOOTING
         timing = self.timing
-        self.show(st, verify_end, ["host_booting", timing.host_booting_ms])
-        usb_at = verify_end + timing.host_booting_ms / 1000
+        self.show(st, t, ["host_booting", timing.host_booting_ms])
+        usb_at = t + timing.host_booting_ms / 1000
         self.show(st, usb_at, ["usb_enumerated", timing.usb_enumerated_ms])
         self.schedule(st, usb_at + timing.usb_enumerated_ms / 1000, "bind")
 
@@ -286,6 +328,7 @@ class Engine:
                 self.record("production_active", t, {})
             elif st.binding == S.PRODUCTION_CANNOT_BIND:
                 st.binding = S.PRODUCTION
+                self.seal_for_production(fingerprint)
                 self.record("bind_ok", t, {})
             else:
                 self.record("bind_ok", t, {})
@@ -299,16 +342,13 @@ class Engine:
             self.schedule(st, t + TEMPERATURE_SAMPLE_S, "temperature_sample")
 
     def host_reboot(self, st: PhysicalState, t: float) -> None:
-        """The host restarts; the module stays powered and the host binds again."""
-        if st.lifecycle in (S.DESTROYED, S.HELD, S.OFF):
+        """The host restarts; the module stays powered and the host binds again. While
+        the module boots, holds the host or shows a sequence, the host is in reset
+        anyway and the restart changes nothing."""
+        if st.lifecycle not in (S.RUNNING, S.WAITING, S.CANNOT_BIND):
             return
         self.cancel(st, "bind", "heartbeat_lost")
-        st.lifecycle = S.BOOTING
-        timing = self.timing
-        self.show(st, t, ["host_booting", timing.host_booting_ms])
-        usb_at = t + timing.host_booting_ms / 1000
-        self.show(st, usb_at, ["usb_enumerated", timing.usb_enumerated_ms])
-        self.schedule(st, usb_at + timing.usb_enumerated_ms / 1000, "bind")
+        self.host_stages(st, t)
 
     # -- sequences ----------------------------------------------------------------------
 
@@ -324,6 +364,11 @@ class Engine:
             end = t + sequence_ms(int(main), int(sub) if sub else None) / 1000
             self.schedule(st, end, "off_sequence_end")
             return
+        if st.lifecycle == S.BOOTING:
+            # The boot waits for the sequence: its next step runs when it ends.
+            pending = [tm[1] for tm in st.timers if tm[1] in ("verify", "bind")]
+            st.paused_boot = pending[0] if pending else "bind"
+            self.cancel(st, "verify", "bind")
         st.resume = st.lifecycle
         st.lifecycle = S.SEQUENCE
         self.show(st, t, ["fatal", code, simulated])
@@ -336,29 +381,41 @@ class Engine:
             self.show(st, t, ["off"])
 
     def _on_sequence_end(self, st: PhysicalState, t: float, simulated: bool = True) -> None:
+        if not simulated:
+            self.record("module_reboot", t, {"reason": "fatal"})
+            self.boot(st, t, replay=True, reason="reboot")
+            return
         if st.queued_sequences:
             code, sim = st.queued_sequences.pop(0)
             st.lifecycle = st.resume
             self.sequence(st, t, code, sim)
             return
-        if not simulated:
-            self.record("module_reboot", t, {"reason": "fatal"})
-            self.boot(st, t, replay=True, reason="reboot")
-            return
         st.lifecycle = st.resume
-        if st.lifecycle == S.RUNNING:
+        if st.lifecycle == S.BOOTING:
+            paused, st.paused_boot = st.paused_boot, None
+            if paused == "verify":
+                self._verify(st, t, replay=True)
+            else:
+                self.host_stages(st, t)
+        elif st.lifecycle == S.RUNNING:
             self.show(st, t, self.running_desc(st))
             self._after_running(st, t)
         elif st.lifecycle == S.WAITING:
-            self.show(st, t, ["waiting_for_host"])
+            if self.sessions(st, t):
+                self.bind(st, t)
+            else:
+                self.show(st, t, ["waiting_for_host"])
 
     def apply(self, st: PhysicalState, t: float, decision: Decision, event: str) -> None:
         """Carry out an event-action decision made while the module is up."""
         if decision.destroy:
-            self._destroy(st, t, decision, replay=True)
+            if st.destroyed_code is None:  # destruction is terminal: it happens once
+                self._destroy(st, t, decision, replay=True)
             return
         if decision.latch_sleep:
             st.battery_sleep = True
+        if decision.hold is not None and st.lifecycle == S.OFF:
+            return  # nothing to hold while off: the next boot checks the condition
         if decision.hold is not None and decision.code is not None:
             st.lifecycle = S.HELD
             st.hold = decision.hold.value
@@ -463,14 +520,18 @@ class Engine:
 
     def _on_heartbeat_lost(self, st: PhysicalState, t: float) -> None:
         if st.lifecycle != S.RUNNING:
+            # Not serving the host now: look again once it runs, while the stall lasts.
+            if st.stall_until is not None and st.stall_until > t and st.lifecycle != S.OFF:
+                self.schedule(st, t + 1.0, "heartbeat_lost")
             return
         self.record("heartbeat_lost", t, {})
         self.record("fatal", t, {"code": CODE_HEARTBEAT_LOST.label})
         self.sequence(st, t, CODE_HEARTBEAT_LOST.label, False)
 
-    def _on_brownout_end(self, st: PhysicalState, t: float) -> None:
-        if st.lifecycle == S.BROWNOUT:
-            st.lifecycle = st.resume
+    def _on_lp_breach(self, st: PhysicalState, t: float, channel: int = 0) -> None:
+        """A low-power sampling instant found the loop open (§4.5)."""
+        if self.monitored(st):
+            self.breach(st, t, channel)
 
     def _on_loop_close(self, st: PhysicalState, t: float, channel: int = 0) -> None:
         st.loops_open[channel] = False

@@ -91,6 +91,10 @@ def timeline(history: list[list[Any]], now_ms: int, since_ms: int = 0) -> dict[s
     for index, (start, desc) in enumerate(entries):
         pattern = pattern_of(desc)
         end = entries[index + 1][0] if index + 1 < len(entries) else now_ms
+        if pattern.repeating and since_ms > start:
+            # A periodic pattern is laid out lazily: from its last whole period before
+            # ``since_ms``, not from where it began.
+            start += (since_ms - start) // pattern.period_ms * pattern.period_ms
         if end <= start:
             continue
         patterns.append(pattern.for_ms(end - start))

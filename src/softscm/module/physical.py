@@ -189,8 +189,12 @@ class Physical:
         """Raise the error that tells the host why the module does not serve it now."""
         st = self.catch_up()
         lifecycle = st.lifecycle
-        if lifecycle == S.RUNNING:
+        if lifecycle == S.RUNNING and (
+            st.brownout_until is None or self._now(st) >= st.brownout_until
+        ):
             return
+        if lifecycle == S.RUNNING:
+            raise ModuleUnavailable("the main supply is below the safe zone (brown-out)")
         if lifecycle == S.DESTROYED or (st.destroyed_code is not None):
             raise Destroyed("the module's keys were destroyed; it is out of service")
         if lifecycle == S.CANNOT_BIND:

@@ -84,7 +84,10 @@ class SimulationControls:
                 k = math.ceil((t - st.power_off_at) / period - 1e-9)
                 instant = st.power_off_at + k * period
                 if instant <= t + seconds + 1e-9:
-                    self.engine.breach(st, instant, channel)
+                    if instant <= t:
+                        self.engine.breach(st, t, channel)
+                    else:
+                        self.engine.schedule(st, instant, "lp_breach", channel=channel)
 
     def sim_set_temperature(self, celsius: float) -> None:
         """Set the CPU temperature (°C)."""
@@ -122,6 +125,8 @@ class SimulationControls:
             st.battery = None
             t = self._now(st)
             self._record("battery_removed", t, {})
+            if not st.main_power and st.unpowered_since is None:
+                st.unpowered_since = t
             trigger = Trigger.IMMEDIATELY if st.main_power else Trigger.POWER_OFF
             self.engine.battery(st, t, trigger)
 
@@ -130,8 +135,11 @@ class SimulationControls:
         self._sim()
         value = check_float("volts", volts)
         with self.edit() as st:
+            t = self._now(st)
             st.battery = value
-            self._record("battery_ok", self._now(st), {"volts": value})
+            self._record("battery_ok", t, {"volts": value})
+            if st.unpowered_since is not None:
+                self._repowered(st, t)
 
     def sim_main_power(self, on: bool) -> None:
         """Switch main power off or on (a battery keeps the module's monitors alive)."""
@@ -152,24 +160,30 @@ class SimulationControls:
             self._record("power_off", t, {})
             engine.show(st, t, ["off"])
             if st.battery is None:
-                st.rtc_valid = False
+                st.unpowered_since = t
             engine.battery(st, t, Trigger.POWER_OFF)
             return
         if st.main_power:
             return
-        off_at = st.power_off_at if st.power_off_at is not None else t
         st.main_power = True
         st.power_off_at = None
-        if st.battery is None:
-            # Monitoring resumes: a loop found open is a breach at power-on (S-29).
-            for channel in (0, 1):
-                if st.loops_open[channel]:
-                    engine.breach(st, t, channel)
-            # The RTC stopped while nothing powered it; it resumes from where it was.
-            st.rtc_offset -= t - off_at
-            self._record("rtc_invalid", t, {})
         self._record("power_on", t, {})
         engine.boot(st, t, replay=True)
+        if st.unpowered_since is not None:
+            self._repowered(st, t)
+
+    def _repowered(self, st: PhysicalState, t: float) -> None:
+        """Power returns after a time with neither main power nor a battery: monitoring
+        resumes (a loop found open is a breach now, S-29) and the RTC, which stood
+        still, goes on from where it stopped, marked invalid (§7.2)."""
+        stopped = st.unpowered_since if st.unpowered_since is not None else t
+        st.unpowered_since = None
+        for channel in (0, 1):
+            if st.loops_open[channel]:
+                self.engine.breach(st, t, channel)
+        st.rtc_offset -= t - stopped
+        st.rtc_valid = False
+        self._record("rtc_invalid", t, {})
 
     def sim_power_cycle(self) -> None:
         """Main power off, then on: a cold boot of module and host."""
@@ -193,7 +207,7 @@ class SimulationControls:
             t = self._now(st)
             st.stall_until = t + value
             self.engine.schedule(st, t + value, "host_resumes")
-            if value >= HEARTBEAT_TIMEOUT_S and st.lifecycle == S.RUNNING:
+            if value >= HEARTBEAT_TIMEOUT_S:
                 self.engine.schedule(st, t + HEARTBEAT_TIMEOUT_S, "heartbeat_lost")
 
     def sim_set_host_identity(self, factor: str, value: str) -> None:
@@ -248,18 +262,15 @@ class SimulationControls:
             st.accel = values
 
     def sim_brownout(self, seconds: float) -> None:
-        """The main supply dips for ``seconds``; services come back 1 s after."""
+        """The main supply dips for ``seconds``; services come back 1 s after it is
+        stable again. Nothing else changes (§2.6)."""
         self._sim()
         value = check_non_negative("seconds", seconds)
         with self.edit() as st:
             t = self._now(st)
             self._record("brownout", t, {"seconds": value})
-            if st.lifecycle == S.BROWNOUT:
-                self.engine.cancel(st, "brownout_end")
-            else:
-                st.resume = st.lifecycle
-                st.lifecycle = S.BROWNOUT
-            self.engine.schedule(st, t + value + BROWNOUT_SETTLE_S, "brownout_end")
+            until = t + value + BROWNOUT_SETTLE_S
+            st.brownout_until = max(until, st.brownout_until or until)
 
     def sim_advance(self, seconds: float) -> None:
         """Move module time forward for every process on this state."""

@@ -24,7 +24,6 @@ WAITING = "waiting_for_host"
 RUNNING = "running"
 CANNOT_BIND = "cannot_bind"
 DESTROYED = "destroyed"
-BROWNOUT = "brownout"
 
 #: Binding states (§2.3) as stored.
 UNBOUND = "unbound"
@@ -89,6 +88,12 @@ class PhysicalState:
     measured_drift_ppm: float = 0.0
     last_sync: list[float] | None = None
     rtc_valid: bool = True
+    #: Module time since which neither main power nor a battery powers the module.
+    unpowered_since: float | None = None
+    #: Services are withdrawn until this module time (a brown-out and its settling).
+    brownout_until: float | None = None
+    #: The boot step a sequence interrupted (``"verify"`` or ``"bind"``).
+    paused_boot: str | None = None
 
     def to_json(self) -> str:
         """The document as stored."""

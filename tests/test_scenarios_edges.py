@@ -1,8 +1,6 @@
-"""Review findings on the module's state machine (``scm-behaviour.md`` §2-§7, §12):
-power cuts, brown-outs, host reboots and sessions arriving while a boot or a sequence is
-under way, holds while off, loops found open when monitoring resumes, long runs. Each
-``xfail`` names what the module does wrong; the passing tests pin behaviour that was
-checked and found right."""
+"""The module's state machine at its edges (``scm-behaviour.md`` §2-§7, §12): power
+cuts, brown-outs, host reboots and sessions arriving while a boot or a sequence is under
+way, holds while off, loops found open when monitoring resumes, long runs."""
 
 from __future__ import annotations
 
@@ -51,8 +49,6 @@ def details(m: Module, kind: str) -> list[dict[str, Any]]:
 # -- sequences interrupted or overlapped (§2.6, §5.4) --------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="a simulated sequence during a boot: the boot's bind "
-                   "timer fires under it, then the sequence's end restores BOOTING for good")
 def test_simulated_tamper_during_boot_lets_the_boot_finish(m: Module, clock: FakeClock) -> None:
     m.physical.set_perimeter_event_actions(0, True, True)
     m.simulation.sim_power_cycle()
@@ -65,8 +61,6 @@ def test_simulated_tamper_during_boot_lets_the_boot_finish(m: Module, clock: Fak
     assert len(m.random_bytes(4)) == 4
 
 
-@pytest.mark.xfail(strict=True, reason="a brown-out during a simulated sequence overwrites "
-                   "'resume' with SEQUENCE; the module never leaves SEQUENCE")
 def test_brownout_during_simulated_sequence_recovers(m: Module, clock: FakeClock) -> None:
     m.physical.set_perimeter_event_actions(0, True, True)
     m.simulation.sim_loop_open(0)
@@ -78,8 +72,6 @@ def test_brownout_during_simulated_sequence_recovers(m: Module, clock: FakeClock
     assert len(m.random_bytes(4)) == 4
 
 
-@pytest.mark.xfail(strict=True, reason="a simulated sequence during a brown-out saves BROWNOUT "
-                   "as its 'resume'; brownout_end has already fired, so BROWNOUT stays")
 def test_tamper_during_brownout_recovers(m: Module, clock: FakeClock) -> None:
     m.physical.set_perimeter_event_actions(0, True, True)
     m.simulation.sim_brownout(0.5)
@@ -90,8 +82,6 @@ def test_tamper_during_brownout_recovers(m: Module, clock: FakeClock) -> None:
     assert len(m.random_bytes(4)) == 4
 
 
-@pytest.mark.xfail(strict=True, reason="a queued simulated sequence replaces the reboot that "
-                   "must follow a real fatal 8; the host is never made to bind again")
 def test_heartbeat_fatal_still_reboots_with_a_queued_simulated_sequence(
         m: Module, clock: FakeClock) -> None:
     m.physical.set_perimeter_event_actions(0, True, True)
@@ -106,8 +96,6 @@ def test_heartbeat_fatal_still_reboots_with_a_queued_simulated_sequence(
     assert {"reason": "fatal"} in details(m, "module_reboot")
 
 
-@pytest.mark.xfail(strict=True, reason="host_reboot during a sequence binds the host under it: "
-                   "the sequence is cut short and host calls succeed while it should show")
 def test_host_reboot_does_not_cut_a_simulated_sequence_short(m: Module, clock: FakeClock) -> None:
     m.physical.set_perimeter_event_actions(0, True, True)
     m.simulation.sim_loop_open(0)
@@ -136,8 +124,6 @@ def test_power_cut_during_simulated_sequence_then_boot_is_clean(
 # -- sessions, host reboots and brown-outs during a boot (§2.6, §12.8 S-66) --------------
 
 
-@pytest.mark.xfail(strict=True, reason="a session that opens while a sequence shows over "
-                   "WAITING_FOR_HOST is never bound: the module returns to WAITING with it")
 def test_session_opening_during_sequence_binds_afterwards(m: Module, clock: FakeClock) -> None:
     m.physical.set_perimeter_event_actions(0, True, True)
     m.physical.session_close("host")
@@ -164,8 +150,6 @@ def test_session_opening_during_boot_binds_at_its_end(m: Module, clock: FakeCloc
     assert len(m.random_bytes(4)) == 4
 
 
-@pytest.mark.xfail(strict=True, reason="host_reboot while the module itself boots (host in "
-                   "reset) skips the rest of BOOT_VERIFY and binds 5 s after power-on")
 def test_host_reboot_during_module_boot_does_not_skip_verify(
         m: Module, clock: FakeClock) -> None:
     m.simulation.sim_power_cycle()
@@ -177,8 +161,6 @@ def test_host_reboot_during_module_boot_does_not_skip_verify(
         m.random_bytes(4)
 
 
-@pytest.mark.xfail(strict=True, reason="the boot's bind timer fires during a brown-out and "
-                   "serves the host while the supply is still below the safe zone")
 def test_brownout_during_boot_withholds_services(m: Module, clock: FakeClock) -> None:
     m.simulation.sim_power_cycle()
     clock.advance(11)  # usb_enumerated; the bind is due at 11.5 s
@@ -205,8 +187,6 @@ def test_lock_binding_while_booting_is_refused_and_changes_nothing(
 # -- holds and events while off (§2.6, §3.2) --------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="a temperature hold taken with main power off boots the "
-                   "module (hold_check) and serves the host with no main power")
 def test_temperature_hold_while_off_does_not_boot(m: Module, clock: FakeClock) -> None:
     m.physical.set_cpu_temp_action(self_destruct=True)
     to_production(m, clock)
@@ -222,8 +202,6 @@ def test_temperature_hold_while_off_does_not_boot(m: Module, clock: FakeClock) -
         m.random_bytes(4)
 
 
-@pytest.mark.xfail(strict=True, reason="a destroyed module destroys again (battery last gasp "
-                   "after a tamper) and its destroyed code changes from 5 to 6")
 def test_second_destruction_keeps_the_first_code(m: Module, clock: FakeClock) -> None:
     m.physical.set_battery_voltage_action(self_destruct=True)
     to_production(m, clock)
@@ -237,8 +215,6 @@ def test_second_destruction_keeps_the_first_code(m: Module, clock: FakeClock) ->
     assert fatal_spans(m)[-1][2] == "fatal 5"
 
 
-@pytest.mark.xfail(strict=True, reason="an open loop found when monitoring resumes at "
-                   "dev power-on is logged as simulated, but boot() wipes the 6/1 sequence")
 def test_loop_found_open_at_power_on_shows_simulated_sequence(
         m: Module, clock: FakeClock) -> None:
     m.physical.set_perimeter_event_actions(0, True, True)
@@ -257,8 +233,6 @@ def test_loop_found_open_at_power_on_shows_simulated_sequence(
 # -- monitoring and the RTC across power (§4.2, §4.7, §7.2) -----------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="inserting a battery resumes monitoring, but a loop "
-                   "already open is never detected (only checked at power-on without battery)")
 def test_battery_insertion_detects_open_loop(m: Module, clock: FakeClock) -> None:
     m.simulation.sim_remove_battery()
     m.simulation.sim_main_power(False)
@@ -273,8 +247,6 @@ def test_battery_insertion_detects_open_loop(m: Module, clock: FakeClock) -> Non
     assert m.physical.perimeter_info()[0] != 0
 
 
-@pytest.mark.xfail(strict=True, reason="the RTC is treated as running through an unpowered "
-                   "period when a battery is inserted before main power returns")
 def test_rtc_stops_while_unpowered_even_if_battery_returns_first(
         m: Module, clock: FakeClock) -> None:
     before = m.get_time()
@@ -289,8 +261,6 @@ def test_rtc_stops_while_unpowered_even_if_battery_returns_first(
     assert "rtc_invalid" in kinds(m)
 
 
-@pytest.mark.xfail(strict=True, reason="removing the battery while off: the RTC is wound "
-                   "back over the whole outage, though it ran on battery until the removal")
 def test_rtc_runs_on_battery_until_removed(m: Module, clock: FakeClock) -> None:
     before = m.get_time()
     m.simulation.sim_main_power(False)
@@ -303,8 +273,6 @@ def test_rtc_runs_on_battery_until_removed(m: Module, clock: FakeClock) -> None:
     assert m.get_time() - before == pytest.approx(113, abs=1)
 
 
-@pytest.mark.xfail(strict=True, reason="a low-power pulse is acted on when given, stamped at "
-                   "a sampling instant still in the future")
 def test_low_power_pulse_is_not_stamped_in_the_future(m: Module, clock: FakeClock) -> None:
     m.physical.set_digital_perimeter_lp_period(10_000_000)
     m.simulation.sim_main_power(False)
@@ -317,8 +285,6 @@ def test_low_power_pulse_is_not_stamped_in_the_future(m: Module, clock: FakeCloc
 # -- level triggers and heartbeats (§3.2, §5.6) ---------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="the temperature sample due during a brown-out is "
-                   "dropped and never rescheduled: the level trigger stops")
 def test_temperature_level_trigger_survives_brownout(m: Module, clock: FakeClock) -> None:
     m.physical.set_cpu_temp_action(self_destruct=True)
     m.simulation.sim_set_temperature(70)
@@ -344,8 +310,6 @@ def test_temperature_back_in_range_during_sequence_stops_repeats(
     assert m.physical.state().timers == []
 
 
-@pytest.mark.xfail(strict=True, reason="a host stall that begins during a sequence never "
-                   "schedules heartbeat_lost, though the module runs without heartbeats")
 def test_stall_beginning_during_sequence_loses_heartbeat(m: Module, clock: FakeClock) -> None:
     m.physical.set_perimeter_event_actions(0, True, True)
     m.simulation.sim_loop_open(0)
@@ -359,8 +323,6 @@ def test_stall_beginning_during_sequence_loses_heartbeat(m: Module, clock: FakeC
 # -- binding (§2.3, DESIGN "Binding is real") -----------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="LOCK_PENDING -> CANNOT_BIND -> PRODUCTION (B6, B7) "
-                   "never seals the master key to the host; the development seal stays")
 def test_production_after_cannot_bind_seals_to_the_host(m: Module, clock: FakeClock) -> None:
     m.simulation.sim_set_host_identity("cpu_serial", "a")
     power_cycle(m, clock)
@@ -379,8 +341,6 @@ def test_production_after_cannot_bind_seals_to_the_host(m: Module, clock: FakeCl
 # -- long runs (§0, §5.8) --------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="advance() over days stops after MAX_TIMER_STEPS "
-                   "timers and leaves the loop days behind the clock (no fast-forward)")
 def test_advance_over_days_catches_a_loop_up(m: Module, clock: FakeClock) -> None:
     m.physical.set_cpu_temp_action(self_destruct=True)
     m.simulation.sim_set_temperature(70)
@@ -403,8 +363,6 @@ def test_destroyed_loop_keeps_destroyed_over_an_hour(m: Module, clock: FakeClock
     assert len(m.physical.state().led) <= 400
 
 
-@pytest.mark.xfail(strict=True, reason="led_timeline(since_ms=recent) unrolls the running "
-                   "pattern from its start: cost grows with uptime (live view polls this)")
 def test_recent_timeline_does_not_unroll_the_whole_uptime(
         m: Module, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
     clock.advance(2 * 86_400)
@@ -440,9 +398,6 @@ def _boot_dir_module(clock: FakeClock, tmp_path: Path) -> tuple[Module, Path]:
     return module, boot
 
 
-@pytest.mark.xfail(strict=True, reason="boot() logs the verify outcome at verify_end ahead of "
-                   "time: a power cut before it leaves a simulated_action that never showed, "
-                   "dated after the power_off that follows it")
 def test_power_cut_during_verify_leaves_an_ordered_log(
         clock: FakeClock, tmp_path: Path) -> None:
     m, boot = _boot_dir_module(clock, tmp_path)
