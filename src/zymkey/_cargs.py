@@ -21,7 +21,6 @@ from __future__ import annotations
 import ctypes
 from typing import Any
 
-
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 
 
