@@ -77,6 +77,11 @@ def status(state: State, as_json: bool) -> None:
     emit(as_json, info, _status_text(info))
 
 
+_TEMPERATURE_ACTIONS = {0: "no action", 1: "self-destruct"}
+_BATTERY_ACTIONS = {0: "no action", 1: "self-destruct", 2: "sleep"}
+_BOOT_POLICIES = {0: "no action", 1: "self-destruct", 2: "hold in reset"}
+
+
 def _status_text(info: dict[str, Any]) -> str:
     keys_ = info["keys"]
     settings = info["settings"]
@@ -97,9 +102,9 @@ def _status_text(info: dict[str, Any]) -> str:
         + ", breaches " + ", ".join(f"ch{i} {t or '-'}" for i, t in enumerate(info["perimeter"])),
         "actions   " + ", ".join(f"ch{i} {flags[f]}" for i, f in enumerate(settings["perimeter"]))
         + f"; temperature {settings['low_temp_c']}..{settings['high_temp_c']} C "
-        f"action {settings['temperature_action']}; battery {settings['battery_threshold_v']} V "
-        f"action {settings['battery_action']}; supervised boot policy "
-        f"{settings['supervised_boot_policy']}",
+        f"{_TEMPERATURE_ACTIONS[settings['temperature_action']]}; battery "
+        f"{settings['battery_threshold_v']} V {_BATTERY_ACTIONS[settings['battery_action']]}; "
+        f"supervised boot {_BOOT_POLICIES[settings['supervised_boot_policy']]}",
         f"led       {info['led']}",
         f"time      {info['time']}",
     ]
