@@ -19,6 +19,7 @@ from __future__ import annotations
 import errno
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from softscm.errors import NotImplementedYet, SoftScmError, Timeout, VerificationFailed
 from zymkey.exceptions import ZymkeyTimeoutError
@@ -36,17 +37,31 @@ def bad_return_code(rc: int) -> AssertionError:
     return AssertionError(f"bad return code {rc:d}")
 
 
-@contextmanager
-def library_call() -> Iterator[None]:
-    """Map softscm's errors raised inside the block to what Zymbit's module raises."""
-    try:
-        yield
-    except NotImplementedYet:
-        raise
-    except Timeout:
-        raise ZymkeyTimeoutError("wait timed out") from None
-    except SoftScmError as exc:
-        raise bad_return_code(return_code(exc)) from None
+class _LibraryCall:
+    """Map softscm's errors raised inside the block to what Zymbit's module raises.
+    (A class rather than a generator: it wraps every call, so it is kept cheap.)"""
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, exc: Any, traceback: Any) -> bool:
+        if exc is None or isinstance(exc, NotImplementedYet):
+            return False
+        if isinstance(exc, Timeout):
+            raise ZymkeyTimeoutError("wait timed out") from None
+        if isinstance(exc, SoftScmError):
+            raise bad_return_code(return_code(exc)) from None
+        return False
+
+
+_LIBRARY_CALL = _LibraryCall()
+
+
+def library_call() -> _LibraryCall:
+    """The context that maps softscm's errors raised inside it to Zymbit's."""
+    return _LIBRARY_CALL
 
 
 @contextmanager
