@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import threading
@@ -16,6 +17,14 @@ from softscm.module import Module
 from softscm.store import Store
 
 SALT = bytes(range(32))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep the whole run away from the user's own module and daemon: ``import zymkey``
+    at collection opens the default module, so the default is a throw-away one."""
+    os.environ["SOFTSCM_HOME"] = tempfile.mkdtemp(prefix="softscm-tests-")
+    os.environ["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="softscm-tests-run-")
+    os.environ.pop("SOFTSCM_SOCKET", None)
 
 
 @pytest.fixture
