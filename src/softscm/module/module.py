@@ -142,6 +142,7 @@ class Module:
         self._parts: tuple[Any, ...] = (self.wallets, self.supervised_boot, self.physical,
                                         self.simulation)
         self._version = store.data_version()
+        self._token: bytes | None = None
         self.physical.on_open()
 
     def operation(self, op: str) -> Callable[..., Any] | None:
@@ -199,8 +200,14 @@ class Module:
     # -- shared state --------------------------------------------------------------------
 
     def _sync(self) -> None:
-        """Drop caches if another process changed the state since we last looked."""
+        """Drop caches if another process changed the state since we last looked. The
+        store's change token answers "nothing at all was committed" cheaply; only when
+        it moved is SQLite asked whether the commit was another connection's."""
+        token = self._store.change_token()
+        if token is not None and token == self._token:
+            return
         version = self._store.data_version()
+        self._token = token
         if version != self._version:
             self._version = version
             self.keystore.forget()

@@ -9,6 +9,8 @@ such as "allocate the lowest free slot" are atomic across processes.
 
 from __future__ import annotations
 
+import mmap
+import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,6 +30,8 @@ from softscm.store.records import (
 DATABASE_NAME = "state.db"
 #: Schema version written into ``meta``; bump with a migration, never silently.
 SCHEMA_VERSION = 1
+#: Length of SQLite's WAL-index header at the start of the ``-shm`` file, in bytes.
+WAL_INDEX_HEADER_BYTES = 48
 #: How long a writer waits for another process's transaction, in milliseconds.
 BUSY_TIMEOUT_MS = 30_000
 
@@ -115,6 +119,8 @@ class Store:
         self._db = connection
         self.path = path
         self._on_close = on_close
+        self._shm: mmap.mmap | None = None
+        self._shm_tried = False
 
     @classmethod
     def open(cls, directory: Path, on_close: Callable[[], None] | None = None) -> Store:
@@ -143,6 +149,9 @@ class Store:
 
     def close(self) -> None:
         """Close the connection (and run ``on_close``); the state stays on disk."""
+        if self._shm is not None:
+            self._shm.close()
+            self._shm = None
         self._db.close()
         if self._on_close is not None:
             self._on_close()
@@ -166,8 +175,30 @@ class Store:
 
     def data_version(self) -> int:
         """A number that changes whenever another connection commits (SQLite's
-        ``PRAGMA data_version``): the cheap test for "are my caches still valid?"."""
+        ``PRAGMA data_version``): the test for "are my caches still valid?"."""
         return int(self._db.execute("PRAGMA data_version").fetchone()[0])
+
+    def change_token(self) -> bytes | None:
+        """The WAL-index header (the first bytes of the ``-shm`` file, which every
+        commit rewrites): while it is unchanged, no connection has committed, so a
+        caller may skip :meth:`data_version`. ``None`` where there is no such file.
+        The mapping is safe while this connection is open: SQLite truncates the file
+        only when it opens it with no other connection."""
+        if self._shm is None:
+            if self._shm_tried or self.path is None:
+                return None
+            self._shm_tried = True
+            shm = self.path.with_name(self.path.name + "-shm")
+            try:
+                with open(shm, "rb") as fh:
+                    if os.fstat(fh.fileno()).st_size < WAL_INDEX_HEADER_BYTES:
+                        self._shm_tried = False
+                        return None
+                    self._shm = mmap.mmap(fh.fileno(), WAL_INDEX_HEADER_BYTES,
+                                          access=mmap.ACCESS_READ)
+            except (OSError, ValueError):
+                return None
+        return self._shm[:WAL_INDEX_HEADER_BYTES]
 
     def checkpoint(self) -> None:
         """Fold the WAL into the database file and truncate it."""
