@@ -34,8 +34,9 @@ from softscm.errors import InvalidArgument, VerificationFailed
 MAGIC = b"SSCB"
 #: Format version written after the magic.
 VERSION = 1
-#: Default plaintext bytes per segment.
-SEGMENT_SIZE = 65536
+#: Default plaintext bytes per segment: large segments cost least per byte, and a
+#: stream still holds no more than one segment at a time.
+SEGMENT_SIZE = 1 << 20
 #: Largest segment size a blob may declare (1 MiB).
 MAX_SEGMENT_SIZE = 1 << 20
 #: Size in bytes of the random nonce prefix in the header.

@@ -8,6 +8,7 @@ cross the socket fails everywhere. (The socket adds a length prefix.)
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import msgpack
@@ -25,6 +26,15 @@ SIDE_EXT = 1
 
 
 _BUFFERS = (bytes, bytearray)
+_local = threading.local()
+
+
+def _pack(message: Any) -> bytes:
+    """msgpack of ``message`` with this thread's reusable packer."""
+    packer = getattr(_local, "packer", None)
+    if packer is None:
+        packer = _local.packer = msgpack.Packer(use_bin_type=True)
+    return packer.pack(message)  # type: ignore[no-any-return]
 
 
 def _large(value: Any) -> bool:
@@ -62,7 +72,7 @@ def encode_request(op: str, args: dict[str, Any], side: list[Any] | None = None)
     """The frame of one call (large byte strings go to ``side`` when it is given)."""
     if side is not None and any(_large(value) for value in args.values()):
         args = {name: _out(value, side) for name, value in args.items()}
-    return msgpack.packb([FRAME_VERSION, op, args], use_bin_type=True)  # type: ignore[no-any-return]
+    return _pack([FRAME_VERSION, op, args])
 
 
 def decode_request(frame: bytes, side: list[Any] | None = None) -> tuple[str, dict[str, Any]]:
@@ -83,7 +93,7 @@ def decode_request(frame: bytes, side: list[Any] | None = None) -> tuple[str, di
 
 def encode_result(result: Any, side: list[Any] | None = None) -> bytes:
     """The frame of a successful call (a large byte-string result goes to ``side``)."""
-    return msgpack.packb([_OK, _out(result, side)], use_bin_type=True)  # type: ignore[no-any-return]
+    return _pack([_OK, _out(result, side)])
 
 
 def encode_error(error: SoftScmError) -> bytes:
