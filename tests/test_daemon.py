@@ -265,3 +265,59 @@ def test_crash_rounds(home, sock_dir) -> None:
 def test_crash_rounds_long(home, sock_dir) -> None:
     Client.open(home).close()
     _crash_rounds(home, sock_dir, rounds=300, seed=2)
+
+
+def test_pipelined_frames_are_answered_in_order(daemon) -> None:
+    frames = b"".join(
+        framing.PREFIX.pack(len(f)) + f
+        for f in (msgpack.packb([1, "random_bytes", {"num_bytes": i % 7}]) for i in range(5000))
+    )
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.connect(str(daemon.path))
+        s.sendall(frames)
+        s.shutdown(socket.SHUT_WR)
+        reader = s.makefile("rb")
+        from softscm.service.protocol import decode_response
+
+        sizes = []
+        while (frame := framing.recv_frame(reader)) is not None:
+            try:
+                sizes.append(len(decode_response(frame)))
+            except softscm.NotBound:
+                sizes.append(-1)
+    assert len(sizes) == 5000
+
+
+def test_a_wait_blocks_only_its_caller(daemon) -> None:
+    waiter = Client(SocketTransport(daemon.path))
+    other = Client(SocketTransport(daemon.path))
+    try:
+        done = threading.Event()
+
+        def wait() -> None:
+            waiter.wait_for_perimeter_event(timeout_ms=20_000)
+            done.set()
+
+        thread = threading.Thread(target=wait)
+        thread.start()
+        time.sleep(0.2)
+        start = time.monotonic()
+        for _ in range(50):
+            assert other.model_number() == "SCM"
+        assert time.monotonic() - start < 5
+        assert not done.is_set()
+        other.sim.loop_open(0)
+        thread.join(10)
+        assert done.is_set()
+    finally:
+        waiter.close()
+        other.close()
+
+
+def test_a_client_that_does_not_read_does_not_stall_the_others(daemon) -> None:
+    big = msgpack.packb([1, "random_bytes", {"num_bytes": 1 << 20}])
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as greedy:
+        greedy.connect(str(daemon.path))
+        greedy.sendall((framing.PREFIX.pack(len(big)) + big) * 8)  # never read
+        with Client(SocketTransport(daemon.path)) as scm:
+            assert len(scm.random_bytes(16)) == 16

@@ -1,16 +1,22 @@
 """The daemon: one module shared by every process on the host, over a Unix socket.
 
-One thread per connection; calls into the module are serialised by one lock, so each
-call is atomic. A connection that sends garbage gets an error frame, or is closed when
-its stream of frames cannot be trusted any more (bad length, truncated frame); the daemon
-keeps serving the others. Lock/unlock streams belong to the connection that opened them
-and are dropped when it goes away.
+One thread runs an event loop over every connection (no hand-offs between threads on
+the hot path); calls into the module are serialised by one lock, so each call is atomic.
+A blocking wait (perimeter event, tap) runs in a thread of its own, so it blocks only its
+caller; that connection's further requests wait for its answer, keeping answers in
+order. A connection that sends garbage gets an error frame, or is closed when its stream
+of frames cannot be trusted any more (bad length, truncated frame); the daemon keeps
+serving the others. A connection whose answers are not read is not read either, so no
+buffer grows without bound. Lock/unlock streams belong to the connection that opened
+them and are dropped when it goes away.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import queue
+import selectors
 import socket
 import threading
 from collections.abc import Callable
@@ -26,11 +32,33 @@ log = logging.getLogger("softscm.daemon")
 
 #: Most connections served at once; further ones are closed at once.
 MAX_CONNECTIONS = 128
-#: Seconds the accept loop waits before checking whether it should stop.
+#: Seconds the event loop waits before checking whether it should stop.
 ACCEPT_POLL_SECONDS = 0.2
 #: How long a stopping daemon waits for calls under way, in seconds.
 DRAIN_SECONDS = 5.0
+#: Bytes read from a connection at a time.
+READ_BYTES = 1 << 16
 _STREAM_OPS = frozenset({"stream_update", "stream_finish", "stream_abort"})
+_PREFIX = framing.PREFIX
+
+
+class _Connection:
+    """One client: what it sent that is not handled yet, what is not sent back yet, its
+    streams, and whether a wait of its is under way."""
+
+    __slots__ = ("sock", "inbox", "outbox", "streams", "waiting", "closing", "closed", "eof",
+                 "events")
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.inbox = bytearray()
+        self.outbox = bytearray()
+        self.streams: set[int] = set()
+        self.waiting = False
+        self.closing = False
+        self.closed = False
+        self.eof = False
+        self.events = 0
 
 
 class Server:
@@ -47,9 +75,13 @@ class Server:
         self.lock = threading.Lock()
         self._stop = threading.Event()
         self._listener: socket.socket | None = None
-        self._connections: set[socket.socket] = set()
-        self._threads: set[threading.Thread] = set()
-        self._guard = threading.Lock()
+        self._selector: selectors.BaseSelector | None = None
+        self._connections: dict[int, _Connection] = {}
+        self._answers: queue.SimpleQueue[tuple[_Connection, bytes]] = queue.SimpleQueue()
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self._wake_w.setblocking(False)
+        self._waiters: set[threading.Thread] = set()
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -74,35 +106,43 @@ class Server:
             os.chown(self.path, -1, gid)
         os.chmod(self.path, 0o660)
         listener.listen(64)
-        listener.settimeout(ACCEPT_POLL_SECONDS)
+        listener.setblocking(False)
         self._listener = listener
 
     def serve_forever(self) -> None:
-        """Accept and serve connections until :meth:`stop`."""
+        """Serve connections until :meth:`stop`."""
         if self._listener is None:
             self.bind()
         listener = self._listener
         if listener is None:  # pragma: no cover - bind() sets it
             raise RuntimeError("not bound")
         self._on_event(f"serving module {self.module.serial} on {self.path}")
+        selector = selectors.DefaultSelector()
+        self._selector = selector
+        selector.register(listener, selectors.EVENT_READ, "accept")
+        selector.register(self._wake_r, selectors.EVENT_READ, "wake")
         try:
             while not self._stop.is_set():
-                try:
-                    conn, _ = listener.accept()
-                except socket.timeout:
-                    continue
-                except OSError:
-                    if self._stop.is_set():
-                        break
-                    raise
-                self._start(conn)
+                for key, mask in selector.select(ACCEPT_POLL_SECONDS):
+                    if key.data == "accept":
+                        self._accept(listener)
+                    elif key.data == "wake":
+                        self._take_answers()
+                    else:
+                        self._serve(key.data, mask)
         finally:
             self._close_listener()
-            self._drain()
+            for conn in list(self._connections.values()):
+                self._close(conn)
+            for thread in list(self._waiters):
+                thread.join(DRAIN_SECONDS)
+            selector.close()
+            self._selector = None
 
     def stop(self) -> None:
-        """Ask the accept loop to end (safe from a signal handler or another thread)."""
+        """Ask the event loop to end (safe from a signal handler or another thread)."""
         self._stop.set()
+        self._wake()
 
     def _close_listener(self) -> None:
         if self._listener is not None:
@@ -113,67 +153,220 @@ class Server:
             except FileNotFoundError:
                 pass
 
-    def _drain(self) -> None:
-        with self._guard:
-            conns = list(self._connections)
-            threads = list(self._threads)
-        for conn in conns:
-            try:
-                conn.shutdown(socket.SHUT_RD)
-            except OSError:
-                pass
-        for thread in threads:
-            thread.join(DRAIN_SECONDS)
+    def _wake(self) -> None:
+        try:
+            self._wake_w.send(b"\0")
+        except OSError:
+            pass  # already woken (the pipe is full) or closing
 
     # -- connections ----------------------------------------------------------------------
 
-    def _start(self, conn: socket.socket) -> None:
-        with self._guard:
-            if len(self._connections) >= MAX_CONNECTIONS:
-                conn.close()
+    def _accept(self, listener: socket.socket) -> None:
+        try:
+            sock, _ = listener.accept()
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            if self._stop.is_set():
                 return
-            self._connections.add(conn)
-            thread = threading.Thread(target=self._serve, args=(conn,), daemon=True)
-            self._threads.add(thread)
+            raise
+        if len(self._connections) >= MAX_CONNECTIONS:
+            sock.close()
+            return
+        try:
+            peer = peer_of(sock)
+        except OSError:
+            sock.close()
+            return
+        if not self.allow.allows(peer):
+            self._refuse(peer.uid, peer.gid, peer.pid)
+            sock.close()
+            return
+        sock.setblocking(False)
+        conn = _Connection(sock)
+        self._connections[sock.fileno()] = conn
+        self._settle(conn)
+
+    def _serve(self, conn: _Connection, mask: int) -> None:
+        """One connection is ready. Whatever goes wrong with it ends it alone."""
+        try:
+            if mask & selectors.EVENT_WRITE:
+                self._flush(conn)
+                if not conn.outbox and not conn.closed:
+                    self._process(conn)
+            if mask & selectors.EVENT_READ and not conn.closed:
+                self._read(conn)
+        except Exception:
+            log.exception("a connection failed; closing it")
+            self._close(conn)
+
+    def _read(self, conn: _Connection) -> None:
+        try:
+            data = conn.sock.recv(READ_BYTES)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            self._close(conn)
+            return
+        if not data:
+            conn.eof = True
+        else:
+            conn.inbox += data
+        self._process(conn)
+
+    def _process(self, conn: _Connection) -> None:
+        """Answer the whole frames a connection has sent, in order; stop while a wait
+        of its is under way or its answers are not being read."""
+        inbox = conn.inbox
+        while not conn.waiting and not conn.outbox and not conn.closing:
+            if len(inbox) < _PREFIX.size:
+                break
+            (length,) = _PREFIX.unpack_from(inbox)
+            if length > framing.MAX_FRAME_BYTES:
+                inbox.clear()
+                self._fail(conn, ProtocolError(
+                    f"frame of {length} bytes exceeds {framing.MAX_FRAME_BYTES}"))
+                return
+            if len(inbox) < _PREFIX.size + length:
+                break
+            frame = bytes(inbox[_PREFIX.size:_PREFIX.size + length])
+            del inbox[:_PREFIX.size + length]
+            try:
+                op, args = protocol.decode_request(frame)
+            except ProtocolError as exc:
+                self._send(conn, protocol.encode_error(exc))
+                continue
+            if op == "wait":
+                self._start_wait(conn, op, args)
+                break
+            self._send(conn, self._answer(op, args, conn.streams))
+        self._settle(conn)
+
+    def _settle(self, conn: _Connection) -> None:
+        """Close a connection that has nothing more to say, else watch it for what it
+        can do next: read (unless it ended or its answers are not read) and write."""
+        if conn.closed:
+            return
+        if (conn.eof and not conn.outbox and not conn.waiting and not conn.closing
+                and not _whole_frame(conn.inbox)):
+            if conn.inbox:
+                # What is left cannot become a whole frame any more.
+                conn.inbox.clear()
+                self._fail(conn, ProtocolError("truncated frame"))
+            else:
+                self._close(conn)
+            return
+        if conn.closing and not conn.outbox:
+            self._close(conn)
+            return
+        events = 0 if conn.eof or conn.outbox else selectors.EVENT_READ
+        if conn.outbox:
+            events |= selectors.EVENT_WRITE
+        self._watch(conn, events)
+
+    def _start_wait(self, conn: _Connection, op: str, args: dict[str, Any]) -> None:
+        conn.waiting = True
+
+        def wait() -> None:
+            try:
+                answer = self._answer(op, args, conn.streams)
+            finally:
+                self._waiters.discard(threading.current_thread())
+            self._answers.put((conn, answer))
+            self._wake()
+
+        thread = threading.Thread(target=wait, daemon=True)
+        self._waiters.add(thread)
         thread.start()
 
-    def _serve(self, conn: socket.socket) -> None:
-        streams: set[int] = set()
+    def _take_answers(self) -> None:
         try:
-            peer = peer_of(conn)
-            if not self.allow.allows(peer):
-                self._refuse(peer.uid, peer.gid, peer.pid)
-                return
-            reader = conn.makefile("rb", buffering=1 << 16)
-            with reader:
-                while not self._stop.is_set():
-                    try:
-                        frame = framing.recv_frame(reader)
-                    except ProtocolError as exc:
-                        # The stream is out of step: answer once, then hang up.
-                        _send_quietly(conn, protocol.encode_error(exc))
-                        return
-                    if frame is None:
-                        return
-                    framing.send_frame(conn, self.handle(frame, streams))
-        except OSError:
+            while self._wake_r.recv(4096):
+                pass
+        except (BlockingIOError, InterruptedError):
             pass
-        finally:
-            if streams:
-                with self.lock:
-                    for handle in streams:
-                        self.module.stream_abort(handle)
-            conn.close()
-            with self._guard:
-                self._connections.discard(conn)
-                self._threads.discard(threading.current_thread())
+        while True:
+            try:
+                conn, answer = self._answers.get_nowait()
+            except queue.Empty:
+                return
+            conn.waiting = False
+            if conn.closed:
+                continue
+            self._send(conn, answer)
+            self._process(conn)
+
+    def _send(self, conn: _Connection, frame: bytes) -> None:
+        conn.outbox += _PREFIX.pack(len(frame))
+        conn.outbox += frame
+        self._flush(conn)
+
+    def _flush(self, conn: _Connection) -> None:
+        if conn.closed:
+            return
+        try:
+            while conn.outbox:
+                sent = conn.sock.send(conn.outbox)
+                del conn.outbox[:sent]
+        except (BlockingIOError, InterruptedError):
+            pass
+        except OSError:
+            self._close(conn)
+            return
+        self._settle(conn)
+
+    def _watch(self, conn: _Connection, events: int) -> None:
+        selector = self._selector
+        if selector is None or conn.closed or events == conn.events:
+            return
+        if conn.events == 0:
+            selector.register(conn.sock, events, conn)
+        elif events == 0:
+            selector.unregister(conn.sock)
+        else:
+            selector.modify(conn.sock, events, conn)
+        conn.events = events
+
+    def _fail(self, conn: _Connection, error: SoftScmError) -> None:
+        """Answer once, then hang up: the stream of frames is out of step."""
+        conn.closing = True
+        frame = protocol.encode_error(error)
+        conn.outbox += _PREFIX.pack(len(frame)) + frame
+        self._flush(conn)
+
+    def _close(self, conn: _Connection) -> None:
+        if conn.closed:
+            return
+        conn.closed = True
+        if self._selector is not None and conn.events:
+            try:
+                self._selector.unregister(conn.sock)
+            except (KeyError, ValueError):
+                pass
+        conn.events = 0
+        self._connections.pop(conn.sock.fileno(), None)
+        conn.sock.close()
+        if conn.streams:
+            with self.lock:
+                for handle in conn.streams:
+                    self.module.stream_abort(handle)
+            conn.streams.clear()
+
+    # -- answers --------------------------------------------------------------------------
 
     def handle(self, frame: bytes, streams: set[int]) -> bytes:
         """Answer one request frame of a connection owning ``streams``."""
         try:
             op, args = protocol.decode_request(frame)
-            if op in _STREAM_OPS and args.get("handle") not in streams:
-                raise InvalidArgument(f"no open stream {args.get('handle')!r}")
+        except ProtocolError as exc:
+            return protocol.encode_error(exc)
+        return self._answer(op, args, streams)
+
+    def _answer(self, op: str, args: dict[str, Any], streams: set[int]) -> bytes:
+        try:
+            handle = args.get("handle")
+            if op in _STREAM_OPS and (type(handle) is not int or handle not in streams):
+                raise InvalidArgument(f"no open stream {handle!r}")
             result = call(self.module, op, args, self.lock)
             if op == "stream_open":
                 streams.add(result)
@@ -191,6 +384,14 @@ class Server:
             self.module.record("connection_refused", uid=uid, gid=gid, pid=pid)
 
 
+def _whole_frame(inbox: bytearray) -> bool:
+    """Whether ``inbox`` starts with a frame that can be answered (or refused)."""
+    if len(inbox) < _PREFIX.size:
+        return False
+    (length,) = _PREFIX.unpack_from(inbox)
+    return length > framing.MAX_FRAME_BYTES or len(inbox) >= _PREFIX.size + length
+
+
 def _answers(path: Path) -> bool:
     probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
@@ -200,10 +401,3 @@ def _answers(path: Path) -> bool:
     finally:
         probe.close()
     return True
-
-
-def _send_quietly(conn: socket.socket, frame: bytes) -> None:
-    try:
-        framing.send_frame(conn, frame)
-    except OSError:
-        pass
