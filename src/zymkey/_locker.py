@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from softscm.client.files import read_file, write_file
 from softscm.errors import VerificationFailed
 from zymkey._cargs import c_bytes, c_string
 from zymkey._constants import ENCRYPTION_KEYS, ZYMKEY_ENCRYPTION_KEY
 from zymkey._errors import library_call
 from zymkey._facade import Facade
-from zymkey._files import read_file, write_file
 from zymkey.exceptions import VerificationError
 
 

@@ -12,17 +12,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any, NamedTuple, Union
+from typing import Any, NamedTuple
 
+from softscm.client.files import AtomicWriter, PathLike, file_error, write_file
 from softscm.client.physical import PhysicalClientMixin, Simulation
 from softscm.client.supervised_boot import SupervisedBootClientMixin
 from softscm.client.wallets import WalletClientMixin
-from softscm.errors import FileError, SoftScmError
-
-PathLike = Union[str, "os.PathLike[str]"]
+from softscm.errors import SoftScmError
 
 #: Chunk size of lock/unlock streams, in bytes.
 STREAM_CHUNK = 1 << 20
@@ -136,7 +133,7 @@ class Client(PhysicalClientMixin, SupervisedBootClientMixin, WalletClientMixin):
     def random_file(self, path: PathLike, num_bytes: int) -> None:
         """Write ``num_bytes`` random bytes to ``path`` (created or truncated)."""
         data = self.random_bytes(num_bytes)
-        _write_file(path, data)
+        write_file(path, data)
 
     # -- data lock / unlock ----------------------------------------------------------
 
@@ -187,8 +184,8 @@ class Client(PhysicalClientMixin, SupervisedBootClientMixin, WalletClientMixin):
         try:
             source = open(src, "rb")  # noqa: SIM115
         except OSError as exc:
-            raise _file_error("read", src, exc) from None
-        with source, _AtomicWriter(dst) as out:
+            raise file_error("read", src, exc) from None
+        with source, AtomicWriter(dst) as out:
             for piece in self._stream(mode, key, iter(lambda: source.read(STREAM_CHUNK), b"")):
                 out.write(piece)
 
@@ -260,7 +257,7 @@ class Client(PhysicalClientMixin, SupervisedBootClientMixin, WalletClientMixin):
 
     def export_public_key(self, path: PathLike, slot: int = 0, *, foreign: bool = False) -> None:
         """Write the PEM public key of ``slot`` to ``path``."""
-        _write_file(path, self.public_key_pem(slot, foreign=foreign).encode("ascii"))
+        write_file(path, self.public_key_pem(slot, foreign=foreign).encode("ascii"))
 
     def slots(self, *, foreign: bool = False) -> tuple[list[int], int]:
         """``(allocated slots ascending, pool size)`` of the main store or keyring."""
@@ -313,63 +310,3 @@ def _chunks(data: bytes) -> Iterator[bytes]:
     view = memoryview(data)
     for start in range(0, len(view), STREAM_CHUNK):
         yield bytes(view[start:start + STREAM_CHUNK])
-
-
-def _file_error(action: str, path: PathLike, exc: OSError) -> FileError:
-    return FileError(f"cannot {action} {os.fspath(path)!r}: {exc.strerror}",
-                     rc=-(exc.errno or 5))
-
-
-class _AtomicWriter:
-    """A file written beside its target and renamed over it only on success."""
-
-    def __init__(self, path: PathLike) -> None:
-        self._target = Path(path)
-        try:
-            fd, tmp = tempfile.mkstemp(prefix=".softscm-", dir=self._target.parent)
-        except OSError as exc:
-            raise _file_error("write", path, exc) from None
-        self._tmp = Path(tmp)
-        self._file = os.fdopen(fd, "wb")
-
-    def __enter__(self) -> _AtomicWriter:
-        return self
-
-    def write(self, data: bytes) -> None:
-        try:
-            self._file.write(data)
-        except OSError as exc:
-            raise _file_error("write", self._target, exc) from None
-
-    def __exit__(self, exc_type: object, *rest: object) -> None:
-        try:
-            if exc_type is None:
-                self._file.flush()
-                os.fsync(self._file.fileno())
-            self._file.close()
-            if exc_type is None:
-                os.chmod(self._tmp, 0o666 & ~_umask())
-                os.replace(self._tmp, self._target)
-        except OSError as exc:
-            raise _file_error("write", self._target, exc) from None
-        finally:
-            self._tmp.unlink(missing_ok=True)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _read_file(path: PathLike) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise _file_error("read", path, exc) from None
-
-
-def _write_file(path: PathLike, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically: a reader sees the old file or the new one."""
-    with _AtomicWriter(path) as out:
-        out.write(data)
