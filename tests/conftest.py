@@ -33,6 +33,14 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
+def m(clock: FakeClock) -> Module:
+    """The §12 background: a provisioned module on the fake clock, a host session bound."""
+    from scenario import make_module
+
+    return make_module(clock)
+
+
+@pytest.fixture
 def module(clock: FakeClock) -> Iterator[Module]:
     """A fresh module on an in-memory store, deterministic entropy and a fake clock."""
     store = Store.memory()

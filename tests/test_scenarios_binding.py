@@ -10,16 +10,6 @@ from scenario import BOOT_S, kinds, make_module, power_cycle, spans, to_producti
 from softscm.module import Module, Profile
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def m(clock: FakeClock) -> Module:
-    return make_module(clock)
-
-
 def test_s11_first_binding(clock: FakeClock) -> None:
     from fakes import CountingEntropy
     from softscm.store import Store

@@ -12,7 +12,7 @@ import pytest
 
 import softscm
 from fakes import CountingEntropy, FakeClock
-from scenario import kinds, make_module, power_cycle, spans, to_production
+from scenario import kinds, power_cycle, spans, to_production
 from softscm.host.bootdir import read_boot_file
 from softscm.module import Module, Profile, led
 from softscm.store import Store
@@ -22,16 +22,6 @@ T0 = 1_700_000_000.0
 SEQ_6_1_S = 30.85
 #: Length of a 20/2 sequence, s (§5.4).
 SEQ_20_2_S = 75.85
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(T0)
-
-
-@pytest.fixture
-def m(clock: FakeClock) -> Module:
-    return make_module(clock)
 
 
 def lifecycle(m: Module) -> str:

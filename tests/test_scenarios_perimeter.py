@@ -12,16 +12,6 @@ from softscm.module import Module, Profile
 T0 = 1_700_000_000.0
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(T0)
-
-
-@pytest.fixture
-def m(clock: FakeClock) -> Module:
-    return make_module(clock)
-
-
 def poll(m: Module, deadline: float) -> str:
     return m.physical.poll_perimeter("host", deadline)
 

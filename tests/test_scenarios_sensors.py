@@ -13,16 +13,6 @@ from softscm.module import Module, Profile
 T0 = 1_700_000_000.0
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(T0)
-
-
-@pytest.fixture
-def m(clock: FakeClock) -> Module:
-    return make_module(clock)
-
-
 def fatal_spans(m: Module) -> list[tuple[int, int, str, bool]]:
     return [s for s in spans(m) if s[2].startswith("fatal")]
 
