@@ -1,7 +1,10 @@
 """Daemon figures: the same operations over the Unix socket, next to the in-process
-rate and a bare length-prefixed msgpack echo measured in the same run.
+rate, a bare length-prefixed msgpack echo and SoftHSM2's in-process PKCS#11 signing, all
+measured in the same run.
 
-Run by ``bench/run.py`` (or alone: ``python3 bench/daemon.py [--quick]``).
+Run by ``bench/run.py`` (or alone: ``python3 bench/daemon.py [--quick] [--rounds N]
+[--profile]``; ``--profile`` prints where the time goes on the client's and the daemon's
+side of a sign).
 """
 
 from __future__ import annotations
@@ -22,17 +25,12 @@ from typing import Any
 
 import msgpack
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import softhsm  # noqa: E402
+from measure import DEFAULT_ROUNDS, Rate, print_profile, profile, rate  # noqa: E402
+
 MSG_DIGEST = hashlib.sha256(b"softscm benchmark message").digest()
 _PREFIX = struct.Struct(">I")
-
-
-def _rate(fn: Any, seconds: float) -> float:
-    fn()
-    n, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        fn()
-        n += 1
-    return n / (time.perf_counter() - start)
 
 
 def _echo_server(path: str, ready: threading.Event) -> None:
@@ -54,7 +52,7 @@ def _echo_server(path: str, ready: threading.Event) -> None:
     listener.close()
 
 
-def _echo_rate(path: str, seconds: float) -> float:
+def _echo_rate(path: str, seconds: float, rounds: int) -> Rate:
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.connect(path)
     reader = sock.makefile("rb", buffering=1 << 16)
@@ -65,20 +63,76 @@ def _echo_rate(path: str, seconds: float) -> float:
         body = reader.read(_PREFIX.unpack(reader.read(4))[0])
         msgpack.unpackb(body)
 
-    result = _rate(once, seconds)
+    result = rate(once, seconds, rounds)
     sock.close()
     return result
 
 
-def _signer(path: str, seconds: float, queue: Any) -> None:
+def _signer(path: str, seconds: float, start: Any, queue: Any) -> None:
+    """One of the client processes: sign for ``seconds`` from ``start``, report the rate."""
     from softscm import Client
     from softscm.client.socket_transport import SocketTransport
 
     with Client(SocketTransport(Path(path))) as scm:
-        queue.put(_rate(lambda: scm.sign_digest(MSG_DIGEST, 0), seconds))
+        scm.sign_digest(MSG_DIGEST, 0)
+        start.wait(60)
+        calls, t0 = 0, time.perf_counter()
+        while time.perf_counter() - t0 < seconds:
+            scm.sign_digest(MSG_DIGEST, 0)
+            calls += 1
+        queue.put(calls / (time.perf_counter() - t0))
 
 
-def run(seconds: float, inprocess_sign_rate: float | None = None) -> None:
+def _four_clients(path: str, seconds: float, rounds: int) -> Rate:
+    """Signs per second of four client processes together, over ``rounds`` rounds."""
+    ctx = multiprocessing.get_context("spawn")
+    totals = []
+    for _ in range(rounds):
+        queue, start = ctx.Queue(), ctx.Event()
+        workers = [ctx.Process(target=_signer, args=(path, seconds / rounds, start, queue))
+                   for _ in range(4)]
+        for w in workers:
+            w.start()
+        start.set()
+        totals.append(sum(queue.get(timeout=120) for _ in workers))
+        for w in workers:
+            w.join(30)
+    totals.sort()
+    return Rate(totals[0], totals[len(totals) // 2], totals[-1])
+
+
+def _softhsm_rate(seconds: float, rounds: int) -> Rate | None:
+    why = softhsm.missing()
+    if why is not None:
+        print(why)
+        return None
+    with softhsm.p256_signer() as sign:
+        return rate(lambda: sign(MSG_DIGEST), seconds, rounds)
+
+
+def _start_daemon(home: str, path: str, profile_out: str | None) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "softscm", "serve", "--socket", path]
+    if profile_out is not None:
+        command[1:1] = ["-m", "cProfile", "-o", profile_out]
+    proc = subprocess.Popen(command, env=dict(os.environ, SOFTSCM_HOME=home),
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while not os.path.exists(path):
+        if time.monotonic() > deadline or proc.poll() is not None:
+            proc.kill()
+            sys.exit("the daemon did not start")
+        time.sleep(0.05)
+    return proc
+
+
+def _line(name: str, value: float, reference: float, ratio: float, noise: float,
+          target: str) -> None:
+    print(f"{name:<36} {value:>12,.1f} {reference:>12,.1f} {ratio:>7.2f}x  {noise:>5.0%}"
+          f"  {target}")
+
+
+def run(seconds: float, inprocess_sign_rate: Rate | None = None, *,
+        rounds: int = DEFAULT_ROUNDS, profile_daemon: bool = False) -> None:
     """Start a daemon on a throw-away state and print its figures."""
     from softscm import Client
     from softscm.client.socket_transport import SocketTransport
@@ -86,21 +140,17 @@ def run(seconds: float, inprocess_sign_rate: float | None = None) -> None:
     home = tempfile.mkdtemp(prefix="softscm-bench-daemon-")
     sock_dir = tempfile.mkdtemp(prefix="scm", dir="/tmp")
     path = os.path.join(sock_dir, "d.sock")
-    env = dict(os.environ, SOFTSCM_HOME=home)
-    proc = subprocess.Popen([sys.executable, "-m", "softscm", "serve", "--socket", path],
-                            env=env, stderr=subprocess.DEVNULL)
+    profile_out = os.path.join(sock_dir, "daemon.prof") if profile_daemon else None
+    if inprocess_sign_rate is None:
+        with Client.open(tempfile.mkdtemp(prefix="softscm-bench-")) as local:
+            inprocess_sign_rate = rate(lambda: local.sign_digest(MSG_DIGEST, 0), seconds, rounds)
+    softhsm_rate = _softhsm_rate(seconds, rounds)
+    proc = _start_daemon(home, path, profile_out)
+    profiled = 0
     try:
-        deadline = time.monotonic() + 30
-        while not os.path.exists(path):
-            if time.monotonic() > deadline or proc.poll() is not None:
-                sys.exit("the daemon did not start")
-            time.sleep(0.05)
-        if inprocess_sign_rate is None:
-            with Client.open(tempfile.mkdtemp(prefix="softscm-bench-")) as local:
-                inprocess_sign_rate = _rate(lambda: local.sign_digest(MSG_DIGEST, 0), seconds)
         with Client(SocketTransport(Path(path))) as scm:
-            one = _rate(lambda: scm.sign_digest(MSG_DIGEST, 0), seconds)
-            trivial = _rate(scm.model_number, seconds)
+            one = rate(lambda: scm.sign_digest(MSG_DIGEST, 0), seconds, rounds)
+            trivial = rate(scm.model_number, seconds, rounds)
             data = os.urandom(8 << 20)
             t0 = time.perf_counter()
             blob = scm.lock(data)
@@ -108,37 +158,48 @@ def run(seconds: float, inprocess_sign_rate: float | None = None) -> None:
             t0 = time.perf_counter()
             scm.unlock(blob)
             unlock_mbs = len(data) / (time.perf_counter() - t0) / 1e6
+            if profile_daemon:
+                profiled = 20_000
+                profile("sign nistp256 over the socket, client side",
+                        lambda: scm.sign_digest(MSG_DIGEST, 0), profiled)
         echo_path = os.path.join(sock_dir, "echo.sock")
         ready = threading.Event()
         server = threading.Thread(target=_echo_server, args=(echo_path, ready), daemon=True)
         server.start()
         ready.wait(5)
-        echo = _echo_rate(echo_path, seconds)
-        ctx = multiprocessing.get_context("spawn")
-        queue = ctx.Queue()
-        workers = [ctx.Process(target=_signer, args=(path, seconds, queue)) for _ in range(4)]
-        for w in workers:
-            w.start()
-        four = sum(queue.get(timeout=120) for _ in workers)
-        for w in workers:
-            w.join(30)
+        echo = _echo_rate(echo_path, seconds, rounds)
+        four = _four_clients(path, seconds, rounds)
     finally:
         proc.terminate()
         proc.wait(30)
+    if profile_out is not None and os.path.exists(profile_out):
+        import pstats
+
+        print_profile("the daemon's side of the whole run (all figures)",
+                      pstats.Stats(profile_out), max(profiled, 1))
+    inproc = float(inprocess_sign_rate)
     print()
-    print(f"{'daemon':<34} {'value':>12} {'reference':>12} {'ratio':>9}  target")
-    print(f"{'sign nistp256, 1 client (ops/s)':<34} {one:>12,.0f} {inprocess_sign_rate:>12,.0f} "
-          f"{one / inprocess_sign_rate:>8.2f}x  >= 0.45x of in-process")
-    print(f"{'sign nistp256, 4 clients (ops/s)':<34} {four:>12,.0f} {inprocess_sign_rate:>12,.0f} "
-          f"{four / inprocess_sign_rate:>8.2f}x  >= 0.70x of in-process")
-    rt, rt_echo = 1e6 / trivial, 1e6 / echo
-    print(f"{'trivial call round trip (us)':<34} {rt:>12,.1f} {rt_echo:>12,.1f} "
-          f"{rt / rt_echo:>8.2f}x  <= 2x the bare msgpack echo")
-    print(f"{'lock 8 MiB (MB/s)':<34} {lock_mbs:>12,.0f}")
-    print(f"{'unlock 8 MiB (MB/s)':<34} {unlock_mbs:>12,.0f}")
+    print(f"{'daemon':<36} {'value':>12} {'reference':>12} {'ratio':>8}  {'noise':>6}  target")
+    _line("sign nistp256, 1 client (ops/s)", one.median, inproc, one.median / inproc,
+          one.noise, ">= 0.45x of in-process")
+    _line("sign nistp256, 4 clients (ops/s)", four.median, inproc, four.median / inproc,
+          four.noise, ">= 0.70x of in-process")
+    rt, rt_echo = 1e6 / trivial.median, 1e6 / echo.median
+    _line("trivial call round trip (us)", rt, rt_echo, rt / rt_echo,
+          max(trivial.noise, echo.noise), "<= 2x the bare msgpack echo")
+    if softhsm_rate is not None:
+        _line("sign nistp256, 1 client vs SoftHSM2", one.median, softhsm_rate.median,
+              one.median / softhsm_rate.median, max(one.noise, softhsm_rate.noise),
+              ">= 1x SoftHSM2 in-process (PKCS#11 C_Sign)")
+    print(f"{'lock 8 MiB (MB/s)':<36} {lock_mbs:>12,.0f}")
+    print(f"{'unlock 8 MiB (MB/s)':<36} {unlock_mbs:>12,.0f}")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true")
-    run(0.3 if parser.parse_args().quick else 2.0)
+    parser.add_argument("--rounds", type=int, default=DEFAULT_ROUNDS)
+    parser.add_argument("--profile", action="store_true")
+    options = parser.parse_args()
+    run(0.3 if options.quick else 2.0, rounds=max(1, options.rounds),
+        profile_daemon=options.profile)
