@@ -114,11 +114,10 @@ def client(request: pytest.FixtureRequest, home: Path) -> Iterator[Client]:
 def run(home: Path):
     """Run the ``softscm`` command on ``home``: ``run(*args, code=0)`` asserts the exit
     code and returns click's result."""
-    from click.testing import CliRunner
-
+    from cli_runner import cli_runner
     from softscm.cli.app import cli
 
-    runner = CliRunner()
+    runner = cli_runner()
 
     def invoke(*args: str, code: int = 0):
         result = runner.invoke(cli, ["--home", str(home), *args], catch_exceptions=False)
