@@ -21,9 +21,13 @@ SALT = bytes(range(32))
 
 def pytest_configure(config: pytest.Config) -> None:
     """Keep the whole run away from the user's own module and daemon: ``import zymkey``
-    at collection opens the default module, so the default is a throw-away one."""
-    os.environ["SOFTSCM_HOME"] = tempfile.mkdtemp(prefix="softscm-tests-")
-    os.environ["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="softscm-tests-run-")
+    at collection opens the default module, so the default is a throw-away one, removed
+    when the run ends."""
+    for name, prefix in (("SOFTSCM_HOME", "softscm-tests-"),
+                         ("XDG_RUNTIME_DIR", "softscm-tests-run-")):
+        path = tempfile.mkdtemp(prefix=prefix)
+        config.add_cleanup(lambda path=path: shutil.rmtree(path, ignore_errors=True))
+        os.environ[name] = path
     os.environ.pop("SOFTSCM_SOCKET", None)
 
 
@@ -106,16 +110,14 @@ def client(request: pytest.FixtureRequest, home: Path) -> Iterator[Client]:
     scm.close()
 
 
-
 @pytest.fixture
 def run(home: Path):
     """Run the ``softscm`` command on ``home``: ``run(*args, code=0)`` asserts the exit
     code and returns click's result."""
-    from click.testing import CliRunner
-
+    from cli_runner import cli_runner
     from softscm.cli.app import cli
 
-    runner = CliRunner()
+    runner = cli_runner()
 
     def invoke(*args: str, code: int = 0):
         result = runner.invoke(cli, ["--home", str(home), *args], catch_exceptions=False)

@@ -10,15 +10,15 @@ from pathlib import Path
 import mnemonic
 import pytest
 import shamir_mnemonic
-from click.testing import CliRunner
 
+from cli_runner import cli_runner
 from softscm.cli.app import cli
 from test_wallet_module_vectors import HARDENED, independent_child, independent_master, public_of
 
 
 @pytest.fixture
 def run(home):
-    runner = CliRunner()
+    runner = cli_runner()
 
     def invoke(*args: str, input: str | None = None, code: int = 0):
         result = runner.invoke(cli, list(args), input=input, catch_exceptions=False)

@@ -1,5 +1,5 @@
 """Project Wycheproof vectors: every case of the ECDSA (P1363), Ed25519, X25519 and ECDH
-files in ``shared/vectors/wycheproof``.
+files in ``tests/vectors/wycheproof``.
 
 "valid" cases must pass and "invalid" ones fail; "acceptable" ones may go either way.
 """

@@ -5,7 +5,9 @@ embedded or served by a daemon, and print what the page says they print
 (``scm-behaviour.md`` §2.3, §4.4, §4.6; ``zymkey-api.md`` Q19, §4.13).
 
 The snippets' shell lines call ``python3``; a directory put first on ``PATH`` makes that
-the interpreter running the tests. Breaches are made beforehand through the simulation
+the interpreter running the tests. The seed page itself (``../shared/seeds``, Zymbit's
+documentation) is not part of this repository: without it the check that the programs
+are its snippets is skipped, and the programs still run. Breaches are made beforehand through the simulation
 plane (``softscm.Client.sim``), never through ``zymkey``.
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -61,7 +64,7 @@ def _program_body(name: str) -> str:
 
 def _seed_blocks() -> list[tuple[str, str]]:
     if not SEEDS.is_dir():
-        pytest.skip("the seed documents are not next to this checkout")
+        pytest.skip(f"Zymbit's seed pages are not beside this checkout ({SEEDS})")
     for page in sorted(SEEDS.glob("*.txt")):
         text = page.read_text()
         if PAGE_TITLE in text:
@@ -91,7 +94,11 @@ class Runner:
         self.tmp = tmp
         shim = tmp / "bin"
         shim.mkdir()
-        (shim / "python3").symlink_to(sys.executable)
+        # A script, not a symlink: a venv's interpreter reached through a symlink
+        # elsewhere does not find its pyvenv.cfg and loses the venv's packages.
+        python3 = shim / "python3"
+        python3.write_text(f'#!/bin/sh\nexec {shlex.quote(sys.executable)} "$@"\n')
+        python3.chmod(0o755)
         env = {k: v for k, v in os.environ.items()
                if k not in ("SOFTSCM_SOCKET", "XDG_RUNTIME_DIR")}
         env["SOFTSCM_HOME"] = str(home)

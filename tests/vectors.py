@@ -1,4 +1,4 @@
-"""Published test vectors, read from ``../shared/vectors`` beside the repository."""
+"""Published test vectors, kept as data in ``tests/vectors`` (sources in its SOURCES.md)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-VECTORS = Path(__file__).resolve().parents[2] / "shared" / "vectors"
+VECTORS = Path(__file__).resolve().parent / "vectors"
 
 
 def load_vectors(relpath: str) -> Any:
-    """The JSON document at ``relpath`` under the shared vectors folder."""
-    assert VECTORS.is_dir(), f"test vectors not found at {VECTORS}"
+    """The JSON document at ``relpath`` under ``tests/vectors``."""
     return json.loads((VECTORS / relpath).read_text(encoding="utf-8"))
