@@ -55,8 +55,6 @@ DEFAULT_TAP_G = 16.0
 I2C_ADDRESSES = frozenset(range(0x30, 0x38)) | frozenset(range(0x60, 0x68))
 #: Binding factors ``set_host_identity`` may override.
 IDENTITY_FACTORS = ("machine_id", "cpu_serial", "boot_device_serial")
-#: Seconds a waiter sleeps between polls.
-POLL_STEP_S = 0.02
 #: Most host contexts tracked at once (the oldest is forgotten beyond).
 MAX_CONTEXTS = 256
 
@@ -130,6 +128,13 @@ class Physical:
     def now(self) -> float:
         """Module time in seconds: the clock plus the simulated offset."""
         return self._now(self.state())
+
+    def next_due(self) -> float | None:
+        """Module time of the next pending timer (a boot stage, the end of a sequence or
+        a stall, a sample on battery), or ``None``: nothing happens by itself before a
+        call does something."""
+        timers = self.state().timers
+        return float(timers[0][0]) if timers else None
 
     def rtc(self) -> float:
         """The module's RTC in epoch seconds."""
