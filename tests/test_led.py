@@ -409,7 +409,10 @@ def test_s64_led_flash_off_defaults_to_on() -> None:  # S-64
 def test_s64_finite_flash_then_dark() -> None:  # S-64
     p = led_flash(100, 300, 3)
     assert not p.repeating
-    assert p.segments == segs((ON, 100), (OFF, 300), (ON, 100), (OFF, 300), (ON, 100))
+    assert p.for_ms(1000).segments == segs(
+        (ON, 100), (OFF, 300), (ON, 100), (OFF, 300), (ON, 100), (OFF, 100))
+    assert [led_at(p, t) for t in (0, 99, 100, 800, 899, 900, 10**9)] == [
+        ON, ON, OFF, ON, ON, OFF, OFF]
     items = timeline([p], 0, 2000)
     assert items[-1] == TimelineSegment(900, OFF, 1100, "user")
 
