@@ -72,7 +72,7 @@ def test_battery_inputs(run, status) -> None:
     assert status()["battery"] == 3.1
     result = run("sim", "battery", "-1", code=1)
     assert result.output.strip() == (
-        "error: InvalidArgument: battery: volts must be a finite number in 0..5, not -1")
+        "error: battery: volts must be a finite number in 0..5, not -1")
     assert status()["battery"] == 3.1
 
 
