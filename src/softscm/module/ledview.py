@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from softscm.module import led
@@ -18,7 +19,18 @@ MAX_TIMELINE_SEGMENTS = 4096
 
 
 def pattern_of(desc: list[Any]) -> led.Pattern:
-    """The pattern a stored descriptor names."""
+    """The pattern a stored descriptor names (``ValueError`` or ``InvalidArgument`` if
+    it names none)."""
+    try:
+        key = tuple(desc)
+        hash(key)
+    except TypeError:
+        raise ValueError(f"unknown LED descriptor {desc!r}") from None
+    return _pattern(key)
+
+
+@functools.lru_cache(maxsize=1024)
+def _pattern(desc: tuple[Any, ...]) -> led.Pattern:
     kind = desc[0]
     if kind == "boot_init":
         return led.boot_init()
