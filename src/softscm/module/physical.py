@@ -24,6 +24,7 @@ from softscm.errors import (
     PolicyLocked,
 )
 from softscm.module import ledview
+from softscm.module.led import USER_MS_MAX
 from softscm.module import state as S
 from softscm.module.actions_settings import (
     Setting,
@@ -449,8 +450,7 @@ class Physical:
     def led_flash(self, on_ms: int, off_ms: int = 0, num_flashes: int = 0) -> None:
         """User mode: flashing (``off_ms`` 0 means ``on_ms``; 0 flashes: forever)."""
         for name, value in (("on_ms", on_ms), ("off_ms", off_ms), ("num_flashes", num_flashes)):
-            if type(value) is not int or not 0 <= value < 2**32:
-                raise InvalidArgument(f"{name} must be an integer in 0..2**32-1")
+            check_int(name, value, 0, USER_MS_MAX)
         self._user_led(["user_flash", on_ms, off_ms or on_ms, num_flashes])
 
     def led(self) -> dict[str, Any]:
