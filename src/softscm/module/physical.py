@@ -24,7 +24,6 @@ from softscm.errors import (
     PolicyLocked,
 )
 from softscm.module import ledview
-from softscm.module.led import USER_MS_MAX
 from softscm.module import state as S
 from softscm.module.actions_settings import (
     Setting,
@@ -42,6 +41,7 @@ from softscm.module.actions_settings import (
 )
 from softscm.module.checks import check_context, check_float, check_int
 from softscm.module.engine import Engine
+from softscm.module.led import USER_MS_MAX
 from softscm.module.selftest import run_self_test
 from softscm.module.state import PhysicalState
 
