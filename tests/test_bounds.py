@@ -23,6 +23,7 @@ from softscm.module.limits import (
     SIM_BATTERY_MAX_V,
     SIM_DRIFT_MAX_PPM,
     SIM_DURATION_MAX_S,
+    SIM_IDENTITY_MAX_CHARS,
     SIM_TEMP_MAX_C,
     SIM_TEMP_MIN_C,
 )
@@ -165,6 +166,7 @@ BAD_SIM = [
     ("tap", ("x", SIM_ACCEL_MAX_G * 2)), ("set_acceleration", (0, 0, -1e308)),
     ("set_drift", (SIM_DRIFT_MAX_PPM + 1,)), ("set_drift", (-1e308,)),
     ("set_host_time", (MODULE_TIME_MAX_S + 1,)), ("set_host_time", (-1.0,)),
+    ("set_host_identity", ("machine_id", "m" * (SIM_IDENTITY_MAX_CHARS + 1))),
 ]
 
 
@@ -212,6 +214,7 @@ def test_sim_cli_refuses_absurd_values(run: Any, args: tuple[str, ...], message:
     "at = 0\ndo = 'drift'\nppm = 1e308",
     "at = 0\ndo = 'host-time'\nepoch = 1e300",
     "at = 1e308\ndo = 'power-cycle'",
+    "at = 0\ndo = 'host-identity'\nfactor = 'machine_id'\nvalue = '" + "m" * 257 + "'",
 ])
 def test_scenario_refuses_absurd_values_before_running(scm: SimulatedModule, event: str) -> None:
     text = "[[event]]\nat = 0\ndo = 'tamper'\nchannel = 0\n\n[[event]]\n" + event + "\n"

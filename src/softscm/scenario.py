@@ -40,6 +40,7 @@ from softscm.module.limits import (
     SIM_BATTERY_MAX_V,
     SIM_DRIFT_MAX_PPM,
     SIM_DURATION_MAX_S,
+    SIM_IDENTITY_MAX_CHARS,
     SIM_TEMP_MAX_C,
     SIM_TEMP_MIN_C,
 )
@@ -91,7 +92,7 @@ class Param:
     """One parameter of an input: its name (as a scenario key), its kind (``int``,
     ``number``, ``text``, ``bool``, ``hex`` bytes, or ``axis`` such as ``"x+"``), a
     default (none: required), and for a number its bounds (``softscm.module.limits``;
-    a number is always finite)."""
+    a number is always finite), for text its longest length (``high``)."""
 
     name: str
     kind: str
@@ -148,7 +149,8 @@ INPUTS: dict[str, Input] = _inputs(
     Input("power-cycle", "power_cycle", (), "main power off, then on: a cold boot"),
     Input("host-reboot", "host_reboot", (), "the host restarts; the module stays powered"),
     Input("host-stall", "host_stall", (_SECONDS,), "the host sends no heartbeat for S seconds"),
-    Input("host-identity", "set_host_identity", (Param("factor", "text"), Param("value", "text")),
+    Input("host-identity", "set_host_identity",
+          (Param("factor", "text"), Param("value", "text", high=SIM_IDENTITY_MAX_CHARS)),
           "override a binding factor (machine_id, cpu_serial, boot_device_serial)"),
     Input("delete-salt", "delete_host_salt", (), "lose the host-side binding salt"),
     Input("restore-salt", "restore_host_salt", (Param("salt", "hex"),),
@@ -225,6 +227,8 @@ def _check_kind(param: Param, value: Any, where: str) -> Any:
     if kind == "text":
         if not isinstance(value, str):
             raise ScenarioError(bad + f"a string, not {value!r}")
+        if param.high is not None and len(value) > param.high:
+            raise ScenarioError(bad + f"at most {param.high:g} characters long")
         return value
     if kind == "hex":
         if isinstance(value, (bytes, bytearray)):

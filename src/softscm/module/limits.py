@@ -30,3 +30,7 @@ host stall, a brown-out, a loop pulse, and the ``at`` of a scenario event."""
 MODULE_TIME_MAX_S = 253_402_300_799.0
 """Latest module time, host time or RTC reading, epoch seconds (9999-12-31T23:59:59Z,
 the last moment a calendar date can show)."""
+
+SIM_IDENTITY_MAX_CHARS = 256
+"""Longest value of a simulated host identity factor (``set_host_identity``), in
+characters: a machine id is 32, a serial number a few more."""

@@ -21,6 +21,7 @@ from softscm.module.limits import (
     SIM_BATTERY_MAX_V,
     SIM_DRIFT_MAX_PPM,
     SIM_DURATION_MAX_S,
+    SIM_IDENTITY_MAX_CHARS,
     SIM_TEMP_MAX_C,
     SIM_TEMP_MIN_C,
 )
@@ -249,8 +250,9 @@ class SimulationControls:
         if factor not in IDENTITY_FACTORS:
             raise InvalidArgument(f"unknown identity factor {factor!r} "
                                   f"({', '.join(IDENTITY_FACTORS)})")
-        if not isinstance(value, str):
-            raise InvalidArgument("identity value must be a string")
+        if not isinstance(value, str) or len(value) > SIM_IDENTITY_MAX_CHARS:
+            raise InvalidArgument(
+                f"identity value must be a string of at most {SIM_IDENTITY_MAX_CHARS} characters")
         with self.edit() as st:
             st.identity[factor] = value
 
