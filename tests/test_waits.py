@@ -19,7 +19,7 @@ from scenario import make_module
 from softscm import Client
 from softscm.crypto.kdf import PBKDF2_MAX_ITERATIONS
 from softscm.module import module as module_module
-from softscm.service.dispatch import POLL_STEP_S, call, may_block
+from softscm.service.dispatch import POLL_STEP_S, WAIT_MAX_MS, call, may_block
 from softscm.testing import FakeClock as SharedFakeClock
 from softscm.testing import SimulatedModule, simulated_module
 
@@ -224,3 +224,11 @@ def test_daemon_serves_others_during_a_precise_time(
 ])
 def test_may_block(op: str, args: dict[str, Any], blocks: bool) -> None:
     assert may_block(op, args) is blocks
+
+
+@pytest.mark.parametrize("timeout_ms", [WAIT_MAX_MS + 1, 2**63, -(2**31) - 1])
+def test_wait_timeout_bounded(scm: SimulatedModule, timeout_ms: int) -> None:
+    start = scm.clock.now()
+    with pytest.raises(softscm.InvalidArgument):
+        scm.client.wait_for_perimeter_event(timeout_ms)
+    assert scm.clock.now() == start

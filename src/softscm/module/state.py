@@ -204,7 +204,9 @@ def _within_bounds(st: PhysicalState) -> PhysicalState:
         st.measured_drift_ppm, (-_MEASURED_DRIFT_MAX_PPM, _MEASURED_DRIFT_MAX_PPM), 0.0)
     for name in ("power_off_at", "stall_until", "unpowered_since", "brownout_until"):
         setattr(st, name, _clamp_optional(getattr(st, name), _TIME))
-    if st.last_sync is not None:
+    if not (isinstance(st.last_sync, list) and len(st.last_sync) == 2):
+        st.last_sync = None
+    else:
         st.last_sync = _clamp_list(st.last_sync, _TIME, [0.0, 0.0])
     st.timers = _timers(st.timers)
     st.led = [entry for entry in st.led if _led_entry(entry)] if isinstance(st.led, list) else []

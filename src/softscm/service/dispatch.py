@@ -18,6 +18,10 @@ log = logging.getLogger("softscm.service")
 #: Seconds a waiting call sleeps between looks (module time, through the module's clock;
 #: real time on a jumping clock with nothing due, while another caller may act).
 POLL_STEP_S = 0.02
+#: Longest and shortest wait timeouts, ms: Zymbit's API passes them as a C ``int``
+#: (about 24.8 days; a negative timeout waits for ever).
+WAIT_MAX_MS = 2**31 - 1
+WAIT_MIN_MS = -(2**31)
 _NO_LOCK = contextlib.nullcontext()
 
 
@@ -56,6 +60,8 @@ def _wait(module: Any, args: dict[str, Any], lock: Any) -> str:
         "kind", "context", "timeout_ms"
     }:
         raise InvalidArgument("wait takes kind (perimeter or tap), context and timeout_ms")
+    if not WAIT_MIN_MS <= timeout_ms <= WAIT_MAX_MS:
+        raise InvalidArgument(f"timeout_ms must be in {WAIT_MIN_MS}..{WAIT_MAX_MS}")
     poll = "poll_perimeter" if kind == "perimeter" else "poll_tap"
     with lock:
         start = _call(module, "module_time", {})
