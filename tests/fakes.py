@@ -6,7 +6,10 @@ import hashlib
 
 
 class FakeClock:
-    """A clock that moves only when told to (or when a caller sleeps)."""
+    """A clock that moves only when told to (or when a caller sleeps): a waiter jumps."""
+
+    #: Time passes only when a caller sleeps: waiters jump (``softscm.module.Clock``).
+    jumps = True
 
     def __init__(self, start: float = 1_700_000_000.0) -> None:
         self.time = start

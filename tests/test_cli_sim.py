@@ -71,7 +71,9 @@ def test_battery_inputs(run, status) -> None:
     run("sim", "insert-battery", "3.1")
     assert status()["battery"] == 3.1
     result = run("sim", "battery", "-1", code=1)
-    assert result.output.strip() == "error: InvalidArgument: battery voltage cannot be negative"
+    assert result.output.strip() == (
+        "error: battery: volts must be a finite number in 0..5, not -1")
+    assert status()["battery"] == 3.1
 
 
 def test_power(run, status, home) -> None:

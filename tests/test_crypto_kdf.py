@@ -10,7 +10,15 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
-from softscm.crypto.kdf import KDF_NAMES, Kdf, derive, kdf_from_name
+from softscm.crypto.kdf import (
+    KDF_NAMES,
+    PBKDF2_MAX_ITERATIONS,
+    PBKDF2_MAX_SIZE,
+    Kdf,
+    check_arguments,
+    derive,
+    kdf_from_name,
+)
 from softscm.errors import InvalidArgument
 
 SECRET = hashlib.sha256(b"shared secret").digest()
@@ -116,9 +124,13 @@ def test_pbkdf2_limits(kdf: Kdf) -> None:
     for iterations in (0, -1):
         with pytest.raises(InvalidArgument, match="iterations"):
             derive(kdf, SECRET, iterations=iterations)
-    for size in (0, -1):
+    for size in (0, -1, PBKDF2_MAX_SIZE + 1, 2**40):
         with pytest.raises(InvalidArgument, match="size"):
             derive(kdf, SECRET, size=size)
+    with pytest.raises(InvalidArgument, match="iterations"):
+        check_arguments(kdf, iterations=PBKDF2_MAX_ITERATIONS + 1)
+    assert check_arguments(kdf, iterations=PBKDF2_MAX_ITERATIONS, size=PBKDF2_MAX_SIZE) is kdf
+    assert len(derive(kdf, SECRET, size=PBKDF2_MAX_SIZE)) == PBKDF2_MAX_SIZE
 
 
 @pytest.mark.parametrize("kdf", [k for k in Kdf if k != Kdf.NONE])

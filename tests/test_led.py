@@ -4,11 +4,14 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from softscm.errors import InvalidArgument
 from softscm.module import led_timing as timing
 from softscm.module.led import (
     LABEL_USER,
+    USER_MS_MAX,
     LedChoice,
     LedPriority,
     LedSegment,
@@ -409,9 +412,44 @@ def test_s64_led_flash_off_defaults_to_on() -> None:  # S-64
 def test_s64_finite_flash_then_dark() -> None:  # S-64
     p = led_flash(100, 300, 3)
     assert not p.repeating
-    assert p.segments == segs((ON, 100), (OFF, 300), (ON, 100), (OFF, 300), (ON, 100))
+    assert p.for_ms(1000).segments == segs(
+        (ON, 100), (OFF, 300), (ON, 100), (OFF, 300), (ON, 100), (OFF, 100))
+    assert [led_at(p, t) for t in (0, 99, 100, 800, 899, 900, 10**9)] == [
+        ON, ON, OFF, ON, ON, OFF, OFF]
     items = timeline([p], 0, 2000)
     assert items[-1] == TimelineSegment(900, OFF, 1100, "user")
+
+
+def test_four_billion_flashes_are_one_cycle() -> None:
+    p = led_flash(1, 1, USER_MS_MAX)
+    assert p.segments == segs((ON, 1), (OFF, 1)) and p.cycles == USER_MS_MAX
+    assert p.duration_ms == 2 * USER_MS_MAX
+    late = 2 * (USER_MS_MAX - 1)  # the start of the last flash
+    assert p.window(late - 1, 5).segments == segs((OFF, 1), (ON, 1), (OFF, 3))
+    assert [led_at(p, t) for t in (late, late + 1, late + 2, 10**12)] == [ON, OFF, OFF, OFF]
+
+
+def test_a_finite_pattern_cannot_repeat_cycles() -> None:
+    with pytest.raises(InvalidArgument):
+        Pattern("x", segs((ON, 1)), LedPriority.USER, repeating=True, cycles=2)
+    with pytest.raises(InvalidArgument):
+        Pattern("x", segs((ON, 1)), LedPriority.USER, cycles=0)
+
+
+@given(on=st.integers(1, 50), off=st.integers(1, 50), count=st.integers(0, 10**9),
+       offset=st.integers(0, 10**12), duration=st.integers(1, 5000))
+def test_window_matches_the_unrolled_pattern_and_its_bound(
+        on: int, off: int, count: int, offset: int, duration: int) -> None:
+    p = led_flash(on, off, count)
+    window = p.window(offset, duration)
+    assert len(window.segments) <= p.max_segments(duration)
+    assert sum(s.ms for s in window.segments) == duration
+    at = offset
+    for segment in window.segments:
+        assert led_at(p, at) == segment.on
+        at += segment.ms
+    budget = len(p.segments) * 10
+    assert p.max_segments(p.longest_window(budget)) <= budget
 
 
 def test_led_flash_zero_on_time_is_dark() -> None:

@@ -356,14 +356,14 @@ def test_destroyed_loop_keeps_destroyed_over_an_hour(m: Module, clock: FakeClock
 def test_recent_timeline_does_not_unroll_the_whole_uptime(
         m: Module, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
     clock.advance(2 * 86_400)
-    original = led.Pattern.for_ms
+    original = led.Pattern.window
 
-    def bounded(self: led.Pattern, duration_ms: int) -> led.Pattern:
+    def bounded(self: led.Pattern, offset_ms: int, duration_ms: int) -> led.Pattern:
         if duration_ms > 3_600_000:
             raise AssertionError(f"unrolled {duration_ms} ms for a 10 s view")
-        return original(self, duration_ms)
+        return original(self, offset_ms, duration_ms)
 
-    monkeypatch.setattr(led.Pattern, "for_ms", bounded)
+    monkeypatch.setattr(led.Pattern, "window", bounded)
     view = m.physical.led_timeline(since_ms=int((clock.time - 10) * 1000))
     assert view["segments"]
 

@@ -25,6 +25,7 @@ time forward to each event (``sim.advance``, never a real-time sleep) and applie
 
 from __future__ import annotations
 
+import math
 import re
 import sys
 from collections.abc import Callable, Mapping
@@ -33,6 +34,16 @@ from datetime import datetime, timezone
 from typing import Any
 
 from softscm.errors import InvalidArgument, SoftScmError
+from softscm.module.limits import (
+    MODULE_TIME_MAX_S,
+    SIM_ACCEL_MAX_G,
+    SIM_BATTERY_MAX_V,
+    SIM_DRIFT_MAX_PPM,
+    SIM_DURATION_MAX_S,
+    SIM_IDENTITY_MAX_CHARS,
+    SIM_TEMP_MAX_C,
+    SIM_TEMP_MIN_C,
+)
 from softscm.module.physical import DEFAULT_TAP_G
 
 if sys.version_info >= (3, 11):
@@ -79,12 +90,15 @@ class EventFailed(ScenarioError):
 @dataclass(frozen=True)
 class Param:
     """One parameter of an input: its name (as a scenario key), its kind (``int``,
-    ``number``, ``text``, ``bool``, ``hex`` bytes, or ``axis`` such as ``"x+"``), and a
-    default (none: required)."""
+    ``number``, ``text``, ``bool``, ``hex`` bytes, or ``axis`` such as ``"x+"``), a
+    default (none: required), and for a number its bounds (``softscm.module.limits``;
+    a number is always finite), for text its longest length (``high``)."""
 
     name: str
     kind: str
     default: Any = _REQUIRED
+    low: float | None = None
+    high: float | None = None
 
     @property
     def required(self) -> bool:
@@ -108,43 +122,57 @@ def _inputs(*items: Input) -> dict[str, Input]:
 
 
 _CHANNEL = Param("channel", "int")
-_SECONDS = Param("seconds", "number")
+_SECONDS = Param("seconds", "number", low=0.0, high=SIM_DURATION_MAX_S)
+_CELSIUS = Param("celsius", "number", low=SIM_TEMP_MIN_C, high=SIM_TEMP_MAX_C)
+_VOLTS = Param("volts", "number", low=0.0, high=SIM_BATTERY_MAX_V)
+
+
+def _g(name: str, default: Any = _REQUIRED) -> Param:
+    return Param(name, "number", default, low=-SIM_ACCEL_MAX_G, high=SIM_ACCEL_MAX_G)
+
 
 #: Every simulation input by its operator name (the ``softscm sim`` command).
 INPUTS: dict[str, Input] = _inputs(
     Input("tamper", "loop_open", (_CHANNEL,), "break perimeter loop CHANNEL (0 or 1)"),
     Input("close", "loop_close", (_CHANNEL,), "restore perimeter loop CHANNEL"),
-    Input("pulse", "loop_pulse", (_CHANNEL, Param("duration", "number")),
+    Input("pulse", "loop_pulse",
+          (_CHANNEL, Param("duration", "number", low=0.0, high=SIM_DURATION_MAX_S)),
           "open perimeter loop CHANNEL for SECONDS, then close it"),
-    Input("temp", "set_temperature", (Param("celsius", "number"),), "CPU temperature, °C"),
-    Input("aux-temp", "set_aux_temperature", (Param("index", "int"), Param("celsius", "number")),
+    Input("temp", "set_temperature", (_CELSIUS,), "CPU temperature, °C"),
+    Input("aux-temp", "set_aux_temperature", (Param("index", "int"), _CELSIUS),
           "auxiliary temperature sensor I (0 or 1), °C"),
-    Input("battery", "set_battery", (Param("volts", "number"),), "battery voltage, V"),
+    Input("battery", "set_battery", (_VOLTS,), "battery voltage, V"),
     Input("remove-battery", "remove_battery", (), "take the backup battery out"),
-    Input("insert-battery", "insert_battery", (Param("volts", "number"),),
+    Input("insert-battery", "insert_battery", (_VOLTS,),
           "put a battery of V volts in"),
     Input("power", "main_power", (Param("on", "bool"),), "main (host) power on or off"),
     Input("power-cycle", "power_cycle", (), "main power off, then on: a cold boot"),
     Input("host-reboot", "host_reboot", (), "the host restarts; the module stays powered"),
     Input("host-stall", "host_stall", (_SECONDS,), "the host sends no heartbeat for S seconds"),
-    Input("host-identity", "set_host_identity", (Param("factor", "text"), Param("value", "text")),
+    Input("host-identity", "set_host_identity",
+          (Param("factor", "text"), Param("value", "text", high=SIM_IDENTITY_MAX_CHARS)),
           "override a binding factor (machine_id, cpu_serial, boot_device_serial)"),
     Input("delete-salt", "delete_host_salt", (), "lose the host-side binding salt"),
     Input("restore-salt", "restore_host_salt", (Param("salt", "hex"),),
           "put salt bytes back (hex)"),
-    Input("tap", "tap", (Param("axis", "axis"), Param("g", "number", DEFAULT_TAP_G)),
+    Input("tap", "tap", (Param("axis", "axis"), _g("g", DEFAULT_TAP_G)),
           "an acceleration impulse on an axis: x+, x-, y+, y-, z+, z-"),
     Input("accel", "set_acceleration",
-          (Param("x", "number"), Param("y", "number"), Param("z", "number")),
+          (_g("x"), _g("y"), _g("z")),
           "static acceleration, g per axis"),
     Input("brownout", "brownout", (_SECONDS,), "the main supply dips for S seconds"),
     Input("corrupt", "corrupt", (Param("area", "text"),),
           "damage a protected area of the store: keystore, manifest or code"),
-    Input("advance", "advance", (_SECONDS,), "move module time forward by SECONDS"),
+    # No lower bound here: the module says why time cannot go back.
+    Input("advance", "advance", (Param("seconds", "number", high=SIM_DURATION_MAX_S),),
+          "move module time forward by SECONDS"),
     Input("host-time", "set_host_time",
-          (Param("epoch", "number"), Param("ntp_synced", "bool", True)),
+          (Param("epoch", "number", low=0.0, high=MODULE_TIME_MAX_S),
+           Param("ntp_synced", "bool", True)),
           "the host's wall clock (epoch seconds) and whether NTP is synchronised"),
-    Input("drift", "set_drift", (Param("ppm", "number"),), "simulated RTC drift, ppm"),
+    Input("drift", "set_drift",
+          (Param("ppm", "number", low=-SIM_DRIFT_MAX_PPM, high=SIM_DRIFT_MAX_PPM),),
+          "simulated RTC drift, ppm"),
 )
 
 
@@ -184,7 +212,14 @@ def _check_kind(param: Param, value: Any, where: str) -> Any:
     if kind == "number":
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ScenarioError(bad + f"a number, not {value!r}")
-        return float(value)
+        number = float(value)
+        low = -math.inf if param.low is None else param.low
+        high = math.inf if param.high is None else param.high
+        if not (math.isfinite(number) and low <= number <= high):
+            bounds = (f"at most {high:g}" if param.low is None
+                      else f"in {low:g}..{high:g}")
+            raise ScenarioError(bad + f"a finite number {bounds}, not {number:g}")
+        return number
     if kind == "bool":
         if not isinstance(value, bool):
             raise ScenarioError(bad + f"true or false, not {value!r}")
@@ -192,6 +227,8 @@ def _check_kind(param: Param, value: Any, where: str) -> Any:
     if kind == "text":
         if not isinstance(value, str):
             raise ScenarioError(bad + f"a string, not {value!r}")
+        if param.high is not None and len(value) > param.high:
+            raise ScenarioError(bad + f"at most {param.high:g} characters long")
         return value
     if kind == "hex":
         if isinstance(value, (bytes, bytearray)):
@@ -360,9 +397,10 @@ def parse(text: str, source: str = "<scenario>") -> Scenario:
         steps.append(step)
     end = doc.get("end", previous)
     if (isinstance(end, bool) or not isinstance(end, (int, float))
-            or not previous <= end < float("inf")):
+            or not previous <= end <= SIM_DURATION_MAX_S):
         raise ScenarioError(f"{source}: end must be a number of seconds no earlier than the "
-                            f"last event ({_num(previous)})")
+                            f"last event ({_num(previous)}) and at most "
+                            f"{_num(SIM_DURATION_MAX_S)}")
     return Scenario(tuple(steps), name, description, float(end), source)
 
 
@@ -387,8 +425,10 @@ def _step(event: Any, index: int, line: int | None, where: str) -> Step:
     if "at" not in event:
         raise ScenarioError(f"{where}: missing at (seconds from the start)")
     at = event["at"]
-    if isinstance(at, bool) or not isinstance(at, (int, float)) or not 0 <= at < float("inf"):
-        raise ScenarioError(f"{where}: at must be a number of seconds >= 0, not {at!r}")
+    if (isinstance(at, bool) or not isinstance(at, (int, float))
+            or not 0 <= at <= SIM_DURATION_MAX_S):
+        raise ScenarioError(f"{where}: at must be a number of seconds >= 0 and at most "
+                            f"{_num(SIM_DURATION_MAX_S)}, not {at!r}")
     params = {k: v for k, v in event.items() if k not in EVENT_KEYS}
     args = check_args(name, params, where)
     return Step(index, float(at), name, args, line)

@@ -45,7 +45,16 @@ _BOOTING = frozenset({"booting"})
 class FakeClock:
     """A clock that moves only when told to: :meth:`advance`, or a caller's
     :meth:`sleep` (so a module call that waits, such as ``wait_for_perimeter_event``,
-    lets its simulated time pass at once). Safe to share between threads."""
+    lets its simulated time pass at once). Safe to share between threads.
+
+    A waiter on it jumps straight to the next moment something can happen in the module
+    (its deadline or the module's next timer), so an hour-long wait that nothing ends
+    takes no real time. A waiter with no deadline and nothing due waits in real time
+    for another caller, and its module time stands still meanwhile."""
+
+    #: Time passes only when a caller sleeps or the test advances it (see
+    #: ``softscm.module.module.Clock``).
+    jumps = True
 
     def __init__(self, start: float = DEFAULT_START) -> None:
         self._time = float(start)

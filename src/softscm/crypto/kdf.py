@@ -42,8 +42,13 @@ RAW_SECRET_SIZE = 32
 #: RFC 5869 limits the output to 255 blocks of the hash.
 HKDF_MAX_BLOCKS = 255
 
-#: RFC 8018 limits the output to 2^32 - 1 blocks of the hash.
-PBKDF2_MAX_BLOCKS = 2**32 - 1
+#: Most PBKDF2 iterations one call may ask for [softscm: Zymbit documents no limit]. With
+#: :data:`PBKDF2_MAX_SIZE` it bounds the work of one call (about a second of one core).
+PBKDF2_MAX_ITERATIONS = 1_000_000
+
+#: Longest PBKDF2 output, in bytes [softscm: Zymbit documents no limit; RFC 8018 allows
+#: 2^32 - 1 blocks]. Every block costs the full iteration count again.
+PBKDF2_MAX_SIZE = 256
 
 _HASHES: dict[Kdf, type[hashes.HashAlgorithm]] = {
     Kdf.HKDF_SHA256: hashes.SHA256,
@@ -74,6 +79,45 @@ def _int(value: object, what: str) -> int:
     return value
 
 
+def check_arguments(
+    kdf: Kdf, *, salt: object = b"", info: object = b"", iterations: object = 1,
+    size: object = 32, secret_size: int = RAW_SECRET_SIZE,
+) -> Kdf:
+    """Check the arguments of :func:`derive` without deriving anything, so that a caller
+    can refuse a bad call before it touches a key; returns the KDF. Raises
+    :class:`InvalidArgument` naming the first bad argument."""
+    try:
+        kdf = Kdf(kdf)
+    except (ValueError, TypeError):
+        raise InvalidArgument(f"unknown KDF {kdf!r}") from None
+    size = _int(size, "size")
+    if kdf == Kdf.NONE:
+        if not 1 <= size <= min(RAW_SECRET_SIZE, secret_size):
+            raise InvalidArgument(
+                f"derived key size must be 1..{RAW_SECRET_SIZE} without a KDF, got {size}"
+            )
+        return kdf
+    salt = _bytes(salt, "salt")
+    info = _bytes(info, "info")
+    if len(salt) > MAX_SALT_SIZE:
+        raise InvalidArgument(f"salt must be at most {MAX_SALT_SIZE} bytes, got {len(salt)}")
+    if len(info) > MAX_INFO_SIZE:
+        raise InvalidArgument(f"info must be at most {MAX_INFO_SIZE} bytes, got {len(info)}")
+    if kdf in (Kdf.HKDF_SHA256, Kdf.HKDF_SHA512):
+        limit = HKDF_MAX_BLOCKS * _HASHES[kdf]().digest_size
+        if not 1 <= size <= limit:
+            raise InvalidArgument(f"derived key size must be 1..{limit} for HKDF, got {size}")
+        return kdf
+    iterations = _int(iterations, "iterations")
+    if not 1 <= iterations <= PBKDF2_MAX_ITERATIONS:
+        raise InvalidArgument(
+            f"iterations must be 1..{PBKDF2_MAX_ITERATIONS} for PBKDF2, got {iterations}")
+    if not 1 <= size <= PBKDF2_MAX_SIZE:
+        raise InvalidArgument(
+            f"derived key size must be 1..{PBKDF2_MAX_SIZE} for PBKDF2, got {size}")
+    return kdf
+
+
 def derive(
     kdf: Kdf,
     secret: bytes,
@@ -89,42 +133,21 @@ def derive(
       iterations are ignored.
     - HKDF (RFC 5869): IKM = secret, ``salt`` (empty: HashLen zero bytes), ``info``,
       1 <= size <= 255 * HashLen; iterations are ignored.
-    - PBKDF2-HMAC (RFC 8018): password = secret, ``salt``, ``iterations`` >= 1,
-      size >= 1; info is ignored.
+    - PBKDF2-HMAC (RFC 8018): password = secret, ``salt``, 1 <= ``iterations`` <=
+      :data:`PBKDF2_MAX_ITERATIONS`, 1 <= size <= :data:`PBKDF2_MAX_SIZE`; info is
+      ignored.
 
     For both KDFs salt and info are at most 128 bytes each. Every argument is checked
-    before any work; a bad one raises :class:`InvalidArgument`.
+    (:func:`check_arguments`) before any work; a bad one raises :class:`InvalidArgument`.
     """
-    try:
-        kdf = Kdf(kdf)
-    except (ValueError, TypeError):
-        raise InvalidArgument(f"unknown KDF {kdf!r}") from None
-    secret = _bytes(secret, "secret")
-    size = _int(size, "size")
+    kdf = check_arguments(kdf, salt=salt, info=info, iterations=iterations, size=size,
+                          secret_size=len(_bytes(secret, "secret")))
+    secret = bytes(secret)
     if kdf == Kdf.NONE:
-        if not 1 <= size <= min(RAW_SECRET_SIZE, len(secret)):
-            raise InvalidArgument(
-                f"derived key size must be 1..{RAW_SECRET_SIZE} without a KDF, got {size}"
-            )
         return secret[:size]
-    salt = _bytes(salt, "salt")
-    info = _bytes(info, "info")
-    if len(salt) > MAX_SALT_SIZE:
-        raise InvalidArgument(f"salt must be at most {MAX_SALT_SIZE} bytes, got {len(salt)}")
-    if len(info) > MAX_INFO_SIZE:
-        raise InvalidArgument(f"info must be at most {MAX_INFO_SIZE} bytes, got {len(info)}")
     algorithm = _HASHES[kdf]()
     if kdf in (Kdf.HKDF_SHA256, Kdf.HKDF_SHA512):
-        limit = HKDF_MAX_BLOCKS * algorithm.digest_size
-        if not 1 <= size <= limit:
-            raise InvalidArgument(f"derived key size must be 1..{limit} for HKDF, got {size}")
-        return HKDF(algorithm=algorithm, length=size, salt=salt or None, info=info).derive(secret)
-    iterations = _int(iterations, "iterations")
-    if iterations < 1:
-        raise InvalidArgument(f"iterations must be at least 1, got {iterations}")
-    limit = PBKDF2_MAX_BLOCKS * algorithm.digest_size
-    if not 1 <= size <= limit:
-        raise InvalidArgument(f"derived key size must be 1..{limit} for PBKDF2, got {size}")
-    return PBKDF2HMAC(algorithm=algorithm, length=size, salt=salt, iterations=iterations).derive(
-        secret
-    )
+        return HKDF(algorithm=algorithm, length=size, salt=bytes(salt) or None,
+                    info=bytes(info)).derive(secret)
+    return PBKDF2HMAC(algorithm=algorithm, length=size, salt=bytes(salt),
+                      iterations=iterations).derive(secret)

@@ -15,7 +15,6 @@ the operator interface (§5.8). Everything here is pure: times are parameters.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from enum import IntEnum, unique
@@ -118,10 +117,13 @@ class Segment:
 
 @dataclass(frozen=True)
 class Pattern:
-    """A labelled LED pattern: its segments, shown once or looping forever.
+    """A labelled LED pattern: its segments, shown ``cycles`` times in a row or looping
+    forever (``repeating``).
 
     ``priority`` places it in §5.7's order; ``simulated`` marks a fatal-style sequence
-    after which the module recovers instead of rebooting (§5.4).
+    after which the module recovers instead of rebooting (§5.4). A pattern of many
+    cycles (``led_flash(1, 1, 2**32 - 1)``) holds its segments once: nothing here
+    unrolls more of it than the window asked for.
     """
 
     label: str
@@ -129,6 +131,7 @@ class Pattern:
     priority: LedPriority
     repeating: bool = False
     simulated: bool = False
+    cycles: int = 1
 
     def __post_init__(self) -> None:
         if not self.label:
@@ -138,28 +141,50 @@ class Pattern:
         for segment in self.segments:
             if not isinstance(segment, Segment):
                 raise InvalidArgument(f"pattern {self.label!r}: not a Segment: {segment!r}")
+        _check_ms("cycles", self.cycles, minimum=1, maximum=1 if self.repeating else None)
+
+    @property
+    def cycle_ms(self) -> int:
+        """Sum of the segments: one cycle, ms."""
+        return sum(segment.ms for segment in self.segments)
 
     @property
     def period_ms(self) -> int:
-        """Sum of the segments: one loop of a repeating pattern, all of a finite one, ms."""
-        return sum(segment.ms for segment in self.segments)
+        """One loop of a repeating pattern, all of a finite one, ms."""
+        return self.cycle_ms if self.repeating else self.cycle_ms * self.cycles
 
     @property
     def duration_ms(self) -> int | None:
         """How long a finite pattern lasts, ms; ``None`` for a repeating one."""
         return None if self.repeating else self.period_ms
 
-    def for_ms(self, duration_ms: int) -> Pattern:
-        """This pattern shown for exactly ``duration_ms`` from its start, as a finite pattern.
+    def iter_segments(self, offset_ms: int = 0) -> Iterator[Segment]:
+        """The segments as shown from ``offset_ms`` after the start (the first one cut
+        there), lazily: whole cycles before the offset are skipped, not walked. A
+        repeating pattern never ends; a finite one ends with its last segment."""
+        _check_ms("offset", offset_ms)
+        cycle = self.cycle_ms
+        skipped, offset_ms = divmod(offset_ms, cycle)
+        left = None if self.repeating else self.cycles - skipped
+        while left is None or left > 0:
+            for segment in self.segments:
+                if offset_ms >= segment.ms:
+                    offset_ms -= segment.ms
+                    continue
+                yield Segment(segment.on, segment.ms - offset_ms)
+                offset_ms = 0
+            if left is not None:
+                left -= 1
 
-        A repeating pattern is unrolled and cut; a finite one is cut, or followed by the
-        dark tail up to ``duration_ms``. Adjacent segments with the same state are merged.
-        """
+    def window(self, offset_ms: int, duration_ms: int) -> Pattern:
+        """This pattern as shown from ``offset_ms`` after its start, for exactly
+        ``duration_ms``, as a finite pattern: a repeating one is unrolled and cut, a
+        finite one cut or followed by its dark tail. Adjacent segments with the same
+        state are merged. Only the window is laid out, however long the pattern."""
         _check_ms("duration", duration_ms, minimum=1)
-        source = itertools.cycle(self.segments) if self.repeating else iter(self.segments)
         out: list[Segment] = []
         left = duration_ms
-        for segment in source:
+        for segment in self.iter_segments(offset_ms):
             if left <= 0:
                 break
             take = min(segment.ms, left)
@@ -167,7 +192,26 @@ class Pattern:
             left -= take
         if left > 0:
             out.append(Segment(False, left))
-        return replace(self, segments=_merged(out), repeating=False)
+        return replace(self, segments=_merged(out), repeating=False, cycles=1)
+
+    def for_ms(self, duration_ms: int) -> Pattern:
+        """This pattern shown for exactly ``duration_ms`` from its start, as a finite
+        pattern (:meth:`window` from offset 0)."""
+        return self.window(0, duration_ms)
+
+    def max_segments(self, duration_ms: int) -> int:
+        """At most how many segments any :meth:`window` of ``duration_ms`` holds."""
+        per_cycle = len(self.segments)
+        bound = per_cycle * (duration_ms // self.cycle_ms + 2)
+        if not self.repeating:
+            bound = min(bound, per_cycle * self.cycles) + 1  # and the dark tail
+        return bound
+
+    def longest_window(self, max_segments: int) -> int:
+        """The longest window, ms, that :meth:`max_segments` keeps within
+        ``max_segments`` (0 if even a short one may not)."""
+        cycles = (max_segments - 1) // len(self.segments) - 2
+        return max(0, cycles) * self.cycle_ms
 
 
 def _check_ms(what: str, value: int, *, minimum: int = 0, maximum: int | None = None) -> None:
@@ -360,7 +404,8 @@ def led_flash(on_ms: int, off_ms: int = 0, num_flashes: int = 0) -> Pattern:
     otherwise the pattern is ``num_flashes`` on-phases separated by off-phases and the
     LED stays dark afterwards. Each value must fit the C API's 32-bit unsigned long (the
     ``zymkey`` package wraps negative values before they get here). ``on_ms = 0``
-    leaves no on-time at all: the LED stays dark.
+    leaves no on-time at all: the LED stays dark. A finite flash is one on/off cycle
+    shown ``num_flashes`` times (:attr:`Pattern.cycles`), never unrolled.
     """
     _check_ms("on_ms", on_ms, maximum=USER_MS_MAX)
     _check_ms("off_ms", off_ms, maximum=USER_MS_MAX)
@@ -369,10 +414,11 @@ def led_flash(on_ms: int, off_ms: int = 0, num_flashes: int = 0) -> Pattern:
         return led_off()
     if off_ms == 0:
         off_ms = on_ms
+    segments = (Segment(True, on_ms), Segment(False, off_ms))
     if num_flashes == 0:
-        segments = (Segment(True, on_ms), Segment(False, off_ms))
         return Pattern(LABEL_USER, segments, LedPriority.USER, repeating=True)
-    return Pattern(LABEL_USER, tuple(_group(num_flashes, on_ms, off_ms)), LedPriority.USER)
+    # The last flash's off-phase is the start of the dark tail: shown the same.
+    return Pattern(LABEL_USER, segments, LedPriority.USER, cycles=num_flashes)
 
 
 @dataclass(frozen=True)
@@ -414,14 +460,9 @@ def led_at(pattern: Pattern, offset_ms: int) -> bool:
     dark.
     """
     _check_ms("offset", offset_ms)
-    if pattern.repeating:
-        offset_ms %= pattern.period_ms
-    start = 0
-    for segment in pattern.segments:
-        if offset_ms < start + segment.ms:
-            return segment.on
-        start += segment.ms
-    return False
+    if not pattern.repeating and offset_ms >= pattern.period_ms:
+        return False
+    return next(pattern.iter_segments(offset_ms)).on
 
 
 # -- heartbeat (§5.6) -------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from softscm.module import led
@@ -12,10 +13,24 @@ from softscm.module.led_timing import FAST_TIMING
 
 #: How many history entries the module keeps (older ones are dropped).
 HISTORY_ENTRIES = 400
+#: Most on/off segments one timeline view lays out [softscm]: when the window asked for
+#: holds more (a long window, fast flashing), the view keeps its most recent part.
+MAX_TIMELINE_SEGMENTS = 4096
 
 
 def pattern_of(desc: list[Any]) -> led.Pattern:
-    """The pattern a stored descriptor names."""
+    """The pattern a stored descriptor names (``ValueError`` or ``InvalidArgument`` if
+    it names none)."""
+    try:
+        key = tuple(desc)
+        hash(key)
+    except TypeError:
+        raise ValueError(f"unknown LED descriptor {desc!r}") from None
+    return _pattern(key)
+
+
+@functools.lru_cache(maxsize=1024)
+def _pattern(desc: tuple[Any, ...]) -> led.Pattern:
     kind = desc[0]
     if kind == "boot_init":
         return led.boot_init()
@@ -77,35 +92,38 @@ def current(history: list[list[Any]], now_ms: int) -> tuple[int, list[Any]] | No
 
 
 def timeline(history: list[list[Any]], now_ms: int, since_ms: int = 0) -> dict[str, Any]:
-    """The §5.8 view up to ``now_ms``: merged ``segments`` and labelled ``spans``."""
+    """The §5.8 view of ``since_ms`` to ``now_ms``: merged ``segments`` and labelled
+    ``spans``.
+
+    Only that window is laid out, and at most :data:`MAX_TIMELINE_SEGMENTS` segments of
+    it, the most recent: a long or endless pattern is never unrolled from its start,
+    nor into one entry per flash. Spans keep their patterns' own start and end."""
     entries = [(s, d) for s, d in history if s <= now_ms]
-    # Lay out only from the entry showing at ``since_ms``: a long history is not
-    # unrolled again for a caller that asks for the recent part.
-    first = 0
-    for index, (start, _) in enumerate(entries):
-        if start <= since_ms:
-            first = index
-    entries = entries[first:]
-    patterns: list[led.Pattern] = []
-    starts: list[int] = []
+    shown: list[tuple[int, int, led.Pattern]] = []
     for index, (start, desc) in enumerate(entries):
-        pattern = pattern_of(desc)
         end = entries[index + 1][0] if index + 1 < len(entries) else now_ms
-        if pattern.repeating and since_ms > start:
-            # A periodic pattern is laid out lazily: from its last whole period before
-            # ``since_ms``, not from where it began.
-            start += (since_ms - start) // pattern.period_ms * pattern.period_ms
-        if end <= start:
-            continue
-        patterns.append(pattern.for_ms(end - start))
-        starts.append(start)
-    if not patterns:
-        return {"segments": [], "spans": []}
-    items = led.timeline(patterns, starts[0])
-    spans = led.spans(patterns, starts[0])
+        if end > start and end > since_ms:
+            shown.append((start, end, pattern_of(desc)))
+    # From the newest back: the part of each pattern that still fits the budget.
+    budget = MAX_TIMELINE_SEGMENTS
+    laid: list[tuple[int, int, int, led.Pattern]] = []
+    for start, end, pattern in reversed(shown):
+        begin = max(start, since_ms)
+        if pattern.max_segments(end - begin) > budget:
+            begin = max(begin, end - pattern.longest_window(budget))
+        if begin >= end:
+            break
+        budget -= pattern.max_segments(end - begin)
+        laid.append((start, begin, end, pattern))
+    laid.reverse()
+    items: list[led.TimelineSegment] = []
+    for start, begin, end, pattern in laid:
+        at = begin
+        for segment in pattern.window(begin - start, end - begin).segments:
+            items.append(led.TimelineSegment(at, segment.on, segment.ms, pattern.label))
+            at += segment.ms
     return {
-        "segments": [list(s) for s in led.merge_segments(items) if s.start_ms + s.duration_ms
-                     > since_ms],
-        "spans": [[s.start_ms, s.end_ms, s.label, s.simulated] for s in spans
-                  if s.end_ms > since_ms],
+        "segments": [list(s) for s in led.merge_segments(items)],
+        "spans": [[start, end, pattern.label, pattern.simulated]
+                  for start, _, end, pattern in laid],
     }

@@ -16,7 +16,7 @@ from softscm.crypto import blob as blob_format
 from softscm.crypto import keys as ck
 from softscm.crypto import seal
 from softscm.crypto.curves import KeyType
-from softscm.crypto.kdf import derive, kdf_from_name
+from softscm.crypto.kdf import check_arguments, derive, kdf_from_name
 from softscm.errors import (
     Destroyed,
     InvalidArgument,
@@ -25,6 +25,7 @@ from softscm.errors import (
 )
 from softscm.module import eventlog
 from softscm.module.binding import development_kek, fingerprint, production_kek
+from softscm.module.deferred import Deferred
 from softscm.module.keystore import KeyStore
 from softscm.module.physical import Physical
 from softscm.module.profile import Profile
@@ -47,8 +48,6 @@ LOCK_KEYS = {"zymkey": 0, "cloud": 1}
 SECRET_KEY_BYTES = 32
 #: Length of the random part of a serial number, in bytes.
 SERIAL_RANDOM_BYTES = 6
-#: Most PBKDF2 iterations one ECDH call may ask for (each call holds the module).
-MAX_PBKDF2_ITERATIONS = 1_000_000
 #: Most lock/unlock streams open at once in one module.
 MAX_STREAMS = 64
 #: Largest chunk one stream call takes, in bytes (a segment and some).
@@ -68,7 +67,11 @@ def _no_boot_files(boot_dir: str, path: str) -> bytes | None:
 
 
 class Clock(Protocol):
-    """The module's time source (injected: the host's clock, or a fake one in tests)."""
+    """The module's time source (injected: the host's clock, or a fake one in tests).
+
+    A clock whose time passes only when told to (a fake clock: :meth:`sleep` moves it
+    at once) says so with a true ``jumps`` attribute: a waiter on it jumps straight to
+    the next moment something can happen instead of polling in small steps."""
 
     def now(self) -> float:
         """Seconds since the Unix epoch."""
@@ -94,6 +97,9 @@ class Module:
         "stream_open", "stream_update", "stream_finish", "stream_abort", "events",
         "module_time",
     })
+    #: Operations whose slow part runs after the module's lock is released: the
+    #: operation's name to the method that returns a :class:`Deferred` for it.
+    DEFERRED_OPERATIONS = {"ecdh": "begin_ecdh", "get_time": "begin_get_time"}
 
     def __init__(
         self, store: Store, *, clock: Clock, entropy: Callable[[int], bytes], salt: bytes,
@@ -146,7 +152,12 @@ class Module:
         self.physical.on_open()
 
     def operation(self, op: str) -> Callable[..., Any] | None:
-        """The method that serves operation ``op``, or ``None`` if there is none."""
+        """The method that serves operation ``op``, or ``None`` if there is none. The
+        method of an operation with slow work returns a :class:`Deferred`, to be run
+        once the module is free for other callers."""
+        deferred = self.DEFERRED_OPERATIONS.get(op)
+        if deferred is not None:
+            return getattr(self, deferred)  # type: ignore[no-any-return]
         if op in self.OPERATIONS:
             return getattr(self, op)  # type: ignore[no-any-return]
         for part in self._parts:
@@ -358,6 +369,17 @@ class Module:
         """Let ``seconds`` pass for the caller (real time, or a fake clock's)."""
         self._clock.sleep(seconds)
 
+    @property
+    def clock_jumps(self) -> bool:
+        """Whether the clock's time passes only when a caller sleeps or a test moves it
+        (see :class:`Clock`)."""
+        return bool(getattr(self._clock, "jumps", False))
+
+    def next_due(self) -> float | None:
+        """Module time of the next thing that happens by itself (a pending timer), or
+        ``None``; a waiter on a jumping clock sleeps until then."""
+        return self.physical.next_due()
+
     def _last_seq(self) -> int:
         last = self._store.last_event()
         return 0 if last is None else last.seq
@@ -378,14 +400,26 @@ class Module:
         return self.serial
 
     def get_time(self, precise: bool = False) -> int:
-        """The RTC in epoch seconds; ``precise`` waits for the next second boundary."""
+        """The RTC in epoch seconds; ``precise`` waits for the next second boundary
+        (at most 1 s)."""
+        return self.begin_get_time(precise).run()
+
+    def begin_get_time(self, precise: bool = False) -> Deferred[int]:
+        """:meth:`get_time` in two parts: the RTC is read now, the wait for the next
+        second boundary is the returned work, which holds nobody else up."""
         self._host_call()
         now = self.physical.rtc()
         if not precise:
-            return int(now)
+            seconds = int(now)
+            return Deferred(lambda: seconds)
         boundary = math.floor(now) + 1
-        self._clock.sleep(boundary - now)
-        return boundary
+        clock = self._clock
+
+        def wait() -> int:
+            clock.sleep(boundary - now)
+            return boundary
+
+        return Deferred(wait)
 
     # -- random ----------------------------------------------------------------------------
 
@@ -510,12 +544,22 @@ class Module:
         peer_slot: int | None = None, peer_foreign: bool = True,
     ) -> bytes:
         """ECDH of the key in ``slot`` with a peer public key (bytes, or a slot of the
-        foreign keyring / main store), followed by a KDF."""
+        foreign keyring / main store), followed by a KDF (``softscm.crypto.kdf``, whose
+        limits apply: at most ``PBKDF2_MAX_ITERATIONS`` and ``PBKDF2_MAX_SIZE``)."""
+        return self.begin_ecdh(slot, kdf, salt, info, iterations, size, peer_key,
+                               peer_slot, peer_foreign).run()
+
+    def begin_ecdh(
+        self, slot: int, kdf: str = "none", salt: bytes = b"", info: bytes = b"",
+        iterations: int = 1, size: int = 32, peer_key: bytes | None = None,
+        peer_slot: int | None = None, peer_foreign: bool = True,
+    ) -> Deferred[bytes]:
+        """:meth:`ecdh` in two parts: every argument is checked and the shared secret
+        computed now; the KDF is the returned work, which holds nobody else up."""
         function = kdf_from_name(kdf)
-        if type(iterations) is int and iterations > MAX_PBKDF2_ITERATIONS:
-            raise InvalidArgument(f"num_iterations is at most {MAX_PBKDF2_ITERATIONS}")
         _check_bytes("salt", salt)
         _check_bytes("info", info)
+        check_arguments(function, salt=salt, info=info, iterations=iterations, size=size)
         if (peer_key is None) == (peer_slot is None):
             raise InvalidArgument("give exactly one of a peer key and a peer slot")
         self._host_call()
@@ -532,7 +576,9 @@ class Module:
             _check_bytes("peer key", peer_key)
             peer = ck.parse_public_key(local.key_type, bytes(peer_key or b""))
         secret = local.ecdh(peer)
-        return derive(function, secret, salt=salt, info=info, iterations=iterations, size=size)
+        salt, info = bytes(salt), bytes(info)
+        return Deferred(lambda: derive(function, secret, salt=salt, info=info,
+                                       iterations=iterations, size=size))
 
     def _peer_from_slot(self, slot: int, foreign: bool) -> tuple[KeyType, bytes]:
         if foreign:

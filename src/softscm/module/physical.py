@@ -41,6 +41,7 @@ from softscm.module.actions_settings import (
 )
 from softscm.module.checks import check_context, check_float, check_int
 from softscm.module.engine import Engine
+from softscm.module.led import USER_MS_MAX
 from softscm.module.selftest import run_self_test
 from softscm.module.state import PhysicalState
 
@@ -55,8 +56,6 @@ DEFAULT_TAP_G = 16.0
 I2C_ADDRESSES = frozenset(range(0x30, 0x38)) | frozenset(range(0x60, 0x68))
 #: Binding factors ``set_host_identity`` may override.
 IDENTITY_FACTORS = ("machine_id", "cpu_serial", "boot_device_serial")
-#: Seconds a waiter sleeps between polls.
-POLL_STEP_S = 0.02
 #: Most host contexts tracked at once (the oldest is forgotten beyond).
 MAX_CONTEXTS = 256
 
@@ -130,6 +129,13 @@ class Physical:
     def now(self) -> float:
         """Module time in seconds: the clock plus the simulated offset."""
         return self._now(self.state())
+
+    def next_due(self) -> float | None:
+        """Module time of the next pending timer (a boot stage, the end of a sequence or
+        a stall, a sample on battery), or ``None``: nothing happens by itself before a
+        call does something."""
+        timers = self.state().timers
+        return float(timers[0][0]) if timers else None
 
     def rtc(self) -> float:
         """The module's RTC in epoch seconds."""
@@ -444,8 +450,7 @@ class Physical:
     def led_flash(self, on_ms: int, off_ms: int = 0, num_flashes: int = 0) -> None:
         """User mode: flashing (``off_ms`` 0 means ``on_ms``; 0 flashes: forever)."""
         for name, value in (("on_ms", on_ms), ("off_ms", off_ms), ("num_flashes", num_flashes)):
-            if type(value) is not int or not 0 <= value < 2**32:
-                raise InvalidArgument(f"{name} must be an integer in 0..2**32-1")
+            check_int(name, value, 0, USER_MS_MAX)
         self._user_led(["user_flash", on_ms, off_ms or on_ms, num_flashes])
 
     def led(self) -> dict[str, Any]:

@@ -13,8 +13,18 @@ from softscm.errors import InvalidArgument, OperationNotSupported
 from softscm.module import state as S
 from softscm.module.actions import Trigger
 from softscm.module.actions_settings import validate_channel
-from softscm.module.checks import check_float, check_non_negative
+from softscm.module.checks import check_float, check_range
 from softscm.module.engine import BROWNOUT_SETTLE_S, HEARTBEAT_TIMEOUT_S
+from softscm.module.limits import (
+    MODULE_TIME_MAX_S,
+    SIM_ACCEL_MAX_G,
+    SIM_BATTERY_MAX_V,
+    SIM_DRIFT_MAX_PPM,
+    SIM_DURATION_MAX_S,
+    SIM_IDENTITY_MAX_CHARS,
+    SIM_TEMP_MAX_C,
+    SIM_TEMP_MIN_C,
+)
 from softscm.module.physical import AXES, DEFAULT_TAP_G, IDENTITY_FACTORS
 from softscm.module.state import PhysicalState
 
@@ -22,8 +32,27 @@ if TYPE_CHECKING:
     from softscm.module.physical import Physical
 
 
+def _temperature(celsius: object) -> float:
+    return check_range("temperature", celsius, SIM_TEMP_MIN_C, SIM_TEMP_MAX_C, "°C")
+
+
+def _volts(volts: object) -> float:
+    if check_float("volts", volts) < 0:
+        raise InvalidArgument("battery voltage cannot be negative")
+    return check_range("battery voltage", volts, 0.0, SIM_BATTERY_MAX_V, "V")
+
+
+def _duration(name: str, seconds: object) -> float:
+    return check_range(name, seconds, 0.0, SIM_DURATION_MAX_S, "s")
+
+
+def _g(name: str, value: object) -> float:
+    return check_range(name, value, -SIM_ACCEL_MAX_G, SIM_ACCEL_MAX_G, "g")
+
+
 class SimulationControls:
-    """Drives a module's sensors, power, host and clock."""
+    """Drives a module's sensors, power, host and clock. Every value is checked against
+    :mod:`softscm.module.limits` before anything changes."""
 
     #: Operations this part serves.
     OPERATIONS = frozenset({
@@ -49,6 +78,12 @@ class SimulationControls:
                 "this module was made for a real deployment: simulation controls are off"
             )
 
+    def _check_reaches(self, seconds: float) -> None:
+        """Module time ``seconds`` from now must stay a date (``MODULE_TIME_MAX_S``)."""
+        if self._p.now() + seconds > MODULE_TIME_MAX_S:
+            raise InvalidArgument(f"{seconds:g} s from now is past the last module time "
+                                  f"({MODULE_TIME_MAX_S:g})")
+
     def sim_loop_open(self, channel: int) -> None:
         """Break perimeter loop ``channel``."""
         self._sim()
@@ -72,7 +107,7 @@ class SimulationControls:
         battery only a pulse spanning a sampling instant is seen)."""
         self._sim()
         validate_channel(channel)
-        seconds = check_float("duration", duration)
+        seconds = _duration("duration", duration)
         if seconds <= 0:
             raise InvalidArgument("duration must be positive")
         with self.edit() as st:
@@ -92,7 +127,7 @@ class SimulationControls:
     def sim_set_temperature(self, celsius: float) -> None:
         """Set the CPU temperature (°C)."""
         self._sim()
-        value = check_float("temperature", celsius)
+        value = _temperature(celsius)
         with self.edit() as st:
             st.cpu_temp = value
             if self.engine.monitored(st):
@@ -103,16 +138,14 @@ class SimulationControls:
         self._sim()
         if type(index) is not int or index not in (0, 1):
             raise InvalidArgument("aux temperature index must be 0 or 1")
-        value = check_float("temperature", celsius)
+        value = _temperature(celsius)
         with self.edit() as st:
             st.aux_temp[index] = value
 
     def sim_set_battery(self, volts: float) -> None:
         """Set the battery voltage."""
         self._sim()
-        value = check_float("volts", volts)
-        if value < 0:
-            raise InvalidArgument("battery voltage cannot be negative")
+        value = _volts(volts)
         with self.edit() as st:
             st.battery = value
             trigger = Trigger.IMMEDIATELY if st.main_power else Trigger.POWER_OFF
@@ -133,7 +166,7 @@ class SimulationControls:
     def sim_insert_battery(self, volts: float = 3.0) -> None:
         """Put a battery in."""
         self._sim()
-        value = check_float("volts", volts)
+        value = _volts(volts)
         with self.edit() as st:
             t = self._now(st)
             st.battery = value
@@ -202,7 +235,8 @@ class SimulationControls:
     def sim_host_stall(self, seconds: float) -> None:
         """The host stops sending heartbeats for ``seconds``."""
         self._sim()
-        value = check_non_negative("seconds", seconds)
+        value = _duration("seconds", seconds)
+        self._check_reaches(value)
         with self.edit() as st:
             t = self._now(st)
             st.stall_until = t + value
@@ -216,8 +250,9 @@ class SimulationControls:
         if factor not in IDENTITY_FACTORS:
             raise InvalidArgument(f"unknown identity factor {factor!r} "
                                   f"({', '.join(IDENTITY_FACTORS)})")
-        if not isinstance(value, str):
-            raise InvalidArgument("identity value must be a string")
+        if not isinstance(value, str) or len(value) > SIM_IDENTITY_MAX_CHARS:
+            raise InvalidArgument(
+                f"identity value must be a string of at most {SIM_IDENTITY_MAX_CHARS} characters")
         with self.edit() as st:
             st.identity[factor] = value
 
@@ -241,7 +276,7 @@ class SimulationControls:
         self._sim()
         if not isinstance(axis, str) or axis.lower() not in ("x", "y", "z"):
             raise InvalidArgument(f"unknown axis {axis!r} (x, y or z)")
-        size = check_float("g", g)
+        size = _g("g", g)
         if direction not in (1, -1):
             raise InvalidArgument("direction must be +1 or -1")
         index = AXES[axis.lower()][0]
@@ -257,7 +292,7 @@ class SimulationControls:
     def sim_set_acceleration(self, x: float, y: float, z: float) -> None:
         """Static acceleration in g."""
         self._sim()
-        values = [check_float(n, v) for n, v in (("x", x), ("y", y), ("z", z))]
+        values = [_g(n, v) for n, v in (("x", x), ("y", y), ("z", z))]
         with self.edit() as st:
             st.accel = values
 
@@ -265,7 +300,8 @@ class SimulationControls:
         """The main supply dips for ``seconds``; services come back 1 s after it is
         stable again. Nothing else changes (§2.6)."""
         self._sim()
-        value = check_non_negative("seconds", seconds)
+        value = _duration("seconds", seconds)
+        self._check_reaches(value + BROWNOUT_SETTLE_S)
         with self.edit() as st:
             t = self._now(st)
             self._record("brownout", t, {"seconds": value})
@@ -275,9 +311,10 @@ class SimulationControls:
     def sim_advance(self, seconds: float) -> None:
         """Move module time forward for every process on this state."""
         self._sim()
-        value = check_float("seconds", seconds)
-        if value < 0:
+        if check_float("seconds", seconds) < 0:
             raise InvalidArgument("time only moves forward")
+        value = _duration("seconds", seconds)
+        self._check_reaches(value)
         with self.edit() as st:
             st.offset += value
             self.engine.run_until(st, self._now(st))
@@ -286,7 +323,7 @@ class SimulationControls:
         """The host's wall clock; with NTP synchronised the module syncs its RTC to it
         and measures its drift between syncs (§7.2)."""
         self._sim()
-        value = check_float("epoch", epoch)
+        value = check_range("epoch", epoch, 0.0, MODULE_TIME_MAX_S, "s")
         with self.edit() as st:
             t = self._now(st)
             if not ntp_synced:
@@ -303,7 +340,7 @@ class SimulationControls:
     def sim_set_drift(self, ppm: float) -> None:
         """Simulated RTC drift, ppm."""
         self._sim()
-        value = check_float("ppm", ppm)
+        value = check_range("ppm", ppm, -SIM_DRIFT_MAX_PPM, SIM_DRIFT_MAX_PPM, "ppm")
         with self.edit() as st:
             t = self._now(st)
             if st.last_sync is None:

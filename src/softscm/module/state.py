@@ -7,10 +7,20 @@ Everything here is plain data; :mod:`softscm.module.physical` gives it behaviour
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from softscm.module import ledview
 from softscm.module.actions_settings import EventSettings
+from softscm.module.limits import (
+    MODULE_TIME_MAX_S,
+    SIM_ACCEL_MAX_G,
+    SIM_BATTERY_MAX_V,
+    SIM_DRIFT_MAX_PPM,
+    SIM_TEMP_MAX_C,
+    SIM_TEMP_MIN_C,
+)
 
 #: Name of the meta entry that holds the document.
 META_NAME = "physical"
@@ -101,12 +111,16 @@ class PhysicalState:
 
     @classmethod
     def from_json(cls, text: str | None) -> PhysicalState:
-        """Counterpart to :meth:`to_json`; unknown keys are ignored, missing ones default."""
+        """Counterpart to :meth:`to_json`; unknown keys are ignored, missing ones default.
+
+        A value out of its bounds (:mod:`softscm.module.limits`), which an older
+        softscm could store, is clamped into them, and an LED entry or a timer that
+        cannot be read is dropped, so that no stored value breaks a later call."""
         if not text:
             return cls()
         values = json.loads(text)
         known = {k: v for k, v in values.items() if k in cls.__dataclass_fields__}
-        return cls(**known)
+        return _within_bounds(cls(**known))
 
     @property
     def event_settings(self) -> EventSettings:
@@ -122,3 +136,78 @@ class PhysicalState:
     def production_active(self) -> bool:
         """Production behaviour (§2.4): locked and booted since."""
         return self.binding in (PRODUCTION, PRODUCTION_CANNOT_BIND)
+
+
+# -- loading: stored values back into their bounds ---------------------------------------------
+
+_TIME = (-MODULE_TIME_MAX_S, MODULE_TIME_MAX_S)
+_TEMP = (SIM_TEMP_MIN_C, SIM_TEMP_MAX_C)
+_ACCEL = (-SIM_ACCEL_MAX_G, SIM_ACCEL_MAX_G)
+#: Largest RTC drift the module can measure, ppm (an RTC set far off between two syncs).
+_MEASURED_DRIFT_MAX_PPM = 1e12
+
+
+def _clamp(value: Any, bounds: tuple[float, float], default: float) -> float:
+    """``value`` as a float within ``bounds``; ``default`` if it is no number at all."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+        return default
+    return float(min(max(value, bounds[0]), bounds[1]))
+
+
+def _clamp_optional(value: Any, bounds: tuple[float, float]) -> float | None:
+    return None if value is None else _clamp(value, bounds, bounds[0])
+
+
+def _clamp_list(values: Any, bounds: tuple[float, float], defaults: list[float]) -> list[float]:
+    if not isinstance(values, list) or len(values) != len(defaults):
+        return list(defaults)
+    return [_clamp(v, bounds, d) for v, d in zip(values, defaults)]
+
+
+def _led_entry(entry: Any) -> bool:
+    if not (isinstance(entry, list) and len(entry) == 2 and type(entry[0]) is int
+            and isinstance(entry[1], list) and entry[1]):
+        return False
+    if not -MODULE_TIME_MAX_S * 1000 <= entry[0] <= MODULE_TIME_MAX_S * 1000:
+        return False
+    try:
+        ledview.pattern_of(entry[1])
+    except Exception:  # noqa: BLE001 - any descriptor that does not read is dropped
+        return False
+    return True
+
+
+def _timers(timers: Any) -> list[list[Any]]:
+    out = []
+    for timer in timers if isinstance(timers, list) else ():
+        if (isinstance(timer, list) and len(timer) == 3 and isinstance(timer[1], str)
+                and isinstance(timer[2], dict)):
+            due = _clamp(timer[0], _TIME, math.nan)
+            if not math.isnan(due):
+                out.append([due, timer[1], timer[2]])
+    return sorted(out, key=lambda timer: float(timer[0]))
+
+
+def _within_bounds(st: PhysicalState) -> PhysicalState:
+    """``st`` with every number clamped into its bounds (see :meth:`from_json`)."""
+    st.offset = _clamp(st.offset, _TIME, 0.0)
+    st.rtc_offset = _clamp(st.rtc_offset, _TIME, 0.0)
+    st.battery = _clamp_optional(st.battery, (0.0, SIM_BATTERY_MAX_V))
+    st.cpu_temp = _clamp(st.cpu_temp, _TEMP, DEFAULT_CPU_TEMP_C)
+    st.aux_temp = _clamp_list(st.aux_temp, _TEMP, [DEFAULT_CPU_TEMP_C] * 2)
+    st.accel = _clamp_list(st.accel, _ACCEL, [0.0, 0.0, 1.0])
+    st.tap_sensitivity = _clamp_list(st.tap_sensitivity, (0.0, 100.0),
+                                     [DEFAULT_TAP_SENSITIVITY] * 3)
+    st.breach = [int(b) for b in _clamp_list(st.breach, (0, MODULE_TIME_MAX_S), [0, 0])]
+    st.drift_ppm = _clamp(st.drift_ppm, (-SIM_DRIFT_MAX_PPM, SIM_DRIFT_MAX_PPM), 0.0)
+    st.measured_drift_ppm = _clamp(
+        st.measured_drift_ppm, (-_MEASURED_DRIFT_MAX_PPM, _MEASURED_DRIFT_MAX_PPM), 0.0)
+    for name in ("power_off_at", "stall_until", "unpowered_since", "brownout_until"):
+        setattr(st, name, _clamp_optional(getattr(st, name), _TIME))
+    if not (isinstance(st.last_sync, list) and len(st.last_sync) == 2):
+        st.last_sync = None
+    else:
+        st.last_sync = _clamp_list(st.last_sync, _TIME, [0.0, 0.0])
+    st.timers = _timers(st.timers)
+    st.led = [entry for entry in st.led if _led_entry(entry)] if isinstance(st.led, list) else []
+    return st

@@ -5,26 +5,53 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
+import time
 from typing import Any
 
 from softscm.errors import InternalError, InvalidArgument, ProtocolError, SoftScmError
+from softscm.module.deferred import Deferred
 from softscm.service import protocol
 
 log = logging.getLogger("softscm.service")
 
-#: Seconds a waiting call sleeps between looks (module time, through the module's clock).
+#: Seconds a waiting call sleeps between looks (module time, through the module's clock;
+#: real time on a jumping clock with nothing due, while another caller may act).
 POLL_STEP_S = 0.02
+#: Longest and shortest wait timeouts, ms: Zymbit's API passes them as a C ``int``
+#: (about 24.8 days; a negative timeout waits for ever).
+WAIT_MAX_MS = 2**31 - 1
+WAIT_MIN_MS = -(2**31)
 _NO_LOCK = contextlib.nullcontext()
 
 
 def call(module: Any, op: str, args: dict[str, Any], lock: Any = _NO_LOCK) -> Any:
     """Run one operation on ``module`` (the method :meth:`Module.operation` names) under
     ``lock``; raises softscm errors only. A blocking wait holds the lock only while it
-    looks, so that it blocks nobody but its caller."""
+    looks, and the slow part of an operation (a :class:`Deferred` it returns: PBKDF2,
+    the precise-time wait) runs after the lock is released, so that neither blocks
+    anybody but its caller."""
     if op == "wait":
         return _wait(module, args, lock)
     with lock:
-        return _call(module, op, args)
+        result = _call(module, op, args)
+    if isinstance(result, Deferred):
+        return _guarded(op, result.run)
+    return result
+
+
+def may_block(op: str, args: dict[str, Any]) -> bool:
+    """Whether operation ``op`` with ``args`` may take long in :func:`call` (a wait, a
+    precise time, a PBKDF2): a server answers it in a thread of its own, so that other
+    connections are not held up meanwhile."""
+    if op == "wait":
+        return True
+    if op == "get_time":
+        return bool(args.get("precise"))
+    if op == "ecdh":
+        kdf = args.get("kdf")
+        return isinstance(kdf, str) and kdf.startswith("pbkdf2")
+    return False
 
 
 def _wait(module: Any, args: dict[str, Any], lock: Any) -> str:
@@ -33,25 +60,43 @@ def _wait(module: Any, args: dict[str, Any], lock: Any) -> str:
         "kind", "context", "timeout_ms"
     }:
         raise InvalidArgument("wait takes kind (perimeter or tap), context and timeout_ms")
+    if not WAIT_MIN_MS <= timeout_ms <= WAIT_MAX_MS:
+        raise InvalidArgument(f"timeout_ms must be in {WAIT_MIN_MS}..{WAIT_MAX_MS}")
     poll = "poll_perimeter" if kind == "perimeter" else "poll_tap"
     with lock:
         start = _call(module, "module_time", {})
+        jumps = bool(getattr(module, "clock_jumps", False))
     deadline = start + timeout_ms / 1000 if timeout_ms >= 0 else float("inf")
     while True:
         with lock:
             result = _call(module, poll, {"context": context, "deadline": deadline})
             now = _call(module, "module_time", {})
+            due = module.next_due() if jumps else None
         if result != "wait":
             return str(result)
-        module.sleep(min(POLL_STEP_S, max(0.0, deadline - now)))
+        if not jumps:
+            module.sleep(min(POLL_STEP_S, max(0.0, deadline - now)))
+            continue
+        # A clock that jumps: straight to the next moment something can happen here
+        # (the deadline or the module's next timer), landing on it, not a hair before.
+        moment = min(deadline, float("inf") if due is None else due)
+        if math.isinf(moment):
+            time.sleep(POLL_STEP_S)  # only another caller can end this wait
+        else:
+            module.sleep(max(0.0, moment - now) + 4 * math.ulp(abs(now) + 1.0))
 
 
 def _call(module: Any, op: str, args: dict[str, Any]) -> Any:
     method = module.operation(op)
     if method is None:
         raise ProtocolError(f"unknown operation {op!r}")
+    return _guarded(op, lambda: method(**args))
+
+
+def _guarded(op: str, work: Any) -> Any:
+    """Run ``work`` (part of operation ``op``), turning any failure into a softscm error."""
     try:
-        return method(**args)
+        return work()
     except SoftScmError:
         raise
     except TypeError as exc:

@@ -26,7 +26,7 @@ from typing import Any
 from softscm.errors import InvalidArgument, ProtocolError, SoftScmError
 from softscm.service import framing, protocol
 from softscm.service.access import AllowList, group_id, peer_of
-from softscm.service.dispatch import call
+from softscm.service.dispatch import call, may_block
 
 log = logging.getLogger("softscm.daemon")
 
@@ -236,7 +236,7 @@ class Server:
             except protocol.MalformedRequest as exc:
                 self._send(conn, protocol.encode_error(exc, exc.request_id))
                 continue
-            if op == "wait":
+            if may_block(op, args):
                 self._start_wait(conn, request_id, op, args)
                 break
             self._send(conn, self._answer(request_id, op, args, conn.streams))
