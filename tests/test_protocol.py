@@ -77,3 +77,17 @@ def test_a_reference_from_the_socket_is_refused(module) -> None:
                                           "key": "zymkey"}], use_bin_type=True)
     with pytest.raises(softscm.InvalidArgument):
         protocol.decode_response(dispatch(module, frame), 1)
+
+
+@pytest.mark.parametrize("value", [10**400, 1 << 64, -(1 << 64), object()])
+def test_a_value_no_frame_can_carry_is_an_invalid_argument(value) -> None:
+    with pytest.raises(softscm.InvalidArgument, match="cannot be sent"):
+        protocol.encode_request(1, "wait", {"timeout_ms": value})
+    # The thread's packer is still clean afterwards.
+    assert protocol.decode_request(protocol.encode_request(2, "op", {"a": 1})) == (2, "op", {"a": 1})
+
+
+def test_an_absurd_timeout_through_the_client_is_an_invalid_argument(client) -> None:
+    with pytest.raises(softscm.InvalidArgument):
+        client.wait_for_perimeter_event(timeout_ms=10**400)
+    assert client.model_number() == "SCM"

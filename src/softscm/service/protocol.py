@@ -18,7 +18,7 @@ from typing import Any
 
 import msgpack
 
-from softscm.errors import ProtocolError, SoftScmError, Status, error_for
+from softscm.errors import InvalidArgument, ProtocolError, SoftScmError, Status, error_for
 
 #: Version of the frame layout; a peer speaking another version is refused.
 FRAME_VERSION = 2
@@ -87,7 +87,12 @@ def encode_request(request_id: int, op: str, args: dict[str, Any],
     """The frame of one call (large byte strings go to ``side`` when it is given)."""
     if side is not None and any(_large(value) for value in args.values()):
         args = {name: _out(value, side) for name, value in args.items()}
-    return _pack([FRAME_VERSION, request_id, op, args])
+    try:
+        return _pack([FRAME_VERSION, request_id, op, args])
+    except (OverflowError, TypeError, ValueError) as exc:
+        # A value no frame can carry (an integer of 2**64 or more, an object): the
+        # caller's mistake, reported before anything is sent.
+        raise InvalidArgument(f"an argument of {op} cannot be sent: {exc}") from None
 
 
 class MalformedRequest(ProtocolError):
