@@ -14,8 +14,9 @@ SECRET_META = ("master_key", "lock_key_zymkey", "lock_key_cloud", "production_se
 
 
 def destroy_secrets(store: Store) -> None:
-    """Delete every key, foreign key, certificate, LUKS key, wallet row and sealed secret (inside the caller's
-    transaction, if any). Follow with :func:`scrub` once it has committed."""
+    """Delete every key, foreign key, certificate, LUKS key, wallet row and sealed
+    secret (inside the caller's transaction, if any). Follow with :func:`scrub` once it
+    has committed."""
     db = store._db
     with store.transaction():
         db.execute("DELETE FROM keys")
