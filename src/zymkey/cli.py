@@ -87,7 +87,8 @@ def unlock(infile: str, outfile: str | None) -> None:
         check_outfile(outfile)
     data = bytes(vault.unlock(infile))
     if outfile is None:
-        click.get_binary_stream("stdout").write(data)
+        with click.open_file("-", "wb") as stream:
+            stream.write(data)
         return
     with open_with_perms(outfile, "wb", 0o600) as fh:
         fh.write(data)

@@ -52,7 +52,7 @@ def get(state: State, slot: int, out: str | None, der: bool) -> None:
     if out:
         _write(out, data)
     elif der:
-        click.get_binary_stream("stdout").write(data)
+        _write("-", data)
     else:
         click.echo(data.decode("ascii"), nl=False)
 
@@ -99,7 +99,7 @@ def csr(state: State, slot: int, subject: str, out: str | None, der: bool) -> No
     if out:
         _write(out, data)
     elif der:
-        click.get_binary_stream("stdout").write(data)
+        _write("-", data)
     else:
         click.echo(data.decode("ascii"), nl=False)
 

@@ -42,9 +42,8 @@ def print_(state: State, name: str, as_hex: bool) -> None:
     if as_hex:
         click.echo(key.hex())
     else:
-        stream = click.get_binary_stream("stdout")
-        stream.write(key)
-        stream.flush()
+        with click.open_file("-", "wb") as stream:
+            stream.write(key)
 
 
 @luks_key.command()
