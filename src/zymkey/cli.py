@@ -55,7 +55,7 @@ def _need_module() -> None:
 
 
 def _base_option(func: F) -> F:
-    return click.option(  # type: ignore[return-value]
+    return click.option(
         "--base", envvar="ZYMKEY_FILESYSTEM_BASE", default=DEFAULT_BASE, show_default=True,
         type=click.Path(file_okay=False), help="Directory that holds the filesystems.")(func)
 
