@@ -234,7 +234,7 @@ def test_zymkey_filesystem_container(zymkey_on, client: Client, tmp_path: Path) 
 
 
 @needs_cryptsetup
-def test_zymkey_filesystem_key_needs_the_module(zymkey_on, client: Client,
+def test_s96_zymkey_filesystem_key_after_destruction(zymkey_on, client: Client,
                                                 tmp_path: Path) -> None:
     from zymkey.filesystem import Filesystem
 
