@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from softscm.crypto.csr import to_pem
-
 
 class CertificateClientMixin:
     """Certificates kept with key slots, and certificate signing requests."""
@@ -40,4 +38,8 @@ class CertificateClientMixin:
         ``subject`` in OpenSSL's ``-subj`` form (``"/C=US/O=Acme/CN=host"``): DER bytes,
         or PEM text with ``pem=True``."""
         der = bytes(self._call("certificate_request", slot=slot, subject=subject))
-        return to_pem(der) if pem else der
+        if not pem:
+            return der
+        from softscm.crypto.csr import to_pem  # the client itself needs no crypto library
+
+        return to_pem(der)
