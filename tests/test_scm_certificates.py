@@ -5,6 +5,7 @@ and the module."""
 from __future__ import annotations
 
 import datetime
+import json
 import shutil
 import subprocess
 
@@ -84,6 +85,7 @@ def test_s95_through_the_cli(run, home, tmp_path) -> None:
     assert run("cert", "get", slot).output == cert.public_bytes(
         serialization.Encoding.PEM).decode()
     assert "CN=cli" in run("cert", "list").output
+    assert json.loads(run("cert", "get", slot, "--json").output)["der"] == der_of(cert).hex()
     other = tmp_path / "other.der"
     other.write_bytes(der_of(make_cert(other_key_pem())))
     assert "InvalidArgument" in run("cert", "store", slot, str(other), code=1).output
@@ -256,6 +258,9 @@ def test_csr_through_the_cli(run, tmp_path) -> None:
     assert "InvalidArgument" in run("csr", "--slot", "3", "--subject", "CN", code=1).output
     if OPENSSL:
         assert _openssl_verifies(path.read_bytes())
+    doc = json.loads(run("csr", "--slot", "3", "--subject", "/CN=j", "--json").output)
+    assert x509.load_pem_x509_csr(doc["pem"].encode()).public_bytes(
+        serialization.Encoding.DER) == bytes.fromhex(doc["der"])
 
 
 # -- the pure helpers ------------------------------------------------------------------

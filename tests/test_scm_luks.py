@@ -90,6 +90,7 @@ def test_s96_through_the_cli(run) -> None:
     second = run("luks-key", "root").stdout_bytes
     assert first == second and len(first) == 64
     assert run("luks-key", "print", "root", "--hex").output.strip() == first.hex()
+    assert '"key": "' + first.hex() in run("luks-key", "root", "--json").output
     assert run("luks-key", "list").output.strip() == "root"
     run("luks-key", "create", "list")
     assert len(run("luks-key", "print", "list").stdout_bytes) == 64

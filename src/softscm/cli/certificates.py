@@ -10,6 +10,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from softscm.cli.common import State, emit, handle_errors, json_option
+from softscm.crypto.csr import to_pem
 
 
 def _write(path: str, data: bytes) -> None:
@@ -42,13 +43,18 @@ def store_(state: State, slot: int, file: str, as_json: bool) -> None:
 @click.option("--out", type=click.Path(dir_okay=False, allow_dash=True),
               help="Write the certificate to this file instead of printing it.")
 @click.option("--der", is_flag=True, help="DER instead of PEM.")
+@json_option
 @click.pass_obj
 @handle_errors
-def get(state: State, slot: int, out: str | None, der: bool) -> None:
+def get(state: State, slot: int, out: str | None, der: bool, as_json: bool) -> None:
     """The certificate of SLOT, as PEM (or DER with --der)."""
     data = state.client().certificate(slot)
+    pem = x509.load_der_x509_certificate(data).public_bytes(serialization.Encoding.PEM)
+    if as_json and not out:
+        emit(True, {"slot": slot, "der": data.hex(), "pem": pem.decode("ascii")})
+        return
     if not der:
-        data = x509.load_der_x509_certificate(data).public_bytes(serialization.Encoding.PEM)
+        data = pem
     if out:
         _write(out, data)
     elif der:
@@ -88,14 +94,20 @@ def remove(state: State, slot: int, as_json: bool) -> None:
 @click.option("--out", type=click.Path(dir_okay=False, allow_dash=True),
               help="Write the request to this file instead of printing it.")
 @click.option("--der", is_flag=True, help="DER instead of PEM.")
+@json_option
 @click.pass_obj
 @handle_errors
-def csr(state: State, slot: int, subject: str, out: str | None, der: bool) -> None:
+def csr(state: State, slot: int, subject: str, out: str | None, der: bool,
+        as_json: bool) -> None:
     """A PKCS#10 certificate signing request for the key in SLOT, signed inside the
     module (ECDSA-SHA256 for P-256 and secp256k1, Ed25519 for Ed25519)."""
-    client = state.client()
-    data = (client.certificate_request(slot, subject) if der
-            else client.certificate_request(slot, subject, pem=True).encode("ascii"))
+    request = state.client().certificate_request(slot, subject)
+    pem = to_pem(request).encode("ascii")
+    if as_json and not out:
+        emit(True, {"slot": slot, "subject": subject, "der": request.hex(),
+                    "pem": pem.decode("ascii")})
+        return
+    data = request if der else pem
     if out:
         _write(out, data)
     elif der:

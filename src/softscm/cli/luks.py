@@ -34,12 +34,15 @@ def luks_key() -> None:
 @luks_key.command("print")
 @click.argument("name")
 @click.option("--hex", "as_hex", is_flag=True, help="Hexadecimal text instead of raw bytes.")
+@json_option
 @click.pass_obj
 @handle_errors
-def print_(state: State, name: str, as_hex: bool) -> None:
+def print_(state: State, name: str, as_hex: bool, as_json: bool) -> None:
     """Write the key NAME to standard output."""
     key = state.client().luks_key(name)
-    if as_hex:
+    if as_json:
+        emit(True, {"name": name, "key": key.hex()})
+    elif as_hex:
         click.echo(key.hex())
     else:
         with click.open_file("-", "wb") as stream:
