@@ -14,6 +14,7 @@ from scenario import kinds, make_module, power_cycle
 from softscm import Client
 from softscm.module.metrics import (
     FLUSH_CALLS,
+    FLUSH_SECONDS,
     MAX_EVENT_FIELDS,
     MAX_EVENT_VALUE_CHARS,
     check_host_event,
@@ -111,13 +112,23 @@ def test_api_calls_are_counted(client: Client) -> None:
     assert "poll_perimeter" not in calls
 
 
+def _stored_calls(m, op: str):
+    return m._store._db.execute(
+        "SELECT count FROM counters WHERE name = ?", (f"api_calls/{op}",)).fetchone()
+
+
 def test_calls_are_written_in_batches(clock: FakeClock) -> None:
     m = make_module(clock)
-    for _ in range(FLUSH_CALLS):
+    for _ in range(FLUSH_CALLS - 1):
         m.operation("model_number")
-    stored = m._store._db.execute(
-        "SELECT count FROM counters WHERE name = 'api_calls/model_number'").fetchone()
-    assert stored == (FLUSH_CALLS,)
+    assert _stored_calls(m, "model_number") is None
+    m.operation("model_number")
+    assert _stored_calls(m, "model_number") == (FLUSH_CALLS,)
+    m.operation("serial_number")
+    assert _stored_calls(m, "serial_number") is None
+    clock.advance(FLUSH_SECONDS)
+    m.operation("serial_number")
+    assert _stored_calls(m, "serial_number") == (2,)
 
 
 def test_counters_are_shared_by_processes(home: Path) -> None:

@@ -30,7 +30,9 @@ MAX_EVENT_FIELDS = 16
 UNCOUNTED_CALLS = frozenset({"poll_perimeter", "poll_tap", "module_time", "session_open",
                              "session_close"})
 #: Calls counted in a process before they are written without waiting for a write.
-FLUSH_CALLS = 256
+FLUSH_CALLS = 10_000
+#: Seconds (the module's clock) after which counted calls are written with the next call.
+FLUSH_SECONDS = 60.0
 #: The plain counters, always reported (0 until they happen).
 PLAIN_COUNTERS = ("power_ons", "host_binds", "simulated_actions", "self_destructs",
                   "heartbeat_losses", "brownouts")
@@ -94,22 +96,25 @@ class Metrics:
         self._m = module
         self._calls: Counter[str] = Counter()
         self._pending = 0
+        self._due = module._clock.now() + FLUSH_SECONDS
 
     def count_call(self, op: str) -> None:
         """One call of operation ``op``, if the module has it (kept in this process
-        until the next write, or :data:`FLUSH_CALLS` calls)."""
+        until the next write of the state, :data:`FLUSH_CALLS` calls or
+        :data:`FLUSH_SECONDS`)."""
         if op in UNCOUNTED_CALLS or not (op in self._m.OPERATIONS or any(
                 op in part.OPERATIONS for part in self._m._parts)):
             return
         self._calls[op] += 1
         self._pending += 1
-        if self._pending >= FLUSH_CALLS:
+        if self._pending >= FLUSH_CALLS or self._m._clock.now() >= self._due:
             self.flush()
 
     def flush(self) -> None:
         """Add the calls counted in this process to the store's counters."""
         if not self._pending:
             return
+        self._due = self._m._clock.now() + FLUSH_SECONDS
         pending = self._take_calls()
         try:
             derived.add_counts(self._m._store, pending)
