@@ -162,6 +162,14 @@ cli.add_command(led.led)
 cli.add_command(perimeter.perimeter)
 cli.add_command(log.log)
 
+from softscm.cli import certificates, luks, metrics  # noqa: E402 - registered with the others
+
+cli.add_command(certificates.cert)
+cli.add_command(certificates.csr)
+cli.add_command(luks.luks_key)
+cli.add_command(metrics.metrics)
+cli.add_command(metrics.event)
+
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``softscm`` console script; ``argv`` for tests."""

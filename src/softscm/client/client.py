@@ -15,7 +15,10 @@ import os
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
+from softscm.client.certificates import CertificateClientMixin
 from softscm.client.files import AtomicWriter, PathLike, file_error, write_file
+from softscm.client.luks import LuksClientMixin
+from softscm.client.metrics import MetricsClientMixin
 from softscm.client.physical import PhysicalClientMixin, Simulation
 from softscm.client.supervised_boot import SupervisedBootClientMixin
 from softscm.client.wallets import WalletClientMixin
@@ -37,7 +40,8 @@ class Signature(NamedTuple):
     recid: int | None = None
 
 
-class Client(PhysicalClientMixin, SupervisedBootClientMixin, WalletClientMixin):
+class Client(PhysicalClientMixin, SupervisedBootClientMixin, WalletClientMixin,
+             CertificateClientMixin, LuksClientMixin, MetricsClientMixin):
     """A connection to one softscm module.
 
     Use :meth:`connect` (the daemon if its socket exists, else the embedded module of

@@ -105,6 +105,12 @@ class PrivateKey:
         """
         raise OperationNotSupported(f"{self.key_type.name} keys cannot sign")
 
+    def sign_message(self, message: bytes) -> bytes:
+        """Sign a whole ``message`` with pure Ed25519 (RFC 8032), as X.509 and PKCS#10
+        need; the other types sign digests (:meth:`sign_digest`) and raise
+        :class:`OperationNotSupported`."""
+        raise OperationNotSupported(f"{self.key_type.name} keys sign digests, not messages")
+
     def ecdh(self, peer_public: bytes | PublicKey) -> bytes:
         """The 32-byte raw shared secret with ``peer_public`` (any encoding that
         :func:`parse_public_key` accepts, or a loaded :class:`PublicKey` of the same
@@ -206,6 +212,9 @@ class _Ed25519PrivateKey(PrivateKey):
         if type(digest) is not bytes or len(digest) != DIGEST_SIZE:
             digest = digest32(digest)
         return self._key.sign(digest), (0 if recid else None)
+
+    def sign_message(self, message: bytes) -> bytes:
+        return self._key.sign(bytes(message))
 
 
 class _X25519PrivateKey(PrivateKey):

@@ -25,8 +25,11 @@ from softscm.errors import (
 )
 from softscm.module import eventlog
 from softscm.module.binding import development_kek, fingerprint, production_kek
+from softscm.module.certificates import Certificates
 from softscm.module.deferred import Deferred
 from softscm.module.keystore import KeyStore
+from softscm.module.luks import LuksKeys
+from softscm.module.metrics import Metrics
 from softscm.module.physical import Physical
 from softscm.module.profile import Profile
 from softscm.module.simulation import SimulationControls
@@ -141,12 +144,16 @@ class Module:
         self._next_stream = 1
         self._scrub_pending = False
         self.wallets = Wallets(self)
+        self.certificates = Certificates(self)
+        self.luks = LuksKeys(self)
+        self.metrics = Metrics(self)
         self.supervised_boot = SupervisedBoot(self, boot_files or _no_boot_files)
         self.physical = Physical(self, identity=identity or {}, salt=salt,
                                  host_boot_id=host_boot_id)
         self.simulation = SimulationControls(self.physical, self.profile.simulation)
         self._parts: tuple[Any, ...] = (self.wallets, self.supervised_boot, self.physical,
-                                        self.simulation)
+                                        self.simulation, self.certificates, self.luks,
+                                        self.metrics)
         self._version = store.data_version()
         self._token: bytes | None = None
         self.physical.on_open()
@@ -155,6 +162,7 @@ class Module:
         """The method that serves operation ``op``, or ``None`` if there is none. The
         method of an operation with slow work returns a :class:`Deferred`, to be run
         once the module is free for other callers."""
+        self.metrics.count_call(op)
         deferred = self.DEFERRED_OPERATIONS.get(op)
         if deferred is not None:
             return getattr(self, deferred)  # type: ignore[no-any-return]
@@ -297,7 +305,9 @@ class Module:
         self.wallets.discard_session()
 
     def after_commit(self) -> None:
-        """Work that must wait for the transaction to commit (scrubbing the files)."""
+        """Work that must wait for the transaction to commit (scrubbing the files, and
+        the calls counted since the last write)."""
+        self.metrics.flush()
         if self._scrub_pending:
             self._scrub_pending = False
             scrub(self._store)
@@ -314,6 +324,7 @@ class Module:
         with self._store.transaction():
             previous = self._store.last_event()
             self._store.append_event(eventlog.make_record(previous, at, kind, detail))
+            self.metrics.on_record(kind, detail)
 
     def events(self, after: int = 0, limit: int = 100) -> list[dict[str, Any]]:
         """Event-log records after sequence number ``after`` (oldest first)."""

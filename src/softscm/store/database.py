@@ -83,6 +83,23 @@ CREATE TABLE IF NOT EXISTS wallet_session (
     sealed BLOB NOT NULL,
     record_id BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS certificates (
+    slot INTEGER PRIMARY KEY,
+    der BLOB NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS certificates_follow_keys AFTER DELETE ON keys
+BEGIN DELETE FROM certificates WHERE slot = OLD.slot; END;
+CREATE TRIGGER IF NOT EXISTS certificates_follow_new_keys AFTER INSERT ON keys
+BEGIN DELETE FROM certificates WHERE slot = NEW.slot; END;
+CREATE TABLE IF NOT EXISTS luks_keys (
+    name TEXT PRIMARY KEY,
+    sealed BLOB NOT NULL,
+    record_id BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS counters (
+    name TEXT PRIMARY KEY,
+    count INTEGER NOT NULL
+);
 """
 
 #: The tables that hold wallet data (wiped together by :meth:`Store.wipe_wallets`).

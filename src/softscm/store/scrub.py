@@ -14,12 +14,15 @@ SECRET_META = ("master_key", "lock_key_zymkey", "lock_key_cloud", "production_se
 
 
 def destroy_secrets(store: Store) -> None:
-    """Delete every key, foreign key, wallet row and sealed secret (inside the caller's
-    transaction, if any). Follow with :func:`scrub` once it has committed."""
+    """Delete every key, foreign key, certificate, LUKS key, wallet row and sealed
+    secret (inside the caller's transaction, if any). Follow with :func:`scrub` once it
+    has committed."""
     db = store._db
     with store.transaction():
         db.execute("DELETE FROM keys")
         db.execute("DELETE FROM foreign_keys")
+        db.execute("DELETE FROM certificates")
+        db.execute("DELETE FROM luks_keys")
         tables = [row[0] for row in db.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'wallet%'")]
         for table in tables:

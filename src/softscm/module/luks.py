@@ -1,0 +1,105 @@
+"""LUKS keys kept in the module (``scm-behaviour.md`` §9.5). Operations are served
+through :meth:`Module.operation`.
+
+A LUKS key is 64 random bytes drawn by the module, kept sealed under the module's
+master key with its name, and released only to a bound host of a module whose keys are
+intact: every operation passes the host guard, which refuses a module that cannot bind,
+holds the host, or has destroyed its keys. A self-destruct erases them with the other
+secrets.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from softscm.crypto import seal
+from softscm.errors import InvalidArgument, KeyStoreFull
+from softscm.store import derived
+from softscm.store.records import SealedRecord
+
+if TYPE_CHECKING:
+    from softscm.module.module import Module
+
+#: Length of a LUKS key, in bytes (§9.5).
+LUKS_KEY_BYTES = 64
+#: Most LUKS keys a module keeps [softscm].
+MAX_LUKS_KEYS = 64
+#: Longest name of a LUKS key, in characters.
+MAX_NAME_CHARS = 64
+#: Length of a sealed record's random id, in bytes.
+RECORD_ID_BYTES = 16
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\Z")
+_SEAL_LABEL = b"softscm/luks-key/v1\x00"
+
+
+def check_name(name: object) -> str:
+    """``name`` if it can name a LUKS key (letters, digits, ``_ . -``, not starting
+    with ``.`` or ``-``, at most :data:`MAX_NAME_CHARS`); ``InvalidArgument`` else."""
+    if not isinstance(name, str) or not 0 < len(name) <= MAX_NAME_CHARS \
+            or not _NAME.match(name):
+        raise InvalidArgument(
+            f"a LUKS key name is 1-{MAX_NAME_CHARS} letters, digits, '_', '.' or '-', "
+            "not starting with '.' or '-'")
+    return name
+
+
+class LuksKeys:
+    """The sealed LUKS keys of a module."""
+
+    #: Host operations of this part.
+    OPERATIONS = frozenset({"luks_key_create", "luks_key", "luks_key_list", "luks_key_remove"})
+
+    def __init__(self, module: Module) -> None:
+        self._m = module
+
+    def _aad(self, name: str, record_id: bytes) -> bytes:
+        return b"".join((_SEAL_LABEL, self._m.serial.encode("ascii"), b"\x00",
+                         name.encode("ascii"), b"\x00", record_id))
+
+    def _master(self) -> bytes:
+        self._m._host_call()
+        master = self._m._master
+        if master is None:  # pragma: no cover - the host guard refuses a destroyed module
+            raise InvalidArgument("the module holds no master key")
+        return master
+
+    def luks_key_create(self, name: str) -> None:
+        """Draw a new 64-byte key and keep it sealed as ``name`` (``InvalidArgument``
+        if the name is taken, ``KeyStoreFull`` beyond :data:`MAX_LUKS_KEYS`)."""
+        check_name(name)
+        master = self._master()
+        store = self._m._store
+        entropy = self._m._entropy
+        with store.transaction():
+            names = derived.luks_key_names(store)
+            if name in names:
+                raise InvalidArgument(f"a LUKS key named {name!r} already exists")
+            if len(names) >= MAX_LUKS_KEYS:
+                raise KeyStoreFull(f"the module keeps at most {MAX_LUKS_KEYS} LUKS keys")
+            record_id = entropy(RECORD_ID_BYTES)
+            sealed = seal.seal(master, entropy(LUKS_KEY_BYTES), self._aad(name, record_id),
+                               entropy)
+            derived.add_luks_key(store, name, SealedRecord(sealed, record_id))
+
+    def luks_key(self, name: str) -> bytes:
+        """The 64 bytes of the LUKS key ``name``."""
+        check_name(name)
+        master = self._master()
+        record = derived.get_luks_key(self._m._store, name)
+        if record is None:
+            raise InvalidArgument(f"no LUKS key named {name!r}")
+        return seal.open_sealed(master, record.sealed, self._aad(name, record.record_id))
+
+    def luks_key_list(self) -> list[str]:
+        """The names of the LUKS keys, sorted."""
+        self._m._host_call()
+        return derived.luks_key_names(self._m._store)
+
+    def luks_key_remove(self, name: str) -> None:
+        """Erase the LUKS key ``name`` (a container it opened can no longer be opened
+        with it)."""
+        check_name(name)
+        self._m._host_call()
+        if not derived.delete_luks_key(self._m._store, name):
+            raise InvalidArgument(f"no LUKS key named {name!r}")
