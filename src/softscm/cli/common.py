@@ -1,20 +1,22 @@
-"""What every ``softscm`` command shares: the client, output (text or ``--json``) and the
-rendering of errors (no tracebacks for user mistakes)."""
+"""What every ``softscm`` command shares: the client, output (text or ``--json``), the
+command classes (``-h``, negative numbers as values) and the one error boundary."""
 
 from __future__ import annotations
 
-import functools
+import contextlib
 import json
-import sys
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import click
 
 from softscm.client import Client
-from softscm.errors import SoftScmError
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: Work (bytes) below which no progress bar is shown: it is done in well under a second.
+PROGRESS_MIN = 1 << 24
 
 
 class State:
@@ -28,15 +30,29 @@ class State:
     def client(self) -> Client:
         """The client for this invocation as a host session (opened once)."""
         if self._client is None:
-            self._client = Client.connect(self.home)
+            self._client = self._connect(host=True)
         return self._client
 
     def operator(self) -> Client:
         """The client for an operator's command (status, simulation, LED, log): it opens
         no host session, so it neither binds the module nor counts as its host."""
         if self._client is None:
-            self._client = Client.connect(self.home, host=False)
+            self._client = self._connect(host=False)
         return self._client
+
+    def _connect(self, host: bool) -> Client:
+        """The module this host uses; a module made on first use (a state directory
+        with none, for instance a mistyped ``--home``) is announced on stderr."""
+        from softscm.client.embedded import resolve_home
+        from softscm.store.database import DATABASE_NAME
+
+        database = resolve_home(self.home) / DATABASE_NAME
+        existed = database.exists()
+        client = Client.connect(self.home, host=host)
+        if not existed and database.exists():
+            click.echo(f"softscm: created a new module in {database.parent} "
+                       "(`softscm init` makes one with other settings)", err=True)
+        return client
 
     def close(self) -> None:
         """Close the client if one was opened."""
@@ -58,6 +74,35 @@ def emit(as_json: bool, data: Any, text: str | None = None) -> None:
         click.echo(text if text is not None else str(data))
 
 
+@contextlib.contextmanager
+def progress(total: int, label: str) -> Iterator[Callable[[int], None]]:
+    """A progress bar for ``total`` units of work on stderr when it is a terminal (and
+    the work is more than one chunk of :data:`PROGRESS_MIN`); yields ``advance(n)``."""
+    if total <= PROGRESS_MIN or not _stderr_is_terminal():
+        yield lambda done: None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+                  TransferSpeedColumn(), TimeRemainingColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda done: bar.advance(task, done)
+
+
+def _stderr_is_terminal() -> bool:
+    stream = click.get_text_stream("stderr")
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
 def _json_default(value: Any) -> Any:
     if isinstance(value, (bytes, bytearray)):
         return bytes(value).hex()
@@ -65,22 +110,10 @@ def _json_default(value: Any) -> Any:
 
 
 def handle_errors(func: F) -> F:
-    """Render softscm errors as one line on stderr and exit 1 (with ``--verbose`` the
-    traceback too)."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except SoftScmError as exc:
-            ctx = click.get_current_context()
-            state = ctx.find_object(State)
-            if state is not None and state.verbose:
-                raise
-            click.echo(f"error: {exc.diagnostics()}", err=True)
-            sys.exit(1)
-
-    return wrapper  # type: ignore[return-value]
+    """Errors are rendered once, by :class:`Cli` (the ``softscm`` group's boundary):
+    commands need no wrapper. This returns ``func`` unchanged, for commands written
+    when each one carried its own."""
+    return func
 
 
 def parse_hex(value: str, what: str) -> bytes:
@@ -89,3 +122,56 @@ def parse_hex(value: str, what: str) -> bytes:
         return bytes.fromhex(value.strip())
     except ValueError:
         raise click.BadParameter(f"{what} must be hexadecimal") from None
+
+
+#: A token that is a negative number (``-25``, ``-0.5``, ``-1e3``, ``-inf``): a value, not
+#: an option.
+_NEGATIVE_NUMBER = re.compile(r"-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|-inf(inity)?|-nan",
+                              re.IGNORECASE)
+
+#: ``-h`` as well as ``--help``, on the group and (inherited) on every command.
+CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"]}
+
+
+class Command(click.Command):
+    """A ``softscm`` command: a negative number is an argument's value (``sim temp -25``,
+    ``random -5`` gets a message about the value), and any other unknown option is still
+    refused by name. Click reads ``-25`` as an option by default (``DESIGN.md``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        settings = dict(kwargs.pop("context_settings", None) or {})
+        settings.setdefault("ignore_unknown_options", True)
+        super().__init__(*args, context_settings=settings, **kwargs)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        known: set[str] = set()
+        takes_value: set[str] = set()
+        for param in self.get_params(ctx):
+            if isinstance(param, click.Option):
+                names = {*param.opts, *param.secondary_opts}
+                known |= names
+                if not param.is_flag and not param.count:
+                    takes_value |= names
+        skip = False
+        for arg in args:
+            if skip:
+                skip = False
+                continue
+            if arg == "--":
+                break
+            if not arg.startswith("-") or arg == "-":
+                continue
+            name = arg.split("=", 1)[0]
+            if name in takes_value and "=" not in arg:
+                skip = True
+            elif name not in known and not _NEGATIVE_NUMBER.fullmatch(arg):
+                raise click.NoSuchOption(name, ctx=ctx)
+        return super().parse_args(ctx, args)
+
+
+class Group(click.Group):
+    """A ``softscm`` command group: its commands and subgroups are :class:`Command` and
+    :class:`Group`."""
+
+    command_class = Command
+    group_class = type

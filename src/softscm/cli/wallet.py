@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
-from softscm.cli.common import State, emit, handle_errors, json_option
+from softscm.cli.common import Group, State, emit, json_option
 from softscm.client import Client
 from softscm.errors import InvalidArgument, SoftScmError, WalletNotFound
 from softscm.wallet import path as wpath
@@ -68,7 +68,7 @@ def _gen_key(text: str) -> bytes:
 # -- softscm wallet ----------------------------------------------------------------------
 
 
-@click.group()
+@click.group(cls=Group)
 def wallet() -> None:
     """HD wallets: BIP32 / SLIP-10 master seeds, BIP39 mnemonics and derived keys."""
 
@@ -80,7 +80,6 @@ def wallet() -> None:
               help="Make the seed from a new 24-word BIP39 mnemonic, shown once.")
 @json_option
 @click.pass_obj
-@handle_errors
 def create(state: State, name: str, curve: str, variant: str, master_gen_key: str,
            ask_passphrase: bool, bip39: bool, as_json: bool) -> None:
     """Create the wallet NAME; prints its master seed's slot (and the mnemonic, once).
@@ -109,11 +108,11 @@ def create(state: State, name: str, curve: str, variant: str, master_gen_key: st
 @wallet.command()
 @click.argument("name")
 @_wallet_options
-@click.option("--mnemonic-file", type=click.Path(dir_okay=False, allow_dash=True),
+@click.option("--mnemonic-file",
+              type=click.Path(exists=True, dir_okay=False, allow_dash=True),
               help="Read the mnemonic from FILE (- for stdin) instead of a prompt.")
 @json_option
 @click.pass_obj
-@handle_errors
 def restore(state: State, name: str, curve: str, variant: str, master_gen_key: str,
             ask_passphrase: bool, mnemonic_file: str | None, as_json: bool) -> None:
     """Restore the wallet NAME from its BIP39 mnemonic; prints the new master slot.
@@ -138,7 +137,6 @@ def restore(state: State, name: str, curve: str, variant: str, master_gen_key: s
                    "derived by this command).")
 @json_option
 @click.pass_obj
-@handle_errors
 def derive(state: State, wallet_ref: str, address: str, chain_code: bool,
            as_json: bool) -> None:
     """Derive the key at PATH in WALLET (a name or a slot), making each missing node on
@@ -184,7 +182,6 @@ def derive(state: State, wallet_ref: str, address: str, chain_code: bool,
 @wallet.command("list")
 @json_option
 @click.pass_obj
-@handle_errors
 def list_wallets(state: State, as_json: bool) -> None:
     """List the wallets."""
     records = state.client().wallets()
@@ -200,7 +197,6 @@ def list_wallets(state: State, as_json: bool) -> None:
 @click.argument("wallet_ref", metavar="WALLET")
 @json_option
 @click.pass_obj
-@handle_errors
 def show(state: State, wallet_ref: str, as_json: bool) -> None:
     """Show WALLET (a name, or the slot of any of its nodes) and its nodes."""
     info = _wallet_info(state.client(), wallet_ref)
@@ -217,7 +213,6 @@ def show(state: State, wallet_ref: str, as_json: bool) -> None:
 @click.argument("wallet_ref", metavar="WALLET")
 @json_option
 @click.pass_obj
-@handle_errors
 def remove(state: State, wallet_ref: str, as_json: bool) -> None:
     """Remove WALLET (a name: the whole wallet) or the node in a slot with everything
     derived from it."""
@@ -270,7 +265,7 @@ def _group(value: str) -> tuple[int, int]:
     raise click.BadParameter(f"{value!r} is not THRESHOLDofCOUNT (e.g. 2of3)")
 
 
-@click.group()
+@click.group(cls=Group)
 def slip39() -> None:
     """SLIP39 (Shamir) backups of wallet master seeds."""
 
@@ -289,7 +284,6 @@ def slip39() -> None:
               help="Prompt (without echo) for a password per member share (empty: none).")
 @json_option
 @click.pass_obj
-@handle_errors
 def slip39_create(state: State, name: str, curve: str, variant: str, master_gen_key: str,
                   ask_passphrase: bool, groups: tuple[str, ...], group_threshold: int,
                   iteration_exponent: int, ask_passwords: bool, as_json: bool) -> None:
@@ -337,14 +331,14 @@ def slip39_create(state: State, name: str, curve: str, variant: str, master_gen_
 @slip39.command("restore")
 @click.argument("name")
 @_wallet_options
-@click.option("--mnemonic-file", type=click.Path(dir_okay=False, allow_dash=True),
+@click.option("--mnemonic-file",
+              type=click.Path(exists=True, dir_okay=False, allow_dash=True),
               help="Read the shares from FILE (- for stdin), one per line, each optionally "
                    "followed by a tab and its member password.")
 @click.option("--ask-passwords", is_flag=True,
               help="At the prompt, also ask (without echo) for each share's password.")
 @json_option
 @click.pass_obj
-@handle_errors
 def slip39_restore(state: State, name: str, curve: str, variant: str, master_gen_key: str,
                    ask_passphrase: bool, mnemonic_file: str | None, ask_passwords: bool,
                    as_json: bool) -> None:

@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from softscm.errors import ConnectionFailed
+
 #: Environment variable naming the daemon's socket.
 SOCKET_ENV = "SOFTSCM_SOCKET"
 #: The system daemon's socket (systemd unit).
@@ -39,11 +41,20 @@ def socket_candidates() -> list[Path]:
 
 def locate_transport(home: Any = None) -> Any:
     """The transport this host should use (see ``DESIGN.md``: a socket that exists is
-    never silently bypassed)."""
+    never silently bypassed). A socket named by ``SOFTSCM_SOCKET`` must exist: asking
+    for a daemon that is not there is :class:`~softscm.errors.ConnectionFailed`, never a
+    reason to open the embedded module instead."""
+    from softscm.client.socket_transport import SocketTransport
+
+    env = os.environ.get(SOCKET_ENV)
+    if env:
+        if not os.path.lexists(env):
+            raise ConnectionFailed(
+                f"no daemon socket at {env} ({SOCKET_ENV}); start `softscm serve` there, "
+                f"or unset {SOCKET_ENV} to use the embedded module")
+        return SocketTransport(Path(env))
     for path in socket_candidates():
         if path.exists():
-            from softscm.client.socket_transport import SocketTransport
-
             return SocketTransport(path)
     from softscm.client.inprocess import InProcessTransport
 
