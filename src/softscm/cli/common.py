@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import sys
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
@@ -99,8 +100,7 @@ def progress(total: int, label: str) -> Iterator[Callable[[int], None]]:
 
 
 def _stderr_is_terminal() -> bool:
-    stream = click.get_text_stream("stderr")
-    return bool(getattr(stream, "isatty", lambda: False)())
+    return sys.stderr.isatty()
 
 
 def _json_default(value: Any) -> Any:

@@ -26,13 +26,13 @@ RANDOM_OUT_MAX = 1 << 30
 
 def _read(path: str) -> bytes:
     if path == "-":
-        return sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else b""
+        return sys.stdin.buffer.read()
     return read_file(path)
 
 
 def _write(path: str, data: bytes) -> None:
     if path == "-":
-        out = click.get_binary_stream("stdout")
+        out = sys.stdout.buffer
         out.write(data)
         out.flush()
         return
@@ -104,7 +104,7 @@ def _random_to(path: str, num_bytes: int, draw: Callable[[int], bytes]) -> None:
     at a time, with a progress bar on a terminal."""
     with progress(num_bytes, f"random -> {path}") as advance:
         if path == "-":
-            stdout = click.get_binary_stream("stdout")
+            stdout = sys.stdout.buffer
             for size in _chunks(num_bytes):
                 stdout.write(draw(size))
                 advance(size)

@@ -22,18 +22,21 @@ def _digest(path: str | None, digest_hex: str | None) -> bytes:
     if digest_hex is not None:
         return parse_hex(digest_hex, "--digest")
     if path is None:
-        stdin = click.get_binary_stream("stdin")
-        if stdin.isatty():
+        if _stdin_is_terminal():
             raise click.UsageError("give a FILE (- for standard input), pipe the data in, "
                                    "or give --digest HEX")
         path = "-"
     if path == "-":
-        return _sha256(click.get_binary_stream("stdin"))
+        return _sha256(sys.stdin.buffer)
     try:
         with open(path, "rb") as fh:
             return _sha256(fh)
     except OSError as exc:
         raise file_error("read", path, exc) from None
+
+
+def _stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
 
 
 def _sha256(stream: BinaryIO) -> bytes:
