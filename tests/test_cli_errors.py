@@ -362,3 +362,22 @@ def test_a_new_module_is_announced_once(tmp_path) -> None:
     made = runner.invoke(cli, ["--home", str(tmp_path / "made"), "init"],
                          catch_exceptions=False)
     assert made.exit_code == 0 and made.stderr == ""
+
+
+def test_lock_and_unlock_report_progress(run, home, tmp_path) -> None:
+    """``softscm lock`` / ``unlock`` of files stream through the client, which reports
+    each chunk of the source (the CLI draws it on a terminal)."""
+    from softscm.client.client import STREAM_CHUNK
+
+    src = tmp_path / "big.bin"
+    src.write_bytes(os.urandom(STREAM_CHUNK * 2 + 3))
+    seen: list[int] = []
+    with Client.open(home) as scm:
+        scm.lock_file(src, tmp_path / "big.lk", progress=seen.append)
+        assert sum(seen) == src.stat().st_size and len(seen) == 3
+        seen.clear()
+        scm.unlock_file(tmp_path / "big.lk", tmp_path / "big.out", progress=seen.append)
+        assert sum(seen) == (tmp_path / "big.lk").stat().st_size
+    assert (tmp_path / "big.out").read_bytes() == src.read_bytes()
+    result = run("unlock", str(tmp_path / "big.lk"), str(tmp_path / "again.out"), "--json")
+    assert json.loads(result.stdout)["bytes"] == src.stat().st_size

@@ -53,7 +53,8 @@ def _lock_command(name: str, help_text: str) -> click.Command:
         client = state.client()
         if src != "-" and dst != "-":
             transform_file = client.lock_file if name == "lock" else client.unlock_file
-            transform_file(src, dst, key)
+            with progress(Path(src).stat().st_size, f"{name} {src}") as advance:
+                transform_file(src, dst, key, progress=advance)
             size = Path(dst).stat().st_size
         else:
             transform = client.lock if name == "lock" else client.unlock
