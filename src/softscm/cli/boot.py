@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from softscm.cli.common import Group, State, emit, json_option
+from softscm.cli.common import INTEGER, Group, State, emit, json_option
 
 #: Policy names the command takes besides the numbers.
 POLICIES = {"none": 0, "self-destruct": 1, "hold": 2}
@@ -19,7 +19,7 @@ def boot() -> None:
 
 @boot.command()
 @click.argument("path")
-@click.option("--slot", type=int, default=15, show_default=True,
+@click.option("--slot", type=INTEGER, default=15, show_default=True,
               help="Factory key (0-15) that signs the file.")
 @json_option
 @click.pass_obj

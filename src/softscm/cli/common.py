@@ -129,6 +129,11 @@ def parse_hex(value: str, what: str) -> bytes:
 _NEGATIVE_NUMBER = re.compile(r"-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|-inf(inity)?|-nan",
                               re.IGNORECASE)
 
+#: An integer argument: at most 64 bits, what a frame to the module can carry (the module
+#: checks the value's own range).
+INTEGER_MAX = 2**63 - 1
+INTEGER = click.IntRange(-INTEGER_MAX - 1, INTEGER_MAX)
+
 #: ``-h`` as well as ``--help``, on the group and (inherited) on every command.
 CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"]}
 

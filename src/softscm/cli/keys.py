@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from softscm.cli.common import Group, State, emit, json_option
+from softscm.cli.common import INTEGER, Group, State, emit, json_option
 
 KEY_TYPES = ["nistp256", "secp256r1", "secp256k1", "ed25519", "x25519"]
 
@@ -49,7 +49,7 @@ def generate(state: State, key_type: str, ephemeral: bool, as_json: bool) -> Non
 
 
 @keys.command()
-@click.argument("slot", type=int)
+@click.argument("slot", type=INTEGER)
 @click.option("--foreign", is_flag=True, help="A slot of the foreign keyring.")
 @json_option
 @click.pass_obj
@@ -60,7 +60,7 @@ def remove(state: State, slot: int, foreign: bool, as_json: bool) -> None:
 
 
 @keys.command("export-public")
-@click.argument("slot", type=int)
+@click.argument("slot", type=INTEGER)
 @click.option("--foreign", is_flag=True, help="A slot of the foreign keyring.")
 @click.option("--out", "out", type=click.Path(dir_okay=False), help="Write the PEM here.")
 @click.option("--raw", is_flag=True, help="Print the raw public key in hex instead of PEM.")

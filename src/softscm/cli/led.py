@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from softscm.cli.common import Command, State, emit, json_option
+from softscm.cli.common import INTEGER, Command, State, emit, json_option
 
 #: Screen refreshes per second of the live view.
 REFRESH_PER_SECOND = 20
@@ -20,7 +20,7 @@ _FAR_FUTURE_MS = 2**62
 @click.command(cls=Command)
 @click.option("--log", "show_log", is_flag=True,
               help="Print the recorded timeline: the on/off segments, then the spans.")
-@click.option("--since", "since_ms", type=int, default=0, metavar="MS",
+@click.option("--since", "since_ms", type=INTEGER, default=0, metavar="MS",
               help="With --log: only what lasts past this module time, in ms.")
 @click.option("--for", "duration", type=float, default=None, metavar="SECONDS",
               help="Live view: stop after this many seconds (default: until Ctrl-C).")

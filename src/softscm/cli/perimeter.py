@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from softscm.cli.common import Group, State, emit, json_option
+from softscm.cli.common import INTEGER, Group, State, emit, json_option
 from softscm.errors import SoftScmError
 
 
@@ -51,7 +51,7 @@ def clear(state: State, as_json: bool) -> None:
 
 
 @perimeter.command()
-@click.argument("channel", type=int)
+@click.argument("channel", type=INTEGER)
 @click.option("--notify/--no-notify", default=True, show_default=True,
               help="Wake the host's waiters on a breach.")
 @click.option("--self-destruct", is_flag=True,

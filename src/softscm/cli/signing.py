@@ -8,7 +8,7 @@ from typing import BinaryIO
 
 import click
 
-from softscm.cli.common import Command, State, emit, json_option, parse_hex
+from softscm.cli.common import INTEGER, Command, State, emit, json_option, parse_hex
 from softscm.client.client import STREAM_CHUNK
 from softscm.client.files import file_error
 
@@ -49,7 +49,7 @@ def _sha256(stream: BinaryIO) -> bytes:
 @click.command(cls=Command)
 @click.argument("path", required=False,
                 type=click.Path(exists=True, dir_okay=False, allow_dash=True))
-@click.option("--slot", type=int, default=0, show_default=True)
+@click.option("--slot", type=INTEGER, default=0, show_default=True)
 @click.option("--foreign", is_flag=True, help="A foreign slot (refused: no private key).")
 @click.option("--digest", "digest_hex", help="Sign this digest (hex) instead of a file.")
 @click.option("--recid", is_flag=True, help="Also print the recovery id.")
@@ -70,7 +70,7 @@ def sign(state: State, path: str | None, slot: int, foreign: bool, digest_hex: s
 @click.argument("signature")
 @click.argument("path", required=False,
                 type=click.Path(exists=True, dir_okay=False, allow_dash=True))
-@click.option("--slot", type=int, default=0, show_default=True)
+@click.option("--slot", type=INTEGER, default=0, show_default=True)
 @click.option("--foreign", is_flag=True, help="Use the foreign keyring.")
 @click.option("--digest", "digest_hex", help="Verify against this digest (hex).")
 @json_option

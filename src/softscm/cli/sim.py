@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from softscm.cli.common import Group, State, emit, json_option
+from softscm.cli.common import INTEGER, Group, State, emit, json_option
 from softscm.module.physical import IDENTITY_FACTORS
 from softscm.module.supervised_boot import CORRUPTIBLE_AREAS
 from softscm.scenario import INPUTS, ScenarioError, Step, apply_input, check_args, load, play
@@ -44,7 +44,7 @@ def _input_command(name: str, **settings: Any) -> Callable[[Callable[..., Any]],
 
 
 @_input_command("tamper")
-@click.argument("channel", type=int)
+@click.argument("channel", type=INTEGER)
 @json_option
 @click.pass_obj
 def tamper(state: State, channel: int, as_json: bool) -> None:
@@ -52,7 +52,7 @@ def tamper(state: State, channel: int, as_json: bool) -> None:
 
 
 @_input_command("close")
-@click.argument("channel", type=int)
+@click.argument("channel", type=INTEGER)
 @json_option
 @click.pass_obj
 def close(state: State, channel: int, as_json: bool) -> None:
@@ -60,7 +60,7 @@ def close(state: State, channel: int, as_json: bool) -> None:
 
 
 @_input_command("pulse")
-@click.argument("channel", type=int)
+@click.argument("channel", type=INTEGER)
 @click.argument("duration", metavar="SECONDS", type=float)
 @json_option
 @click.pass_obj
@@ -80,7 +80,7 @@ def temp(state: State, celsius: float, as_json: bool) -> None:
 
 
 @_input_command("aux-temp")
-@click.argument("index", metavar="I", type=int)
+@click.argument("index", metavar="I", type=INTEGER)
 @click.argument("celsius", metavar="C", type=float)
 @json_option
 @click.pass_obj

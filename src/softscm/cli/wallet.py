@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
-from softscm.cli.common import Group, State, emit, json_option
+from softscm.cli.common import INTEGER, INTEGER_MAX, Group, State, emit, json_option
 from softscm.client import Client
 from softscm.errors import InvalidArgument, SoftScmError, WalletNotFound
 from softscm.wallet import path as wpath
@@ -237,7 +237,7 @@ def _wallet_info(client: Client, ref: str) -> dict[str, Any]:
     try:
         return client.wallet_info(ref)
     except WalletNotFound:
-        if not ref.isdigit():
+        if not _is_slot(ref):
             raise
     return client.wallet_info(client.wallet_node_address(int(ref)).wallet_name)
 
@@ -247,9 +247,14 @@ def _node_slot(client: Client, ref: str) -> int:
     try:
         return int(client.wallet_info(ref)["slot"])
     except WalletNotFound:
-        if not ref.isdigit():
+        if not _is_slot(ref):
             raise
     return int(ref)
+
+
+def _is_slot(ref: str) -> bool:
+    """Whether ``ref`` can be a slot number (else it is only a name)."""
+    return ref.isdigit() and int(ref) <= INTEGER_MAX
 
 
 # -- softscm slip39 ----------------------------------------------------------------------
@@ -276,7 +281,7 @@ def slip39() -> None:
 @click.option("--group", "groups", multiple=True, required=True, metavar="TofN",
               help="One group, in order: T of its N member shares rebuild it (e.g. 2of3). "
                    "Repeat for each group.")
-@click.option("--group-threshold", type=int, default=1, show_default=True,
+@click.option("--group-threshold", type=INTEGER, default=1, show_default=True,
               help="How many groups rebuild the master secret.")
 @click.option("--iteration-exponent", type=click.IntRange(0, 5), default=1,
               show_default=True, help="SLIP39 iteration exponent (PBKDF2 cost).")
