@@ -387,3 +387,27 @@ def test_lock_and_unlock_report_progress(run, home, tmp_path) -> None:
     assert (tmp_path / "big.out").read_bytes() == src.read_bytes()
     result = run("unlock", str(tmp_path / "big.lk"), str(tmp_path / "again.out"), "--json")
     assert json.loads(result.stdout)["bytes"] == src.stat().st_size
+
+
+def test_a_failure_inside_the_embedded_module_is_one_line(run, monkeypatch) -> None:
+    """The module's log of an internal failure stays off the terminal (``--verbose``
+    lets it through): the command says what failed in one line."""
+    import logging
+
+    from softscm.module import Module
+
+    real = Module.operation
+
+    def operation(self: Any, op: str) -> Any:
+        if op == "random_bytes":
+            def broken(**args: Any) -> Any:
+                raise RuntimeError("a bug")
+            return broken
+        return real(self, op)
+
+    monkeypatch.setattr(Module, "operation", operation)
+    # As outside pytest: no handler anywhere, so Python's last resort writes to stderr.
+    monkeypatch.setattr(logging.getLogger("softscm"), "handlers", [])
+    monkeypatch.setattr(logging.getLogger(), "handlers", [])
+    line = _one_line(run("random", "4"), REFUSED)
+    assert line == "error: InternalError: random_bytes failed inside the module"

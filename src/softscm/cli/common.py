@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -47,6 +48,8 @@ class State:
         from softscm.client.embedded import resolve_home
         from softscm.store.database import DATABASE_NAME
 
+        if not self.verbose:
+            _quiet_module_log()
         database = resolve_home(self.home) / DATABASE_NAME
         existed = database.exists()
         client = Client.connect(self.home, host=host)
@@ -60,6 +63,15 @@ class State:
         if self._client is not None:
             self._client.close()
             self._client = None
+
+
+def _quiet_module_log() -> None:
+    """Keep an embedded module's log of internal failures (with their tracebacks) off
+    the terminal: the command reports the failure in one line, and ``--verbose`` shows
+    the log. A daemon (``softscm serve``) keeps logging to its stderr."""
+    logger = logging.getLogger("softscm")
+    if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+        logger.addHandler(logging.NullHandler())
 
 
 def json_option(func: F) -> F:
