@@ -411,3 +411,11 @@ def test_a_failure_inside_the_embedded_module_is_one_line(run, monkeypatch) -> N
     monkeypatch.setattr(logging.getLogger(), "handlers", [])
     line = _one_line(run("random", "4"), REFUSED)
     assert line == "error: InternalError: random_bytes failed inside the module"
+
+
+@pytest.mark.parametrize("path", [p for p in COMMANDS if isinstance(
+    cli.commands.get(p[0]) if p else cli, click.Group) and len(p) < 2])
+def test_a_group_without_a_command_shows_its_help(path) -> None:
+    result = CliRunner().invoke(cli, list(path), prog_name="softscm", catch_exceptions=False)
+    assert result.exit_code in (0, 2) and "Traceback" not in result.output
+    assert "Usage: softscm" in result.output and "error:" not in result.output

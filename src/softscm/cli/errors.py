@@ -31,6 +31,10 @@ VERBOSE: contextvars.ContextVar[bool] = contextvars.ContextVar("softscm_verbose"
                                                                default=False)
 
 
+#: Click's "a group given no command shows its help" (click 8.2 and later).
+_NO_ARGS_IS_HELP: Any = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
 class Failure(NamedTuple):
     """What the user is told: the kind of error, the line, the exit status."""
 
@@ -106,6 +110,10 @@ class Cli(Group):
                 raise
             if isinstance(exc, OSError) and exc.errno == errno.EPIPE:
                 sys.exit(REFUSED)  # the reader went away (``softscm ... | head``)
+            if isinstance(exc, _NO_ARGS_IS_HELP):
+                # A group given no command (``softscm keys``): its help, as click does.
+                click.echo(exc.format_message(), err=True)
+                sys.exit(USAGE)
             report = failure(exc)
             click.echo(report.line(_wants_json(argv)), err=True)
             sys.exit(report.status)
