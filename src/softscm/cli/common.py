@@ -1,5 +1,6 @@
-"""What every ``softscm`` command shares: the client, output (text or ``--json``), the
-command classes (``-h``, negative numbers as values) and the one error boundary."""
+"""What every ``softscm`` command shares: the client, output (text or ``--json``),
+progress bars and the command classes (``-h``, negative numbers as values). Errors are
+rendered in one place, :mod:`softscm.cli.errors`."""
 
 from __future__ import annotations
 
@@ -89,8 +90,8 @@ def emit(as_json: bool, data: Any, text: str | None = None) -> None:
 
 @contextlib.contextmanager
 def progress(total: int, label: str) -> Iterator[Callable[[int], None]]:
-    """A progress bar for ``total`` units of work on stderr when it is a terminal (and
-    the work is more than one chunk of :data:`PROGRESS_MIN`); yields ``advance(n)``."""
+    """A progress bar for ``total`` bytes of work, on stderr when it is a terminal and
+    the work is more than :data:`PROGRESS_MIN`; yields ``advance(n)``."""
     if total <= PROGRESS_MIN or not _stderr_is_terminal():
         yield lambda done: None
         return
