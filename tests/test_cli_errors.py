@@ -64,6 +64,8 @@ BAD_INPUTS = [
     (["random", "16", "--out", "{nowhere}"], REFUSED, "cannot write"),
     (["keys", "export-public", "0", "--out", "{nowhere}"], REFUSED, "cannot write"),
     (["log", "export", "--out", "{nowhere}"], REFUSED, "cannot write"),
+    # secrets asked for when standard input has none
+    (["wallet", "restore", "w"], USAGE, "standard input ended before the BIP39 mnemonic"),
     # the daemon's allow-list
     (["serve", "--allow-user", "no-such-user-here"], USAGE, "no user named"),
     (["serve", "--allow-group", "no-such-group-here"], USAGE, "no group named"),
@@ -209,6 +211,17 @@ def test_sign_and_verify_read_a_pipe(run, files) -> None:
     assert run("verify", signature, "--digest", out["digest"]).stdout.strip() == "valid"
     assert run("verify", signature, input=b"other data").exit_code == 1
     assert run("verify", signature, "-", input=payload).stdout.strip() == "valid"
+
+
+def test_piped_secrets_need_no_prompt_and_are_not_echoed(run) -> None:
+    words = json.loads(run("wallet", "create", "W", "--bip39", "--json").stdout)["mnemonic"]
+    run("wallet", "remove", "W")
+    restored = run("wallet", "restore", "W", "--ask-passphrase", input=f"{words}\nsecret\n")
+    assert restored.exit_code == 0 and restored.stderr == ""
+    assert words not in restored.output and "secret" not in restored.output
+    made = run("wallet", "create", "P", "--bip39", "--ask-passphrase", input="one\ntwo\n")
+    line = _one_line(made, USAGE)
+    assert "passphrase and its repetition differ" in line and "one" not in line
 
 
 def test_sign_with_nothing_to_read_on_a_terminal(run, monkeypatch) -> None:

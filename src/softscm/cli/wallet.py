@@ -2,13 +2,16 @@
 
 Mnemonics and shares are secrets: they are read without echo at a prompt, or from a
 file (``--mnemonic-file FILE``, ``-`` for stdin) in scripts, never from the command
-line. Master passphrases are read the same way (``--ask-passphrase``) and base64-encoded
-here, as the module expects them (``scm-behaviour.md`` §8.1).
+line; when standard input is not a terminal, what would be prompted for is read from
+it line by line, with no prompt. Master passphrases are read the same way
+(``--ask-passphrase``) and base64-encoded here, as the module expects them
+(``scm-behaviour.md`` §8.1).
 """
 
 from __future__ import annotations
 
 import base64
+import sys
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
@@ -47,9 +50,29 @@ def _passphrase(ask: bool, confirm: bool) -> str:
     """The master passphrase as the module takes it: base64 text ("" for none)."""
     if not ask:
         return ""
-    text = click.prompt("passphrase", hide_input=True, confirmation_prompt=confirm,
-                        default="", show_default=False, err=True)
-    return base64.b64encode(str(text).encode("utf-8")).decode("ascii")
+    text = _secret("passphrase", confirm=confirm, default="")
+    return base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+
+def _secret(prompt: str, *, confirm: bool = False, default: str | None = None) -> str:
+    """A secret typed without echo at a prompt on stderr; when standard input is not a
+    terminal (a pipe, a file), its next line, with no prompt (``confirm``: the line
+    after it must repeat it). ``default``: the answer to an empty line or the end of
+    the input; without one, the end of the input is a usage error."""
+    if sys.stdin.isatty():
+        return str(click.prompt(prompt, hide_input=True, confirmation_prompt=confirm,
+                                default=default, show_default=False, err=True))
+    value = _next_line(prompt, default)
+    if confirm and _next_line(prompt, default) != value:
+        raise click.UsageError(f"the {prompt} and its repetition differ")
+    return value
+
+
+def _next_line(prompt: str, default: str | None) -> str:
+    line = sys.stdin.readline()
+    if not line and default is None:
+        raise click.UsageError(f"standard input ended before the {prompt}")
+    return line.rstrip("\r\n") or (default or "")
 
 
 def _lines(path: str) -> Iterator[str]:
@@ -120,7 +143,7 @@ def restore(state: State, name: str, curve: str, variant: str, master_gen_key: s
     if mnemonic_file is not None:
         mnemonic = " ".join(_lines(mnemonic_file))
     else:
-        mnemonic = str(click.prompt("BIP39 mnemonic", hide_input=True, err=True))
+        mnemonic = _secret("BIP39 mnemonic")
     passphrase = _passphrase(ask_passphrase, confirm=False)
     slot = state.client().restore_wallet_bip39(
         curve, name, mnemonic, master_gen_key=_gen_key(master_gen_key), variant=variant,
@@ -310,10 +333,9 @@ def slip39_create(state: State, name: str, curve: str, variant: str, master_gen_
             for member in range(count):
                 password = ""
                 if ask_passwords:
-                    password = str(click.prompt(
+                    password = _secret(
                         f"password for group {index} member {member} (empty: none)",
-                        hide_input=True, confirmation_prompt=True, default="",
-                        show_default=False, err=True))
+                        confirm=True, default="")
                 share = client.add_slip39_member(password)
                 shares.append(share.mnemonic)
                 slot = share.master_slot if share.master_slot is not None else slot
@@ -382,14 +404,12 @@ def _prompt_shares(client: Client, ask_passwords: bool) -> tuple[int | None, int
     a share that cannot count is reported and asked for again."""
     accepted = 0
     while True:
-        share = str(click.prompt(f"share {accepted + 1} (empty to stop)", hide_input=True,
-                                 default="", show_default=False, err=True)).strip()
+        share = _secret(f"share {accepted + 1} (empty to stop)", default="").strip()
         if not share:
             return None, accepted
         password = ""
         if ask_passwords:
-            password = str(click.prompt("its password (empty: none)", hide_input=True,
-                                        default="", show_default=False, err=True))
+            password = _secret("its password (empty: none)", default="")
         try:
             slot = client.add_slip39_share(share, password)
         except SoftScmError as exc:
