@@ -156,10 +156,11 @@ class Command(click.Command):
     ``random -5`` gets a message about the value), and any other unknown option is still
     refused by name. Click reads ``-25`` as an option by default (``DESIGN.md``)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        settings = dict(kwargs.pop("context_settings", None) or {})
+    def __init__(self, name: str | None, context_settings: dict[str, Any] | None = None,
+                 **kwargs: Any) -> None:
+        settings = dict(context_settings or {})
         settings.setdefault("ignore_unknown_options", True)
-        super().__init__(*args, context_settings=settings, **kwargs)
+        super().__init__(name, context_settings=settings, **kwargs)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         known: set[str] = set()

@@ -30,14 +30,14 @@ def _read(path: str) -> bytes:
     return read_file(path)
 
 
-def _write(path: str, data: bytes) -> None:
+def _write(path: str, data: bytes | bytearray) -> None:
     if path == "-":
         out = sys.stdout.buffer
         out.write(data)
         out.flush()
         return
     with AtomicWriter(path) as out_file:
-        out_file.write(data)
+        out_file.write(bytes(data))
 
 
 def _lock_command(name: str, help_text: str) -> click.Command:
