@@ -197,6 +197,17 @@ def test_unusable_home_directory(run, tmp_path) -> None:
     assert str(not_a_dir) in line and "Not a directory" in line
 
 
+@pytest.mark.skipif(not Path("/proc/self").exists(), reason="needs Linux's /proc")
+def test_state_directory_where_nothing_can_be_made(run) -> None:
+    """Nobody, root included, can make a directory in /proc: a real refusal of the
+    system, reported in one line."""
+    line = _one_line(run("--home", "/proc/softscm-state", "status"), REFUSED)
+    assert line.startswith("error: /proc/softscm-state: ")
+    env = {"SOFTSCM_HOME": None, "XDG_DATA_HOME": None, "HOME": "/proc"}
+    line = _one_line(run("status", env=env), REFUSED)  # type: ignore[arg-type]
+    assert line.startswith("error: /proc/")
+
+
 # -- piped data ----------------------------------------------------------------------------
 
 
