@@ -34,6 +34,7 @@ from typing import Any
 
 from softscm.errors import InvalidArgument, SoftScmError
 from softscm.module.physical import DEFAULT_TAP_G
+from softscm.module.supervised_boot import CORRUPTIBLE_AREAS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -139,7 +140,7 @@ INPUTS: dict[str, Input] = _inputs(
           "static acceleration, g per axis"),
     Input("brownout", "brownout", (_SECONDS,), "the main supply dips for S seconds"),
     Input("corrupt", "corrupt", (Param("area", "text"),),
-          "damage a protected area of the store: keystore, manifest or code"),
+          "damage a protected area of the store: " + ", ".join(CORRUPTIBLE_AREAS)),
     Input("advance", "advance", (_SECONDS,), "move module time forward by SECONDS"),
     Input("host-time", "set_host_time",
           (Param("epoch", "number"), Param("ntp_synced", "bool", True)),

@@ -219,8 +219,7 @@ def brownout(state: State, seconds: float, as_json: bool) -> None:
     _apply(state, as_json, "brownout", seconds=seconds)
 
 
-@sim.command("corrupt", help="Damage a protected area of the store: "
-             + ", ".join(CORRUPTIBLE_AREAS) + ".")
+@_input_command("corrupt")
 @click.argument("area", metavar="|".join(CORRUPTIBLE_AREAS))
 @json_option
 @click.pass_obj
