@@ -443,3 +443,29 @@ def test_a_group_without_a_command_shows_its_help(path) -> None:
     result = CliRunner().invoke(cli, list(path), prog_name="softscm", catch_exceptions=False)
     assert result.exit_code in (0, 2) and "Traceback" not in result.output
     assert "Usage: softscm" in result.output and "error:" not in result.output
+
+
+def test_an_explicit_home_is_never_swapped_for_a_daemons_module(
+        daemon, home, tmp_path, monkeypatch) -> None:
+    """With a daemon on this host, ``--home`` must name the state it serves: another
+    directory is refused rather than quietly answered by the daemon's module."""
+    monkeypatch.setenv("SOFTSCM_SOCKET", str(daemon.path))
+    runner = CliRunner()
+    served = runner.invoke(cli, ["--home", str(home), "status", "--json"],
+                           catch_exceptions=False)
+    assert served.exit_code == 0, served.stderr
+    assert json.loads(served.stdout)["serial"] == daemon.module.serial
+    other = tmp_path / "other"
+    line = _one_line(runner.invoke(cli, ["--home", str(other), "status"],
+                                   catch_exceptions=False), REFUSED)
+    assert f"--home {other} is not the state of the daemon at {daemon.path}" in line
+    assert not other.exists()  # nothing made on the way
+    runner.invoke(cli, ["--home", str(other), "init"], catch_exceptions=False)
+    line = _one_line(runner.invoke(cli, ["--home", str(other), "keys", "list"],
+                                   catch_exceptions=False), REFUSED)
+    assert "is not the state of the daemon" in line
+    # From the environment, SOFTSCM_HOME yields to the daemon, as DESIGN.md says.
+    via_env = runner.invoke(cli, ["status", "--json"], env={"SOFTSCM_HOME": str(other)},
+                            catch_exceptions=False)
+    assert via_env.exit_code == 0
+    assert json.loads(via_env.stdout)["serial"] == daemon.module.serial

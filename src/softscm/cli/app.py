@@ -23,7 +23,8 @@ from softscm.module import Profile
 def cli(ctx: click.Context, home: str | None, verbose: bool) -> None:
     """softscm: a software Secure Compute Module (Zymbit SCM emulator)."""
     VERBOSE.set(verbose)
-    state = State(home, verbose)
+    explicit = ctx.get_parameter_source("home") == click.core.ParameterSource.COMMANDLINE
+    state = State(home, verbose, explicit_home=explicit)
     ctx.obj = state
     ctx.call_on_close(state.close)
 

@@ -7,9 +7,11 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import re
 import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -25,9 +27,12 @@ PROGRESS_MIN = 1 << 24
 class State:
     """Options of the top-level group, shared by the subcommands."""
 
-    def __init__(self, home: str | None, verbose: bool) -> None:
+    def __init__(self, home: str | None, verbose: bool, *, explicit_home: bool = False) -> None:
         self.home = home
         self.verbose = verbose
+        #: Whether ``--home`` was given on the command line (not taken from the
+        #: environment): then a daemon serving another state is not used instead.
+        self.explicit_home = explicit_home
         self._client: Client | None = None
 
     def client(self) -> Client:
@@ -51,7 +56,10 @@ class State:
 
         if not self.verbose:
             _quiet_module_log()
-        database = resolve_home(self.home) / DATABASE_NAME
+        directory = resolve_home(self.home)
+        if self.explicit_home:
+            _check_daemon_serves(directory)
+        database = directory / DATABASE_NAME
         existed = database.exists()
         client = Client.connect(self.home, host=host)
         if not existed and database.exists():
@@ -64,6 +72,33 @@ class State:
         if self._client is not None:
             self._client.close()
             self._client = None
+
+
+def _check_daemon_serves(directory: Path) -> None:
+    """Refuse a ``--home`` that the daemon this host uses does not serve: the command
+    would reach the daemon's module, not the one asked for."""
+    from softscm.client.locate import daemon_socket
+    from softscm.errors import ConnectionFailed
+    from softscm.store.lockfile import LOCK_NAME, lock_shared
+
+    socket = daemon_socket()
+    if socket is None:
+        return
+    lock = directory / LOCK_NAME
+    served_by = None
+    if lock.exists():
+        try:
+            lock_shared(directory).release()
+        except ConnectionFailed:
+            served_by = lock.read_text(encoding="utf-8", errors="replace").strip()
+    if served_by is None:
+        raise click.ClickException(
+            f"--home {directory} is not the state of the daemon at {socket}: leave out "
+            "--home to use the daemon's module, or stop the daemon to open this one")
+    if os.path.realpath(served_by) != os.path.realpath(socket):
+        raise click.ClickException(
+            f"--home {directory} is served by the daemon at {served_by}, not by the one "
+            f"at {socket}: set SOFTSCM_SOCKET={served_by} to reach it")
 
 
 def _quiet_module_log() -> None:
