@@ -61,11 +61,11 @@ def failure(exc: BaseException) -> Failure:
             message += f" (see '{exc.ctx.command_path} --help')"
         return Failure("UsageError", message, exc.exit_code)
     if isinstance(exc, click.ClickException):
-        return Failure(type(exc).__name__, exc.format_message(), exc.exit_code)
+        return Failure("Refused", exc.format_message(), exc.exit_code)
     if isinstance(exc, click.Abort):
         return Failure("Aborted", "aborted", REFUSED)
     if isinstance(exc, OSError):
-        return Failure("FileError", _os_message(exc), REFUSED)
+        return Failure(type(exc).__name__, _os_message(exc), REFUSED)
     if isinstance(exc, sqlite3.Error):
         return Failure("StoreError", f"the state database: {exc}", REFUSED)
     return Failure("InternalError", f"internal error: {type(exc).__name__}: {exc} (run "
@@ -103,8 +103,6 @@ class Cli(Group):
         try:
             result = super().main(argv, prog_name, complete_var, standalone_mode=False,
                                   **extra)
-        except SystemExit:
-            raise
         except Exception as exc:  # noqa: BLE001 - the boundary: nothing escapes as a traceback
             if VERBOSE.get():
                 raise
