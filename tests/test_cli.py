@@ -26,27 +26,27 @@ def run(home):
 
 
 def test_init_and_status(run, home) -> None:
-    out = json.loads(run("init", "--json").output)
+    out = json.loads(run("init", "--json").stdout)
     assert out["model"] == "SCM" and out["firmware"] == "01.02.02release"
     assert out["home"] == str(home)
     result = run("init", code=1)
     assert "already holds a module" in result.output
-    status = json.loads(run("status", "--json").output)
+    status = json.loads(run("status", "--json").stdout)
     assert status["serial"] == out["serial"]
     assert "module" in run("status").output
 
 
 def test_init_hsm6(run) -> None:
-    out = json.loads(run("init", "--profile", "hsm6", "--json").output)
+    out = json.loads(run("init", "--profile", "hsm6", "--json").stdout)
     assert out["model"] == "HSM6"
-    keys = json.loads(run("keys", "list", "--json").output)
+    keys = json.loads(run("keys", "list", "--json").stdout)
     assert [k["slot"] for k in keys["keys"]] == list(range(14))
 
 
 def test_keys_commands(run, tmp_path) -> None:
-    slot = json.loads(run("keys", "generate", "secp256k1", "--json").output)["slot"]
+    slot = json.loads(run("keys", "generate", "secp256k1", "--json").stdout)["slot"]
     assert slot == 16
-    listing = json.loads(run("keys", "list", "--json").output)
+    listing = json.loads(run("keys", "list", "--json").stdout)
     assert {"slot": 16, "key_type": "secp256k1", "origin": "generated", "exportable": True} in listing["keys"]
     pem_path = tmp_path / "k.pem"
     run("keys", "export-public", "16", "--out", str(pem_path))
@@ -54,18 +54,18 @@ def test_keys_commands(run, tmp_path) -> None:
     raw = run("keys", "export-public", "16", "--raw").output.strip()
     assert len(bytes.fromhex(raw)) == 64
     run("keys", "remove", "16")
-    assert "16" not in [str(k["slot"]) for k in json.loads(run("keys", "list", "--json").output)["keys"]]
+    assert "16" not in [str(k["slot"]) for k in json.loads(run("keys", "list", "--json").stdout)["keys"]]
     assert "factory key 3 cannot be removed" in run("keys", "remove", "3", code=1).output
 
 
 def test_sign_verify(run, tmp_path) -> None:
     data = tmp_path / "data.txt"
     data.write_bytes(b"hello world")
-    sig = run("sign", str(data), "--slot", "0").output.strip()
+    sig = run("sign", str(data), "--slot", "0").stdout.strip()
     assert len(bytes.fromhex(sig)) == 64
-    assert run("verify", sig, str(data)).output.strip() == "valid"
+    assert run("verify", sig, str(data)).stdout.strip() == "valid"
     assert run("verify", sig, str(data), "--slot", "1", code=1).output.strip() == "invalid"
-    out = json.loads(run("sign", "--digest", "00" * 32, "--json").output)
+    out = json.loads(run("sign", "--digest", "00" * 32, "--json").stdout)
     assert out["recid"] is None
 
 
@@ -106,7 +106,7 @@ def test_lock_unlock_random(run, tmp_path) -> None:
     result = run("unlock", str(tmp_path / "bad"), str(tmp_path / "never"), code=1)
     assert "VerificationFailed" in result.output and not (tmp_path / "never").exists()
     assert len(bytes.fromhex(run("random", "16").output.strip())) == 16
-    out = json.loads(run("random", "8", "--format", "base64", "--json").output)
+    out = json.loads(run("random", "8", "--format", "base64", "--json").stdout)
     assert out["bytes"] == 8
     run("random", "10", "--out", str(tmp_path / "r"))
     assert len((tmp_path / "r").read_bytes()) == 10
@@ -130,8 +130,8 @@ def test_console_script_entry_point(home) -> None:
 def test_operator_commands_do_not_act_as_the_host(run) -> None:
     """S-11 through the CLI: status, sim and led look on; a host command binds."""
     run("sim", "advance", "10")
-    status = json.loads(run("status", "--json").output)
+    status = json.loads(run("status", "--json").stdout)
     assert status["lifecycle"] == "waiting_for_host" and status["binding"] == "unbound"
     run("keys", "list")
-    status = json.loads(run("status", "--json").output)
+    status = json.loads(run("status", "--json").stdout)
     assert status["lifecycle"] == "running" and status["binding"] == "bound_dev"

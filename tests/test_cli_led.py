@@ -37,22 +37,22 @@ def test_log_prints_segments_then_spans(bound) -> None:
 def test_json_gives_the_two_lists(bound) -> None:
     run = bound
     run("sim", "advance", "7")
-    view = json.loads(run("led", "--json").output)
+    view = json.loads(run("led", "--json").stdout)
     segments, spans = view["segments"], view["spans"]
     for (start, duration, _), (after, _, _) in zip(segments, segments[1:]):
         assert start + duration == after, "no gaps, no overlaps"
     assert all(a[2] != b[2] for a, b in zip(segments, segments[1:])), "merged"
     assert spans[-1][2] == "running_dev" and spans[-1][3] is False
     assert view["now_ms"] >= spans[-1][1]
-    again = json.loads(run("led", "--log", "--json").output)["spans"]
+    again = json.loads(run("led", "--log", "--json").stdout)["spans"]
     assert [s[2] for s in again] == [s[2] for s in spans], "the module's time runs on"
 
 
 def test_since_keeps_what_lasts_past_it(run) -> None:
     run("sim", "advance", "20")
-    view = json.loads(run("led", "--json").output)
+    view = json.loads(run("led", "--json").stdout)
     since = view["now_ms"] - 4000
-    later = json.loads(run("led", "--json", "--since", str(since)).output)
+    later = json.loads(run("led", "--json", "--since", str(since)).stdout)
     assert later["segments"] and all(s[0] + s[1] > since for s in later["segments"])
     assert len(later["segments"]) < len(view["segments"])
 
@@ -66,7 +66,7 @@ def test_a_simulated_sequence_is_labelled(run) -> None:
     fatal = [line for line in lines if "fatal 6/2" in line]
     assert fatal and fatal[0].endswith("fatal 6/2 (simulated)")
     assert lines[-1].endswith("running_dev")
-    spans = json.loads(run("led", "--json").output)["spans"]
+    spans = json.loads(run("led", "--json").stdout)["spans"]
     (start, end, _, simulated), = [s for s in spans if s[2] == "fatal 6/2"]
     assert end - start == 33_850 and simulated is True
 

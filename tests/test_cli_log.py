@@ -28,7 +28,7 @@ def test_export_text(run) -> None:
 
 def test_export_json_and_out(run, home, tmp_path) -> None:
     run("sim", "temp", "80")
-    out = json.loads(run("log", "export", "--json").output)
+    out = json.loads(run("log", "export", "--json").stdout)
     with Client.open(home, host=False) as scm:
         assert out["serial"] == scm.hello()["serial"]
         assert out["records"] == scm.events(limit=10_000)
@@ -39,7 +39,7 @@ def test_export_json_and_out(run, home, tmp_path) -> None:
     assert json.loads(target.read_text())["records"] == out["records"]
     target = tmp_path / "log.txt"
     count = len(out["records"])
-    assert run("log", "export", "--out", str(target)).output.strip() == \
+    assert run("log", "export", "--out", str(target)).stdout.strip() == \
         f"exported {count} records to {target}"
     assert len(target.read_text().splitlines()) == count
 
@@ -65,11 +65,11 @@ def destroy(run, home) -> None:
 def test_export_and_verify_work_on_a_destroyed_module(run, home) -> None:
     destroy(run, home)
     assert run("sign", "--digest", "00" * 32, code=1).output.startswith("error: Destroyed")
-    records = json.loads(run("log", "export", "--json").output)["records"]
+    records = json.loads(run("log", "export", "--json").stdout)["records"]
     kinds = [r["kind"] for r in records]
     assert "self_destruct" in kinds and "perimeter_breach" in kinds
     assert run("log", "verify").output.startswith("event log intact")
-    status = json.loads(run("status", "--json").output)
+    status = json.loads(run("status", "--json").stdout)
     assert status["destroyed"] is True and status["perimeter"][0] > 0
 
 
@@ -77,7 +77,7 @@ def test_verify_an_intact_log(run) -> None:
     run("sim", "tamper", "0")
     out = run("log", "verify").output.strip()
     assert re.fullmatch(r"event log intact: (\d+) records \(#1 to #\1\)", out)
-    report = json.loads(run("log", "verify", "--json").output)
+    report = json.loads(run("log", "verify", "--json").stdout)
     assert report["intact"] is True and report["first_broken"] is None
 
 
@@ -96,7 +96,7 @@ def test_verify_names_an_altered_record(run, home) -> None:
                 '{"channel":1}', breach["seq"])
     result = run("log", "verify", code=1)
     assert result.output.strip().startswith(f"event log broken at record #{breach['seq']}")
-    report = json.loads(run("log", "verify", "--json", code=1).output)
+    report = json.loads(run("log", "verify", "--json", code=1).stdout)
     assert report["first_broken"] == breach["seq"] and report["intact"] is False
 
 

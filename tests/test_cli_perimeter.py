@@ -25,7 +25,7 @@ def test_s36_channels_are_named_by_their_own_index(run, home) -> None:
 
 def test_check_json(run, home) -> None:
     run("sim", "tamper", "0")
-    out = json.loads(run("perimeter", "check", "--json").output)
+    out = json.loads(run("perimeter", "check", "--json").stdout)
     assert out["cleared"] is False
     first, second = out["channels"]
     assert first["channel"] == 0 and first["breached"] is True and first["timestamp"] > 0
@@ -49,19 +49,19 @@ def test_check_after_clearing_is_the_arming_check(run) -> None:
 def test_clear(run, home) -> None:
     run("sim", "tamper", "1")
     run("sim", "close", "1")
-    assert run("perimeter", "clear").output.strip() == \
+    assert run("perimeter", "clear").stdout.strip() == \
         "perimeter events cleared; both channels re-armed"
     with Client.open(home) as scm:
         assert scm.perimeter_info() == [0, 0]
 
 
 def test_arm_sets_the_channel_actions(run) -> None:
-    assert run("perimeter", "arm", "1", "--no-notify").output.strip() == \
+    assert run("perimeter", "arm", "1", "--no-notify").stdout.strip() == \
         "channel 1 armed: no action (breaches recorded only)"
-    status = json.loads(run("status", "--json").output)
+    status = json.loads(run("status", "--json").stdout)
     assert status["settings"]["perimeter"][1] == 0
-    assert run("perimeter", "arm", "0").output.strip() == "channel 0 armed: notify"
-    out = json.loads(run("perimeter", "arm", "0", "--no-notify", "--json").output)
+    assert run("perimeter", "arm", "0").stdout.strip() == "channel 0 armed: notify"
+    out = json.loads(run("perimeter", "arm", "0", "--no-notify", "--json").stdout)
     assert out == {"channel": 0, "notify": False, "self_destruct": False}
     result = run("perimeter", "arm", "2", code=1)
     assert result.output.startswith("error: InvalidArgument")
@@ -82,7 +82,7 @@ def test_production_gives_one_chance_per_channel(run, home) -> None:
     run("sim", "power-cycle")
     run("sim", "advance", "20")
     run("keys", "list")  # a host session binds the module after its boot
-    assert json.loads(run("status", "--json").output)["binding"] == "production"
+    assert json.loads(run("status", "--json").stdout)["binding"] == "production"
     run("sim", "tamper", "0")
     run("sim", "close", "0")
     assert run("perimeter", "check", "--clear").output.splitlines() == [
@@ -107,7 +107,7 @@ def test_check_works_when_the_module_refuses_the_host(run, home) -> None:
     run("sim", "power-cycle")
     run("sim", "advance", "20")
     assert run("keys", "list", code=1).output.startswith("error: CannotBind")
-    assert json.loads(run("status", "--json").output)["lifecycle"] == "cannot_bind"
+    assert json.loads(run("status", "--json").stdout)["lifecycle"] == "cannot_bind"
     assert run("perimeter", "check").output.splitlines()[:2] == [
         "channel 0 clear", f"channel 1 breached at {iso(stamp)}"]
     assert run("perimeter", "check", "--clear", code=1).output.startswith("error: CannotBind")

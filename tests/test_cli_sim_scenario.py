@@ -168,7 +168,7 @@ def test_sim_run(run, home, tmp_path) -> None:
 
 
 def test_sim_run_json(run, tmp_path) -> None:
-    out = json.loads(run("sim", "run", write(tmp_path, LID), "--json").output)
+    out = json.loads(run("sim", "run", write(tmp_path, LID), "--json").stdout)
     assert out["scenario"] == "lid opened in transit" and out["played"] is True
     assert [e["do"] for e in out["events"]] == ["tamper", "close", "temp", "tap"]
     assert out["events"][3] == {"event": 4, "at": 10.0, "do": "tap",

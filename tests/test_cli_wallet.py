@@ -86,7 +86,7 @@ def test_restore_from_prompt_file_and_stdin(run, tmp_path: Path) -> None:
 def test_clear_one_line_errors(run, tmp_path: Path) -> None:
     run("wallet", "create", "W")
     result = run("wallet", "create", "W", code=1)
-    assert result.output.strip() == "error: WalletNameExists: a wallet named 'W' already exists"
+    assert result.stderr.strip() == "error: WalletNameExists: a wallet named 'W' already exists"
     bad = " ".join(["abandon"] * 12)
     result = run("wallet", "restore", "R", "--mnemonic-file", "-", input=bad, code=1)
     assert "InvalidArgument" in result.output and "checksum" in result.output

@@ -73,8 +73,8 @@ def test_s95_x509_storage(client: Client) -> None:
 
 
 def test_s95_through_the_cli(run, home, tmp_path) -> None:
-    slot = run("keys", "generate", "nistp256").output.strip()
-    pem = run("keys", "export-public", slot).output
+    slot = run("keys", "generate", "nistp256").stdout.strip()
+    pem = run("keys", "export-public", slot).stdout
     cert = make_cert(pem, cn="cli")
     path = tmp_path / "cert.der"
     path.write_bytes(der_of(cert))
@@ -82,15 +82,15 @@ def test_s95_through_the_cli(run, home, tmp_path) -> None:
     out = tmp_path / "back.der"
     run("cert", "get", slot, "--der", "--out", str(out))
     assert out.read_bytes() == der_of(cert)
-    assert run("cert", "get", slot).output == cert.public_bytes(
+    assert run("cert", "get", slot).stdout == cert.public_bytes(
         serialization.Encoding.PEM).decode()
-    assert "CN=cli" in run("cert", "list").output
-    assert json.loads(run("cert", "get", slot, "--json").output)["der"] == der_of(cert).hex()
+    assert "CN=cli" in run("cert", "list").stdout
+    assert json.loads(run("cert", "get", slot, "--json").stdout)["der"] == der_of(cert).hex()
     other = tmp_path / "other.der"
     other.write_bytes(der_of(make_cert(other_key_pem())))
-    assert "InvalidArgument" in run("cert", "store", slot, str(other), code=1).output
+    assert "InvalidArgument" in run("cert", "store", slot, str(other), code=1).stderr
     run("keys", "remove", slot)
-    assert "SlotEmpty" in run("cert", "get", slot, code=1).output
+    assert "SlotEmpty" in run("cert", "get", slot, code=1).stderr
 
 
 # -- the store -------------------------------------------------------------------------
@@ -246,7 +246,7 @@ def test_certificate_request_refusals(client: Client) -> None:
 
 
 def test_csr_through_the_cli(run, tmp_path) -> None:
-    out = run("csr", "--slot", "3", "--subject", "/C=DE/O=Example/CN=gateway").output
+    out = run("csr", "--slot", "3", "--subject", "/C=DE/O=Example/CN=gateway").stdout
     request = x509.load_pem_x509_csr(out.encode())
     assert request.is_signature_valid
     assert request.subject.get_attributes_for_oid(NameOID.COUNTRY_NAME)[0].value == "DE"
@@ -254,11 +254,11 @@ def test_csr_through_the_cli(run, tmp_path) -> None:
     run("csr", "--slot", "3", "--subject", "/CN=gateway", "--der", "--out", str(path))
     assert x509.load_der_x509_csr(path.read_bytes()).is_signature_valid
     assert "OperationNotSupported" not in run("csr", "--slot", "3", "--subject", "CN",
-                                              code=1).output
-    assert "InvalidArgument" in run("csr", "--slot", "3", "--subject", "CN", code=1).output
+                                              code=1).stderr
+    assert "InvalidArgument" in run("csr", "--slot", "3", "--subject", "CN", code=1).stderr
     if OPENSSL:
         assert _openssl_verifies(path.read_bytes())
-    doc = json.loads(run("csr", "--slot", "3", "--subject", "/CN=j", "--json").output)
+    doc = json.loads(run("csr", "--slot", "3", "--subject", "/CN=j", "--json").stdout)
     assert x509.load_pem_x509_csr(doc["pem"].encode()).public_bytes(
         serialization.Encoding.DER) == bytes.fromhex(doc["der"])
 

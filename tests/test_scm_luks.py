@@ -89,15 +89,15 @@ def test_s96_through_the_cli(run) -> None:
     first = run("luks-key", "root").stdout_bytes
     second = run("luks-key", "root").stdout_bytes
     assert first == second and len(first) == 64
-    assert run("luks-key", "print", "root", "--hex").output.strip() == first.hex()
-    assert '"key": "' + first.hex() in run("luks-key", "root", "--json").output
-    assert run("luks-key", "list").output.strip() == "root"
+    assert run("luks-key", "print", "root", "--hex").stdout.strip() == first.hex()
+    assert '"key": "' + first.hex() in run("luks-key", "root", "--json").stdout
+    assert run("luks-key", "list").stdout.strip() == "root"
     run("luks-key", "create", "list")
     assert len(run("luks-key", "print", "list").stdout_bytes) == 64
-    assert "InvalidArgument" in run("luks-key", "create", "root", code=1).output
-    assert "InvalidArgument" in run("luks-key", "nothing", code=1).output
+    assert "InvalidArgument" in run("luks-key", "create", "root", code=1).stderr
+    assert "InvalidArgument" in run("luks-key", "nothing", code=1).stderr
     run("luks-key", "remove", "list")
-    assert run("luks-key", "list", "--json").output.count("root") == 1
+    assert run("luks-key", "list", "--json").stdout.count("root") == 1
 
 
 # -- the store ------------------------------------------------------------------------------
@@ -251,11 +251,11 @@ def test_zymkey_filesystem_create_failure_leaves_nothing(zymkey_on, tmp_path: Pa
     base = tmp_path / "filesystems"
     base.mkdir()
     out = zymkey_cli("filesystem_create", "--base", str(base), "tiny", str(tmp_path / "m"),
-                     "1", code=1).output
+                     "1", code=1).stderr
     assert "cryptsetup" in out
     assert os.listdir(base) == []
     assert "no filesystem" in zymkey_cli("filesystem_unmount", "--base", str(base), "tiny",
-                                         code=1).output
+                                         code=1).stderr
 
 
 def _devmapper_usable() -> str | None:

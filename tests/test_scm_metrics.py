@@ -49,18 +49,18 @@ def test_s97_metrics_and_host_events(client: Client) -> None:
 
 
 def test_s97_through_the_cli(run) -> None:
-    before = json.loads(run("metrics", "--json").output)
+    before = json.loads(run("metrics", "--json").stdout)
     for _ in range(3):
         run("sim", "power-cycle")
         run("sim", "advance", "20")
     run("event", "wifi", "state=up")
-    after = json.loads(run("metrics", "--json").output)
+    after = json.loads(run("metrics", "--json").stdout)
     assert after["power_ons"] == before["power_ons"] + 3
     assert after["host_events"] == {"wifi": 1}
-    exported = json.loads(run("log", "export", "--json").output)["records"]
+    exported = json.loads(run("log", "export", "--json").stdout)["records"]
     assert [r["detail"] for r in exported if r["kind"] == "host_event"] == [
         {"name": "wifi", "state": "up"}]
-    text = run("metrics").output
+    text = run("metrics").stdout
     assert f"power_ons          {after['power_ons']}" in text
     assert "host_events        wifi 1" in text
 
@@ -177,8 +177,8 @@ def test_host_event_limits() -> None:
 
 def test_event_cli_arguments(run) -> None:
     run("event", "wifi", "state=up", "ssid=a=b")
-    records = json.loads(run("log", "export", "--json").output)["records"]
+    records = json.loads(run("log", "export", "--json").stdout)["records"]
     assert records[-1]["detail"] == {"name": "wifi", "state": "up", "ssid": "a=b"}
-    assert "KEY=VALUE" in run("event", "wifi", "state", code=2).output
-    assert "twice" in run("event", "wifi", "a=1", "a=2", code=2).output
-    assert "InvalidArgument" in run("event", "bad name", code=1).output
+    assert "KEY=VALUE" in run("event", "wifi", "state", code=2).stderr
+    assert "twice" in run("event", "wifi", "a=1", "a=2", code=2).stderr
+    assert "InvalidArgument" in run("event", "bad name", code=1).stderr

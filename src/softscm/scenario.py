@@ -45,6 +45,7 @@ from softscm.module.limits import (
     SIM_TEMP_MIN_C,
 )
 from softscm.module.physical import DEFAULT_TAP_G
+from softscm.module.supervised_boot import CORRUPTIBLE_AREAS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -162,7 +163,7 @@ INPUTS: dict[str, Input] = _inputs(
           "static acceleration, g per axis"),
     Input("brownout", "brownout", (_SECONDS,), "the main supply dips for S seconds"),
     Input("corrupt", "corrupt", (Param("area", "text"),),
-          "damage a protected area of the store: keystore, manifest or code"),
+          "damage a protected area of the store: " + ", ".join(CORRUPTIBLE_AREAS)),
     # No lower bound here: the module says why time cannot go back.
     Input("advance", "advance", (Param("seconds", "number", high=SIM_DURATION_MAX_S),),
           "move module time forward by SECONDS"),

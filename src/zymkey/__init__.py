@@ -15,6 +15,7 @@ yet raise ``NotImplementedError`` naming the method.
 from __future__ import annotations
 
 import errno
+import sys
 
 # Zymbit's module does ``from ctypes import *``, so every ctypes name is an attribute of
 # the package, and ``sign_digest`` returns a genuine ``ctypes.c_uint`` recovery id.
@@ -103,11 +104,32 @@ class Zymkey(
 
 
 def create_new_client() -> Zymkey | None:
-    """A new :class:`Zymkey`, or ``None`` if no module can be reached (Q2)."""
+    """A new :class:`Zymkey`, or ``None`` if no module can be reached (Q2); the reason
+    is written once to stderr, since ``None`` alone does not say it."""
     try:
         return Zymkey()
-    except AssertionError:
+    except AssertionError as exc:
+        _say_why(exc)
         return None
+
+
+#: Reasons for a missing client already written to stderr (each is said once).
+_SAID: set[str] = set()
+
+
+def _say_why(exc: AssertionError) -> None:
+    """Write why no context could be opened: the softscm error behind ``exc``."""
+    cause = exc.__cause__ or exc.__context__
+    if isinstance(cause, SoftScmError):
+        reason = cause.diagnostics()
+    elif isinstance(cause, OSError):
+        reason = f"{type(cause).__name__}: {cause}"
+    else:
+        reason = str(exc)
+    if reason not in _SAID:
+        _SAID.add(reason)
+        sys.stderr.write(f"zymkey: no module could be opened, so the client is None: "
+                         f"{reason}\n")
 
 
 #: The shared context made at import; ``None`` when no module could be reached (Q2).

@@ -8,11 +8,12 @@ from typing import Any
 import click
 
 from softscm.cli import data, keys, signing
-from softscm.cli.common import State, emit, handle_errors, json_option
+from softscm.cli.common import CONTEXT_SETTINGS, State, emit, json_option
+from softscm.cli.errors import VERBOSE, Cli
 from softscm.module import Profile
 
 
-@click.group()
+@click.group(cls=Cli, context_settings=CONTEXT_SETTINGS)
 @click.option("--home", envvar="SOFTSCM_HOME", type=click.Path(file_okay=False),
               help="State directory of the module (default: $SOFTSCM_HOME, else the "
                    "user data directory).")
@@ -21,7 +22,9 @@ from softscm.module import Profile
 @click.pass_context
 def cli(ctx: click.Context, home: str | None, verbose: bool) -> None:
     """softscm: a software Secure Compute Module (Zymbit SCM emulator)."""
-    state = State(home, verbose)
+    VERBOSE.set(verbose)
+    explicit = ctx.get_parameter_source("home") == click.core.ParameterSource.COMMANDLINE
+    state = State(home, verbose, explicit_home=explicit)
     ctx.obj = state
     ctx.call_on_close(state.close)
 
@@ -45,7 +48,6 @@ def cli(ctx: click.Context, home: str | None, verbose: bool) -> None:
               help="Check config.txt for the dwc2 host-mode overlay at each host boot.")
 @json_option
 @click.pass_obj
-@handle_errors
 def init(state: State, profile: str, program: str, revision: str, model: str,
          firmware: str, no_simulation: bool, boot_dir: str, shipped_manifest: bool,
          emulate_usb_link: bool, as_json: bool) -> None:
@@ -70,7 +72,6 @@ def init(state: State, profile: str, program: str, revision: str, model: str,
 @cli.command()
 @json_option
 @click.pass_obj
-@handle_errors
 def status(state: State, as_json: bool) -> None:
     """Show the module's identity, keys and state."""
     info = state.operator().status()
@@ -116,10 +117,11 @@ def _status_text(info: dict[str, Any]) -> str:
 @click.option("--socket", "socket_path", type=click.Path(dir_okay=False),
               help="Socket to listen on (default: $SOFTSCM_SOCKET, else the user's runtime "
                    "directory, else /run/softscm/softscm.sock).")
-@click.option("--allow-user", multiple=True, help="Also admit this user (name or uid).")
-@click.option("--allow-group", multiple=True, help="Also admit this group (name or gid).")
+@click.option("--allow-user", multiple=True, callback=lambda c, p, v: _known("user", v),
+              help="Also admit this user (name or uid).")
+@click.option("--allow-group", multiple=True, callback=lambda c, p, v: _known("group", v),
+              help="Also admit this group (name or gid).")
 @click.pass_obj
-@handle_errors
 def serve(state: State, socket_path: str | None, allow_user: tuple[str, ...],
           allow_group: tuple[str, ...]) -> None:
     """Run the module as a daemon that every process on the host shares."""
@@ -139,6 +141,21 @@ def serve(state: State, socket_path: str | None, allow_user: tuple[str, ...],
         click.echo(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} softscm: {line}", err=True)
 
     run_daemon(state.home, path, allow, on_event=event)
+
+
+def _known(kind: str, names: tuple[str, ...]) -> tuple[str, ...]:
+    """``names`` if each is a number or names a user (group) of this host."""
+    import grp
+    import pwd
+
+    lookup = pwd.getpwnam if kind == "user" else grp.getgrnam
+    for name in names:
+        if not name.isdigit():
+            try:
+                lookup(name)
+            except KeyError:
+                raise click.BadParameter(f"no {kind} named {name!r} on this host") from None
+    return names
 
 
 cli.add_command(keys.keys)

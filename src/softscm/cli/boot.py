@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import click
 
-from softscm.cli.common import State, emit, handle_errors, json_option
+from softscm.cli.common import INTEGER, Group, State, emit, json_option
 
 #: Policy names the command takes besides the numbers.
 POLICIES = {"none": 0, "self-destruct": 1, "hold": 2}
 _POLICY_NAMES = {value: name for name, value in POLICIES.items()}
 
 
-@click.group()
+@click.group(cls=Group)
 def boot() -> None:
     """Supervised boot: the signed manifest of boot-partition files and the policy
     applied when one fails its check at a power cycle."""
@@ -19,11 +19,10 @@ def boot() -> None:
 
 @boot.command()
 @click.argument("path")
-@click.option("--slot", type=int, default=15, show_default=True,
+@click.option("--slot", type=INTEGER, default=15, show_default=True,
               help="Factory key (0-15) that signs the file.")
 @json_option
 @click.pass_obj
-@handle_errors
 def add(state: State, path: str, slot: int, as_json: bool) -> None:
     """Sign PATH (relative to the boot directory) and add it to the manifest, or sign
     its current contents again."""
@@ -35,7 +34,6 @@ def add(state: State, path: str, slot: int, as_json: bool) -> None:
 @click.argument("path")
 @json_option
 @click.pass_obj
-@handle_errors
 def remove(state: State, path: str, as_json: bool) -> None:
     """Remove PATH from the manifest."""
     state.client().remove_supervised_boot_file(path)
@@ -45,7 +43,6 @@ def remove(state: State, path: str, as_json: bool) -> None:
 @boot.command()
 @json_option
 @click.pass_obj
-@handle_errors
 def manifest(state: State, as_json: bool) -> None:
     """Show the manifest: each file and the slot that signed it."""
     client = state.client()
@@ -65,7 +62,6 @@ def manifest(state: State, as_json: bool) -> None:
                 type=click.Choice(["0", "1", "2", *POLICIES], case_sensitive=False))
 @json_option
 @click.pass_obj
-@handle_errors
 def policy(state: State, policy: str | None, as_json: bool) -> None:
     """Show or set the policy: 0/none (log only), 1/self-destruct, 2/hold (hold the
     host in reset; the factory default)."""

@@ -9,7 +9,7 @@ import click
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from softscm.cli.common import State, emit, handle_errors, json_option
+from softscm.cli.common import Command, Group, State, emit, json_option
 from softscm.crypto.csr import to_pem
 
 
@@ -18,7 +18,7 @@ def _write(path: str, data: bytes) -> None:
         fh.write(data)
 
 
-@click.group()
+@click.group(cls=Group)
 def cert() -> None:
     """Certificates kept with key slots (one per slot; removed with the slot's key)."""
 
@@ -28,7 +28,6 @@ def cert() -> None:
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
 @json_option
 @click.pass_obj
-@handle_errors
 def store_(state: State, slot: int, file: str, as_json: bool) -> None:
     """Keep the certificate in FILE (DER or PEM; - is stdin) for the key in SLOT; its
     public key must be the slot's."""
@@ -45,7 +44,6 @@ def store_(state: State, slot: int, file: str, as_json: bool) -> None:
 @click.option("--der", is_flag=True, help="DER instead of PEM.")
 @json_option
 @click.pass_obj
-@handle_errors
 def get(state: State, slot: int, out: str | None, der: bool, as_json: bool) -> None:
     """The certificate of SLOT, as PEM (or DER with --der)."""
     data = state.client().certificate(slot)
@@ -66,7 +64,6 @@ def get(state: State, slot: int, out: str | None, der: bool, as_json: bool) -> N
 @cert.command("list")
 @json_option
 @click.pass_obj
-@handle_errors
 def list_(state: State, as_json: bool) -> None:
     """The certificates kept, one line each."""
     entries = state.client().certificates()
@@ -80,14 +77,13 @@ def list_(state: State, as_json: bool) -> None:
 @click.argument("slot", type=int)
 @json_option
 @click.pass_obj
-@handle_errors
 def remove(state: State, slot: int, as_json: bool) -> None:
     """Drop the certificate of SLOT (the key stays)."""
     state.client().remove_certificate(slot)
     emit(as_json, {"slot": slot, "removed": True}, f"removed the certificate of slot {slot}")
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option("--slot", type=int, required=True, help="The key slot whose key is requested.")
 @click.option("--subject", required=True,
               help="The subject in OpenSSL's -subj form: /C=US/O=Acme/CN=host.")
@@ -96,7 +92,6 @@ def remove(state: State, slot: int, as_json: bool) -> None:
 @click.option("--der", is_flag=True, help="DER instead of PEM.")
 @json_option
 @click.pass_obj
-@handle_errors
 def csr(state: State, slot: int, subject: str, out: str | None, der: bool,
         as_json: bool) -> None:
     """A PKCS#10 certificate signing request for the key in SLOT, signed inside the

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import click
 
-from softscm.cli.common import State, emit, handle_errors, json_option
+from softscm.cli.common import INTEGER, Group, State, emit, json_option
 
 KEY_TYPES = ["nistp256", "secp256r1", "secp256k1", "ed25519", "x25519"]
 
 
-@click.group()
+@click.group(cls=Group)
 def keys() -> None:
     """Key slots: factory keys, generated keys and the foreign keyring."""
 
@@ -20,7 +20,6 @@ def keys() -> None:
 @click.option("--foreign", is_flag=True, help="The foreign keyring.")
 @json_option
 @click.pass_obj
-@handle_errors
 def list_keys(state: State, foreign: bool, as_json: bool) -> None:
     """List the allocated slots."""
     client = state.client()
@@ -38,7 +37,6 @@ def list_keys(state: State, foreign: bool, as_json: bool) -> None:
 @click.option("--ephemeral", is_flag=True, help="Make the ephemeral key (slot -1).")
 @json_option
 @click.pass_obj
-@handle_errors
 def generate(state: State, key_type: str, ephemeral: bool, as_json: bool) -> None:
     """Generate a key pair; prints its slot."""
     client = state.client()
@@ -51,11 +49,10 @@ def generate(state: State, key_type: str, ephemeral: bool, as_json: bool) -> Non
 
 
 @keys.command()
-@click.argument("slot", type=int)
+@click.argument("slot", type=INTEGER)
 @click.option("--foreign", is_flag=True, help="A slot of the foreign keyring.")
 @json_option
 @click.pass_obj
-@handle_errors
 def remove(state: State, slot: int, foreign: bool, as_json: bool) -> None:
     """Remove the key in SLOT."""
     state.client().remove_key(slot, foreign=foreign)
@@ -63,13 +60,12 @@ def remove(state: State, slot: int, foreign: bool, as_json: bool) -> None:
 
 
 @keys.command("export-public")
-@click.argument("slot", type=int)
+@click.argument("slot", type=INTEGER)
 @click.option("--foreign", is_flag=True, help="A slot of the foreign keyring.")
 @click.option("--out", "out", type=click.Path(dir_okay=False), help="Write the PEM here.")
 @click.option("--raw", is_flag=True, help="Print the raw public key in hex instead of PEM.")
 @json_option
 @click.pass_obj
-@handle_errors
 def export_public(state: State, slot: int, foreign: bool, out: str | None, raw: bool,
                   as_json: bool) -> None:
     """Print (or write) the public key of SLOT."""

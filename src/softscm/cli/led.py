@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from softscm.cli.common import State, emit, handle_errors, json_option
+from softscm.cli.common import INTEGER, Command, State, emit, json_option
 
 #: Screen refreshes per second of the live view.
 REFRESH_PER_SECOND = 20
@@ -17,16 +17,15 @@ REFRESH_PER_SECOND = 20
 _FAR_FUTURE_MS = 2**62
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option("--log", "show_log", is_flag=True,
               help="Print the recorded timeline: the on/off segments, then the spans.")
-@click.option("--since", "since_ms", type=int, default=0, metavar="MS",
+@click.option("--since", "since_ms", type=INTEGER, default=0, metavar="MS",
               help="With --log: only what lasts past this module time, in ms.")
 @click.option("--for", "duration", type=float, default=None, metavar="SECONDS",
               help="Live view: stop after this many seconds (default: until Ctrl-C).")
 @json_option
 @click.pass_obj
-@handle_errors
 def led(state: State, show_log: bool, since_ms: int, duration: float | None,
         as_json: bool) -> None:
     """Show the LED live (a dot on or off and the pattern's label; Ctrl-C to stop), or

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from softscm.cli.common import State, emit, handle_errors, json_option
+from softscm.cli.common import Group, State, emit, json_option
 from softscm.module import eventlog
 from softscm.store import EventRecord
 
@@ -20,7 +20,7 @@ from softscm.store import EventRecord
 PAGE = 10_000
 
 
-@click.group()
+@click.group(cls=Group)
 def log() -> None:
     """The module's event log: export it, check its hash chain."""
 
@@ -30,7 +30,6 @@ def log() -> None:
               help="Write the export to this file instead of standard output.")
 @json_option
 @click.pass_obj
-@handle_errors
 def export(state: State, out: str | None, as_json: bool) -> None:
     """Every record of the event log, oldest first: one line each, or with --json the
     module's identity and the records."""
@@ -57,7 +56,6 @@ def export(state: State, out: str | None, as_json: bool) -> None:
 @log.command()
 @json_option
 @click.pass_obj
-@handle_errors
 def verify(state: State, as_json: bool) -> None:
     """Check the event log's hash chain; exit 1 naming the first broken record."""
     records = _chain_records(state)

@@ -12,10 +12,10 @@ from typing import Any
 
 import click
 
-from softscm.cli.common import State, emit, handle_errors, json_option
+from softscm.cli.common import Group, State, emit, json_option
 
 
-class _KeyGroup(click.Group):
+class _KeyGroup(Group):
     """A group whose unknown first word is the name of a key to print."""
 
     def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
@@ -36,7 +36,6 @@ def luks_key() -> None:
 @click.option("--hex", "as_hex", is_flag=True, help="Hexadecimal text instead of raw bytes.")
 @json_option
 @click.pass_obj
-@handle_errors
 def print_(state: State, name: str, as_hex: bool, as_json: bool) -> None:
     """Write the key NAME to standard output."""
     key = state.client().luks_key(name)
@@ -53,7 +52,6 @@ def print_(state: State, name: str, as_hex: bool, as_json: bool) -> None:
 @click.argument("name")
 @json_option
 @click.pass_obj
-@handle_errors
 def create(state: State, name: str, as_json: bool) -> None:
     """Have the module draw a new 64-byte key called NAME."""
     state.client().create_luks_key(name)
@@ -63,7 +61,6 @@ def create(state: State, name: str, as_json: bool) -> None:
 @luks_key.command("list")
 @json_option
 @click.pass_obj
-@handle_errors
 def list_(state: State, as_json: bool) -> None:
     """The names of the keys."""
     names = state.client().luks_keys()
@@ -74,7 +71,6 @@ def list_(state: State, as_json: bool) -> None:
 @click.argument("name")
 @json_option
 @click.pass_obj
-@handle_errors
 def remove(state: State, name: str, as_json: bool) -> None:
     """Erase the key NAME for good (what it opens can no longer be opened with it)."""
     state.client().remove_luks_key(name)

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import click
 
-from softscm.cli.common import State, emit, handle_errors, json_option
+from softscm.cli.common import Command, State, emit, json_option
 
 
-@click.command()
+@click.command(cls=Command)
 @json_option
 @click.pass_obj
-@handle_errors
 def metrics(state: State, as_json: bool) -> None:
     """The module's counters: power-ons, reboots by reason, binds, bind failures,
     breaches per channel, simulated actions, self-destructs, heartbeat losses,
@@ -29,12 +28,11 @@ def metrics(state: State, as_json: bool) -> None:
     emit(as_json, counts, "\n".join(lines))
 
 
-@click.command()
+@click.command(cls=Command)
 @click.argument("name")
 @click.argument("fields", nargs=-1)
 @json_option
 @click.pass_obj
-@handle_errors
 def event(state: State, name: str, fields: tuple[str, ...], as_json: bool) -> None:
     """Record a host event NAME with KEY=VALUE fields in the event log
     (`softscm event wifi state=up`)."""

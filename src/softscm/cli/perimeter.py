@@ -8,11 +8,11 @@ from typing import Any
 
 import click
 
-from softscm.cli.common import State, emit, handle_errors, json_option
+from softscm.cli.common import INTEGER, Group, State, emit, json_option
 from softscm.errors import SoftScmError
 
 
-@click.group()
+@click.group(cls=Group)
 def perimeter() -> None:
     """Perimeter detect: check, clear and arm the two channels."""
 
@@ -23,7 +23,6 @@ def perimeter() -> None:
                    "procedure's check: a loop still open is recorded again at once).")
 @json_option
 @click.pass_obj
-@handle_errors
 def check(state: State, clear_first: bool, as_json: bool) -> None:
     """Report each channel, by its own index: clear, or breached and when. The
     timestamps are read through the operator interface, so this works in every state
@@ -45,7 +44,6 @@ def check(state: State, clear_first: bool, as_json: bool) -> None:
 @perimeter.command()
 @json_option
 @click.pass_obj
-@handle_errors
 def clear(state: State, as_json: bool) -> None:
     """Clear the recorded events and re-arm both channels."""
     state.client().clear_perimeter_info()
@@ -53,7 +51,7 @@ def clear(state: State, as_json: bool) -> None:
 
 
 @perimeter.command()
-@click.argument("channel", type=int)
+@click.argument("channel", type=INTEGER)
 @click.option("--notify/--no-notify", default=True, show_default=True,
               help="Wake the host's waiters on a breach.")
 @click.option("--self-destruct", is_flag=True,
@@ -61,7 +59,6 @@ def clear(state: State, as_json: bool) -> None:
                    "the alpha program).")
 @json_option
 @click.pass_obj
-@handle_errors
 def arm(state: State, channel: int, notify: bool, self_destruct: bool, as_json: bool) -> None:
     """Set the actions of perimeter CHANNEL (0 or 1). In production mode each channel
     can be set once: close the circuits and check them clear first."""

@@ -12,15 +12,13 @@ from typing import Any
 
 import click
 
-from softscm.cli.common import State, emit, handle_errors, json_option
+from softscm.cli.common import INTEGER, Group, State, emit, json_option
 from softscm.module.physical import IDENTITY_FACTORS
+from softscm.module.supervised_boot import CORRUPTIBLE_AREAS
 from softscm.scenario import INPUTS, ScenarioError, Step, apply_input, check_args, load, play
 
-#: Commands that take numbers accept negative ones without ``--`` (``sim temp -25``).
-SIGNED = {"ignore_unknown_options": True}
 
-
-@click.group()
+@click.group(cls=Group)
 def sim() -> None:
     """Drive the simulated world: perimeter loops, sensors, power, host, clock."""
 
@@ -46,29 +44,26 @@ def _input_command(name: str, **settings: Any) -> Callable[[Callable[..., Any]],
 
 
 @_input_command("tamper")
-@click.argument("channel", type=int)
+@click.argument("channel", type=INTEGER)
 @json_option
 @click.pass_obj
-@handle_errors
 def tamper(state: State, channel: int, as_json: bool) -> None:
     _apply(state, as_json, "tamper", channel=channel)
 
 
 @_input_command("close")
-@click.argument("channel", type=int)
+@click.argument("channel", type=INTEGER)
 @json_option
 @click.pass_obj
-@handle_errors
 def close(state: State, channel: int, as_json: bool) -> None:
     _apply(state, as_json, "close", channel=channel)
 
 
-@_input_command("pulse", context_settings=SIGNED)
-@click.argument("channel", type=int)
+@_input_command("pulse")
+@click.argument("channel", type=INTEGER)
 @click.argument("duration", metavar="SECONDS", type=float)
 @json_option
 @click.pass_obj
-@handle_errors
 def pulse(state: State, channel: int, duration: float, as_json: bool) -> None:
     _apply(state, as_json, "pulse", channel=channel, duration=duration)
 
@@ -76,30 +71,27 @@ def pulse(state: State, channel: int, duration: float, as_json: bool) -> None:
 # -- temperature and battery -------------------------------------------------------------
 
 
-@_input_command("temp", context_settings=SIGNED)
+@_input_command("temp")
 @click.argument("celsius", metavar="C", type=float)
 @json_option
 @click.pass_obj
-@handle_errors
 def temp(state: State, celsius: float, as_json: bool) -> None:
     _apply(state, as_json, "temp", celsius=celsius)
 
 
-@_input_command("aux-temp", context_settings=SIGNED)
-@click.argument("index", metavar="I", type=int)
+@_input_command("aux-temp")
+@click.argument("index", metavar="I", type=INTEGER)
 @click.argument("celsius", metavar="C", type=float)
 @json_option
 @click.pass_obj
-@handle_errors
 def aux_temp(state: State, index: int, celsius: float, as_json: bool) -> None:
     _apply(state, as_json, "aux-temp", index=index, celsius=celsius)
 
 
-@_input_command("battery", context_settings=SIGNED)
+@_input_command("battery")
 @click.argument("volts", metavar="V", type=float)
 @json_option
 @click.pass_obj
-@handle_errors
 def battery(state: State, volts: float, as_json: bool) -> None:
     _apply(state, as_json, "battery", volts=volts)
 
@@ -107,16 +99,14 @@ def battery(state: State, volts: float, as_json: bool) -> None:
 @_input_command("remove-battery")
 @json_option
 @click.pass_obj
-@handle_errors
 def remove_battery(state: State, as_json: bool) -> None:
     _apply(state, as_json, "remove-battery")
 
 
-@_input_command("insert-battery", context_settings=SIGNED)
+@_input_command("insert-battery")
 @click.argument("volts", metavar="V", type=float)
 @json_option
 @click.pass_obj
-@handle_errors
 def insert_battery(state: State, volts: float, as_json: bool) -> None:
     _apply(state, as_json, "insert-battery", volts=volts)
 
@@ -128,7 +118,6 @@ def insert_battery(state: State, volts: float, as_json: bool) -> None:
 @click.argument("switch", metavar="on|off", type=click.Choice(["on", "off"]))
 @json_option
 @click.pass_obj
-@handle_errors
 def power(state: State, switch: str, as_json: bool) -> None:
     _apply(state, as_json, "power", on=switch == "on")
 
@@ -136,7 +125,6 @@ def power(state: State, switch: str, as_json: bool) -> None:
 @_input_command("power-cycle")
 @json_option
 @click.pass_obj
-@handle_errors
 def power_cycle(state: State, as_json: bool) -> None:
     _apply(state, as_json, "power-cycle")
 
@@ -144,16 +132,14 @@ def power_cycle(state: State, as_json: bool) -> None:
 @_input_command("host-reboot")
 @json_option
 @click.pass_obj
-@handle_errors
 def host_reboot(state: State, as_json: bool) -> None:
     _apply(state, as_json, "host-reboot")
 
 
-@_input_command("host-stall", context_settings=SIGNED)
+@_input_command("host-stall")
 @click.argument("seconds", metavar="S", type=float)
 @json_option
 @click.pass_obj
-@handle_errors
 def host_stall(state: State, seconds: float, as_json: bool) -> None:
     _apply(state, as_json, "host-stall", seconds=seconds)
 
@@ -163,7 +149,6 @@ def host_stall(state: State, seconds: float, as_json: bool) -> None:
 @click.argument("value")
 @json_option
 @click.pass_obj
-@handle_errors
 def host_identity(state: State, factor: str, value: str, as_json: bool) -> None:
     _apply(state, as_json, "host-identity", factor=factor, value=value)
 
@@ -171,7 +156,6 @@ def host_identity(state: State, factor: str, value: str, as_json: bool) -> None:
 @_input_command("delete-salt")
 @json_option
 @click.pass_obj
-@handle_errors
 def delete_salt(state: State, as_json: bool) -> None:
     _apply(state, as_json, "delete-salt")
 
@@ -180,7 +164,6 @@ def delete_salt(state: State, as_json: bool) -> None:
 @click.argument("hexfile", type=click.Path(exists=True, dir_okay=False))
 @json_option
 @click.pass_obj
-@handle_errors
 def restore_salt(state: State, hexfile: str, as_json: bool) -> None:
     """Put the host salt back from HEXFILE: hexadecimal text, or the raw salt file
     (``host.salt`` of a state directory)."""
@@ -202,13 +185,12 @@ def _axis(ctx: click.Context, param: click.Parameter, value: str) -> str:
         raise click.BadParameter("an axis and a direction such as x+, y- or z+") from None
 
 
-@_input_command("tap", context_settings=SIGNED)
+@_input_command("tap")
 @click.argument("axis", metavar="AXIS±", callback=_axis)
 @click.option("--g", "g", type=float, default=None,
               help="Size of the impulse in g (default: 16, seen by every enabled axis).")
 @json_option
 @click.pass_obj
-@handle_errors
 def tap(state: State, axis: str, g: float | None, as_json: bool) -> None:
     args: dict[str, Any] = {"axis": axis}
     if g is not None:
@@ -216,13 +198,12 @@ def tap(state: State, axis: str, g: float | None, as_json: bool) -> None:
     _apply(state, as_json, "tap", **args)
 
 
-@_input_command("accel", context_settings=SIGNED)
+@_input_command("accel")
 @click.argument("x", type=float)
 @click.argument("y", type=float)
 @click.argument("z", type=float)
 @json_option
 @click.pass_obj
-@handle_errors
 def accel(state: State, x: float, y: float, z: float, as_json: bool) -> None:
     _apply(state, as_json, "accel", x=x, y=y, z=z)
 
@@ -230,49 +211,44 @@ def accel(state: State, x: float, y: float, z: float, as_json: bool) -> None:
 # -- supply, store, clock --------------------------------------------------------------------
 
 
-@_input_command("brownout", context_settings=SIGNED)
+@_input_command("brownout")
 @click.argument("seconds", metavar="S", type=float)
 @json_option
 @click.pass_obj
-@handle_errors
 def brownout(state: State, seconds: float, as_json: bool) -> None:
     _apply(state, as_json, "brownout", seconds=seconds)
 
 
 @_input_command("corrupt")
-@click.argument("area")
+@click.argument("area", metavar="|".join(CORRUPTIBLE_AREAS))
 @json_option
 @click.pass_obj
-@handle_errors
 def corrupt(state: State, area: str, as_json: bool) -> None:
     _apply(state, as_json, "corrupt", area=area)
 
 
-@_input_command("advance", context_settings=SIGNED)
+@_input_command("advance")
 @click.argument("seconds", type=float)
 @json_option
 @click.pass_obj
-@handle_errors
 def advance(state: State, seconds: float, as_json: bool) -> None:
     _apply(state, as_json, "advance", seconds=seconds)
 
 
-@_input_command("host-time", context_settings=SIGNED)
+@_input_command("host-time")
 @click.argument("epoch", type=float)
 @click.option("--ntp/--no-ntp", "ntp_synced", default=True, show_default=True,
               help="Whether the host's clock is synchronised by NTP.")
 @json_option
 @click.pass_obj
-@handle_errors
 def host_time(state: State, epoch: float, ntp_synced: bool, as_json: bool) -> None:
     _apply(state, as_json, "host-time", epoch=epoch, ntp_synced=ntp_synced)
 
 
-@_input_command("drift", context_settings=SIGNED)
+@_input_command("drift")
 @click.argument("ppm", type=float)
 @json_option
 @click.pass_obj
-@handle_errors
 def drift(state: State, ppm: float, as_json: bool) -> None:
     _apply(state, as_json, "drift", ppm=ppm)
 
@@ -285,7 +261,6 @@ def drift(state: State, ppm: float, as_json: bool) -> None:
 @click.option("--check", is_flag=True, help="Only check the file and list its events.")
 @json_option
 @click.pass_obj
-@handle_errors
 def run(state: State, file: str, check: bool, as_json: bool) -> None:
     """Play the scenario FILE: a TOML timeline of inputs (see the README). Module time
     moves forward to each event; nothing waits in real time."""

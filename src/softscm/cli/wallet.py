@@ -2,19 +2,22 @@
 
 Mnemonics and shares are secrets: they are read without echo at a prompt, or from a
 file (``--mnemonic-file FILE``, ``-`` for stdin) in scripts, never from the command
-line. Master passphrases are read the same way (``--ask-passphrase``) and base64-encoded
-here, as the module expects them (``scm-behaviour.md`` §8.1).
+line; when standard input is not a terminal, what would be prompted for is read from
+it line by line, with no prompt. Master passphrases are read the same way
+(``--ask-passphrase``) and base64-encoded here, as the module expects them
+(``scm-behaviour.md`` §8.1).
 """
 
 from __future__ import annotations
 
 import base64
+import sys
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import click
 
-from softscm.cli.common import State, emit, handle_errors, json_option
+from softscm.cli.common import INTEGER, INTEGER_MAX, Group, State, emit, json_option
 from softscm.client import Client
 from softscm.errors import InvalidArgument, SoftScmError, WalletNotFound
 from softscm.wallet import path as wpath
@@ -47,9 +50,29 @@ def _passphrase(ask: bool, confirm: bool) -> str:
     """The master passphrase as the module takes it: base64 text ("" for none)."""
     if not ask:
         return ""
-    text = click.prompt("passphrase", hide_input=True, confirmation_prompt=confirm,
-                        default="", show_default=False, err=True)
-    return base64.b64encode(str(text).encode("utf-8")).decode("ascii")
+    text = _secret("passphrase", confirm=confirm, default="")
+    return base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+
+def _secret(prompt: str, *, confirm: bool = False, default: str | None = None) -> str:
+    """A secret typed without echo at a prompt on stderr; when standard input is not a
+    terminal (a pipe, a file), its next line, with no prompt (``confirm``: the line
+    after it must repeat it). ``default``: the answer to an empty line or the end of
+    the input; without one, the end of the input is a usage error."""
+    if sys.stdin.isatty():
+        return str(click.prompt(prompt, hide_input=True, confirmation_prompt=confirm,
+                                default=default, show_default=False, err=True))
+    value = _next_line(prompt, default)
+    if confirm and _next_line(prompt, default) != value:
+        raise click.UsageError(f"the {prompt} and its repetition differ")
+    return value
+
+
+def _next_line(prompt: str, default: str | None) -> str:
+    line = sys.stdin.readline()
+    if not line and default is None:
+        raise click.UsageError(f"standard input ended before the {prompt}")
+    return line.rstrip("\r\n") or (default or "")
 
 
 def _lines(path: str) -> Iterator[str]:
@@ -68,7 +91,7 @@ def _gen_key(text: str) -> bytes:
 # -- softscm wallet ----------------------------------------------------------------------
 
 
-@click.group()
+@click.group(cls=Group)
 def wallet() -> None:
     """HD wallets: BIP32 / SLIP-10 master seeds, BIP39 mnemonics and derived keys."""
 
@@ -80,7 +103,6 @@ def wallet() -> None:
               help="Make the seed from a new 24-word BIP39 mnemonic, shown once.")
 @json_option
 @click.pass_obj
-@handle_errors
 def create(state: State, name: str, curve: str, variant: str, master_gen_key: str,
            ask_passphrase: bool, bip39: bool, as_json: bool) -> None:
     """Create the wallet NAME; prints its master seed's slot (and the mnemonic, once).
@@ -109,11 +131,11 @@ def create(state: State, name: str, curve: str, variant: str, master_gen_key: st
 @wallet.command()
 @click.argument("name")
 @_wallet_options
-@click.option("--mnemonic-file", type=click.Path(dir_okay=False, allow_dash=True),
+@click.option("--mnemonic-file",
+              type=click.Path(exists=True, dir_okay=False, allow_dash=True),
               help="Read the mnemonic from FILE (- for stdin) instead of a prompt.")
 @json_option
 @click.pass_obj
-@handle_errors
 def restore(state: State, name: str, curve: str, variant: str, master_gen_key: str,
             ask_passphrase: bool, mnemonic_file: str | None, as_json: bool) -> None:
     """Restore the wallet NAME from its BIP39 mnemonic; prints the new master slot.
@@ -121,7 +143,7 @@ def restore(state: State, name: str, curve: str, variant: str, master_gen_key: s
     if mnemonic_file is not None:
         mnemonic = " ".join(_lines(mnemonic_file))
     else:
-        mnemonic = str(click.prompt("BIP39 mnemonic", hide_input=True, err=True))
+        mnemonic = _secret("BIP39 mnemonic")
     passphrase = _passphrase(ask_passphrase, confirm=False)
     slot = state.client().restore_wallet_bip39(
         curve, name, mnemonic, master_gen_key=_gen_key(master_gen_key), variant=variant,
@@ -138,7 +160,6 @@ def restore(state: State, name: str, curve: str, variant: str, master_gen_key: s
                    "derived by this command).")
 @json_option
 @click.pass_obj
-@handle_errors
 def derive(state: State, wallet_ref: str, address: str, chain_code: bool,
            as_json: bool) -> None:
     """Derive the key at PATH in WALLET (a name or a slot), making each missing node on
@@ -184,7 +205,6 @@ def derive(state: State, wallet_ref: str, address: str, chain_code: bool,
 @wallet.command("list")
 @json_option
 @click.pass_obj
-@handle_errors
 def list_wallets(state: State, as_json: bool) -> None:
     """List the wallets."""
     records = state.client().wallets()
@@ -200,7 +220,6 @@ def list_wallets(state: State, as_json: bool) -> None:
 @click.argument("wallet_ref", metavar="WALLET")
 @json_option
 @click.pass_obj
-@handle_errors
 def show(state: State, wallet_ref: str, as_json: bool) -> None:
     """Show WALLET (a name, or the slot of any of its nodes) and its nodes."""
     info = _wallet_info(state.client(), wallet_ref)
@@ -217,7 +236,6 @@ def show(state: State, wallet_ref: str, as_json: bool) -> None:
 @click.argument("wallet_ref", metavar="WALLET")
 @json_option
 @click.pass_obj
-@handle_errors
 def remove(state: State, wallet_ref: str, as_json: bool) -> None:
     """Remove WALLET (a name: the whole wallet) or the node in a slot with everything
     derived from it."""
@@ -242,7 +260,7 @@ def _wallet_info(client: Client, ref: str) -> dict[str, Any]:
     try:
         return client.wallet_info(ref)
     except WalletNotFound:
-        if not ref.isdigit():
+        if not _is_slot(ref):
             raise
     return client.wallet_info(client.wallet_node_address(int(ref)).wallet_name)
 
@@ -252,9 +270,14 @@ def _node_slot(client: Client, ref: str) -> int:
     try:
         return int(client.wallet_info(ref)["slot"])
     except WalletNotFound:
-        if not ref.isdigit():
+        if not _is_slot(ref):
             raise
     return int(ref)
+
+
+def _is_slot(ref: str) -> bool:
+    """Whether ``ref`` can be a slot number (else it is only a name)."""
+    return ref.isdigit() and int(ref) <= INTEGER_MAX
 
 
 # -- softscm slip39 ----------------------------------------------------------------------
@@ -270,7 +293,7 @@ def _group(value: str) -> tuple[int, int]:
     raise click.BadParameter(f"{value!r} is not THRESHOLDofCOUNT (e.g. 2of3)")
 
 
-@click.group()
+@click.group(cls=Group)
 def slip39() -> None:
     """SLIP39 (Shamir) backups of wallet master seeds."""
 
@@ -281,7 +304,7 @@ def slip39() -> None:
 @click.option("--group", "groups", multiple=True, required=True, metavar="TofN",
               help="One group, in order: T of its N member shares rebuild it (e.g. 2of3). "
                    "Repeat for each group.")
-@click.option("--group-threshold", type=int, default=1, show_default=True,
+@click.option("--group-threshold", type=INTEGER, default=1, show_default=True,
               help="How many groups rebuild the master secret.")
 @click.option("--iteration-exponent", type=click.IntRange(0, 5), default=1,
               show_default=True, help="SLIP39 iteration exponent (PBKDF2 cost).")
@@ -289,7 +312,6 @@ def slip39() -> None:
               help="Prompt (without echo) for a password per member share (empty: none).")
 @json_option
 @click.pass_obj
-@handle_errors
 def slip39_create(state: State, name: str, curve: str, variant: str, master_gen_key: str,
                   ask_passphrase: bool, groups: tuple[str, ...], group_threshold: int,
                   iteration_exponent: int, ask_passwords: bool, as_json: bool) -> None:
@@ -311,10 +333,9 @@ def slip39_create(state: State, name: str, curve: str, variant: str, master_gen_
             for member in range(count):
                 password = ""
                 if ask_passwords:
-                    password = str(click.prompt(
+                    password = _secret(
                         f"password for group {index} member {member} (empty: none)",
-                        hide_input=True, confirmation_prompt=True, default="",
-                        show_default=False, err=True))
+                        confirm=True, default="")
                 share = client.add_slip39_member(password)
                 shares.append(share.mnemonic)
                 slot = share.master_slot if share.master_slot is not None else slot
@@ -337,14 +358,14 @@ def slip39_create(state: State, name: str, curve: str, variant: str, master_gen_
 @slip39.command("restore")
 @click.argument("name")
 @_wallet_options
-@click.option("--mnemonic-file", type=click.Path(dir_okay=False, allow_dash=True),
+@click.option("--mnemonic-file",
+              type=click.Path(exists=True, dir_okay=False, allow_dash=True),
               help="Read the shares from FILE (- for stdin), one per line, each optionally "
                    "followed by a tab and its member password.")
 @click.option("--ask-passwords", is_flag=True,
               help="At the prompt, also ask (without echo) for each share's password.")
 @json_option
 @click.pass_obj
-@handle_errors
 def slip39_restore(state: State, name: str, curve: str, variant: str, master_gen_key: str,
                    ask_passphrase: bool, mnemonic_file: str | None, ask_passwords: bool,
                    as_json: bool) -> None:
@@ -383,14 +404,12 @@ def _prompt_shares(client: Client, ask_passwords: bool) -> tuple[int | None, int
     a share that cannot count is reported and asked for again."""
     accepted = 0
     while True:
-        share = str(click.prompt(f"share {accepted + 1} (empty to stop)", hide_input=True,
-                                 default="", show_default=False, err=True)).strip()
+        share = _secret(f"share {accepted + 1} (empty to stop)", default="").strip()
         if not share:
             return None, accepted
         password = ""
         if ask_passwords:
-            password = str(click.prompt("its password (empty: none)", hide_input=True,
-                                        default="", show_default=False, err=True))
+            password = _secret("its password (empty: none)", default="")
         try:
             slot = client.add_slip39_share(share, password)
         except SoftScmError as exc:

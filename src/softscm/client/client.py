@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 from softscm.client.certificates import CertificateClientMixin
@@ -159,15 +159,18 @@ class Client(PhysicalClientMixin, SupervisedBootClientMixin, WalletClientMixin,
             return _bytearray(self._call("unlock", blob=blob, key=key))
         return bytearray(b"".join(self._stream("unlock", key, _chunks(blob))))
 
-    def lock_file(self, src: PathLike, dst: PathLike, key: str = "zymkey") -> None:
+    def lock_file(self, src: PathLike, dst: PathLike, key: str = "zymkey", *,
+                  progress: Callable[[int], None] | None = None) -> None:
         """Lock the file ``src`` into the file ``dst``, streaming: neither side holds
-        more than a chunk."""
-        self._stream_file("lock", key, src, dst)
+        more than a chunk. ``progress(n)`` is called as each ``n`` bytes of ``src`` are
+        done."""
+        self._stream_file("lock", key, src, dst, progress)
 
-    def unlock_file(self, src: PathLike, dst: PathLike, key: str = "zymkey") -> None:
+    def unlock_file(self, src: PathLike, dst: PathLike, key: str = "zymkey", *,
+                    progress: Callable[[int], None] | None = None) -> None:
         """Unlock the file ``src`` into ``dst``; nothing appears at ``dst`` unless the
-        whole blob verified."""
-        self._stream_file("unlock", key, src, dst)
+        whole blob verified. ``progress``: as for :meth:`lock_file`."""
+        self._stream_file("unlock", key, src, dst, progress)
 
     def _stream(self, mode: str, key: str, chunks: Iterator[bytes]) -> Iterator[bytes]:
         handle = self._call("stream_open", mode=mode, key=key)
@@ -184,13 +187,21 @@ class Client(PhysicalClientMixin, SupervisedBootClientMixin, WalletClientMixin,
                 with contextlib.suppress(SoftScmError):
                     self._call("stream_abort", handle=handle)
 
-    def _stream_file(self, mode: str, key: str, src: PathLike, dst: PathLike) -> None:
+    def _stream_file(self, mode: str, key: str, src: PathLike, dst: PathLike,
+                     progress: Callable[[int], None] | None = None) -> None:
         try:
             source = open(src, "rb")  # noqa: SIM115
         except OSError as exc:
             raise file_error("read", src, exc) from None
+
+        def chunks() -> Iterator[bytes]:
+            for chunk in iter(lambda: source.read(STREAM_CHUNK), b""):
+                yield chunk
+                if progress is not None:
+                    progress(len(chunk))
+
         with source, AtomicWriter(dst) as out:
-            for piece in self._stream(mode, key, iter(lambda: source.read(STREAM_CHUNK), b"")):
+            for piece in self._stream(mode, key, chunks()):
                 out.write(piece)
 
     # -- signatures ------------------------------------------------------------------

@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from softscm.errors import ConnectionFailed
+
 #: Environment variable naming the daemon's socket.
 SOCKET_ENV = "SOFTSCM_SOCKET"
 #: The system daemon's socket (systemd unit).
@@ -37,14 +39,33 @@ def socket_candidates() -> list[Path]:
     return found
 
 
-def locate_transport(home: Any = None) -> Any:
-    """The transport this host should use (see ``DESIGN.md``: a socket that exists is
-    never silently bypassed)."""
+def daemon_socket() -> Path | None:
+    """The socket of the daemon this host uses, or ``None`` when there is none (the
+    embedded module). A socket named by ``SOFTSCM_SOCKET`` must exist: asking for a
+    daemon that is not there is :class:`~softscm.errors.ConnectionFailed`, never a reason
+    to open the embedded module instead."""
+    env = os.environ.get(SOCKET_ENV)
+    if env:
+        if not os.path.lexists(env):
+            raise ConnectionFailed(
+                f"no daemon socket at {env} ({SOCKET_ENV}); start `softscm serve` there, "
+                f"or unset {SOCKET_ENV} to use the embedded module")
+        return Path(env)
     for path in socket_candidates():
         if path.exists():
-            from softscm.client.socket_transport import SocketTransport
+            return path
+    return None
 
-            return SocketTransport(path)
+
+def locate_transport(home: Any = None) -> Any:
+    """The transport this host should use (see ``DESIGN.md``: a socket that exists is
+    never silently bypassed): the daemon of :func:`daemon_socket`, else the embedded
+    module in ``home``."""
+    path = daemon_socket()
+    if path is not None:
+        from softscm.client.socket_transport import SocketTransport
+
+        return SocketTransport(path)
     from softscm.client.inprocess import InProcessTransport
 
     return InProcessTransport.open(home)
