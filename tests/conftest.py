@@ -68,7 +68,7 @@ class DaemonThread:
     """A daemon serving ``home`` on ``socket_path`` from a thread of the test process."""
 
     def __init__(self, home: Path, socket_path: Path) -> None:
-        from softscm.client.embedded import open_served
+        from softscm.runtime import open_served
         from softscm.service.server import Server
 
         self.module, self.store = open_served(home, str(socket_path))

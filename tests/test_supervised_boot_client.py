@@ -34,7 +34,7 @@ def boot_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, boot_dir: Path) -> Path:
     """A state directory (``SOFTSCM_HOME``) holding a module on ``boot_dir``."""
-    from softscm.client.embedded import init_state
+    from softscm.runtime import init_state
 
     state = tmp_path / "state"
     monkeypatch.setenv("SOFTSCM_HOME", str(state))

@@ -27,7 +27,7 @@ def profile(boot_dir: Path) -> Profile:
 
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, profile: Profile) -> Path:
-    from softscm.client.embedded import init_state
+    from softscm.runtime import init_state
 
     state = tmp_path / "state"
     monkeypatch.setenv("SOFTSCM_HOME", str(state))

@@ -6,7 +6,8 @@ The public surface: :class:`Client`, :class:`Signature`, the errors and their
 
 from __future__ import annotations
 
-from softscm.client import Client, Signature
+from typing import TYPE_CHECKING, Any
+
 from softscm.errors import (
     CannotBind,
     ConnectionFailed,
@@ -35,6 +36,9 @@ from softscm.errors import (
     WalletNotFound,
 )
 
+if TYPE_CHECKING:
+    from softscm.client import Client, Signature
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -45,3 +49,13 @@ __all__ = [
     "SlotReadOnly", "SoftScmError", "Status", "Timeout", "VerificationFailed",
     "WalletNameExists", "WalletNotFound", "__version__",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The client is loaded on first use, so that a lower layer (``softscm.crypto``,
+    # ``softscm.module``...) imports without the layers above it.
+    if name in ("Client", "Signature"):
+        from softscm import client
+
+        return getattr(client, name)
+    raise AttributeError(f"module 'softscm' has no attribute {name!r}")

@@ -27,7 +27,7 @@ class InProcessTransport:
     @classmethod
     def open(cls, home: Any = None, **options: Any) -> InProcessTransport:
         """The embedded module of the state directory ``home`` (created on first use)."""
-        from softscm.client.embedded import open_embedded
+        from softscm.runtime import open_embedded
 
         module, store = open_embedded(home, **options)
         return cls(module, on_close=store.close)

@@ -19,7 +19,6 @@ from cryptography.hazmat.primitives import serialization
 from softscm.crypto import csr
 from softscm.crypto.curves import KeyType
 from softscm.errors import InvalidArgument, KeyStoreFull, SlotEmpty
-from softscm.store import derived
 
 if TYPE_CHECKING:
     from softscm.module.module import Module
@@ -57,16 +56,16 @@ class Certificates:
             raise InvalidArgument(f"the certificate's public key is not the key in slot {slot}")
         store = self._m._store
         with store.transaction():
-            slots = derived.certificate_slots(store)
+            slots = store.certificate_slots()
             if slot not in slots and len(slots) >= MAX_CERTIFICATES:
                 raise KeyStoreFull(f"the module keeps at most {MAX_CERTIFICATES} certificates")
-            derived.put_certificate(store, slot, der)
+            store.put_certificate(slot, der)
 
     def certificate_get(self, slot: int) -> bytes:
         """The DER certificate of ``slot`` (``SlotEmpty`` if it has none)."""
         self._m._host_call()
         self._m.keystore.exported_public(slot)
-        der = derived.get_certificate(self._m._store, slot)
+        der = self._m._store.get_certificate(slot)
         if der is None:
             raise SlotEmpty(f"slot {slot} has no certificate")
         return der
@@ -76,8 +75,8 @@ class Certificates:
         ``not_before`` and ``not_after`` (epoch seconds)."""
         self._m._host_call()
         out = []
-        for slot in derived.certificate_slots(self._m._store):
-            der = derived.get_certificate(self._m._store, slot)
+        for slot in self._m._store.certificate_slots():
+            der = self._m._store.get_certificate(slot)
             if der is None:  # pragma: no cover - removed between the two reads
                 continue
             cert = x509.load_der_x509_certificate(der)
@@ -92,7 +91,7 @@ class Certificates:
         """Drop the certificate of ``slot`` (``SlotEmpty`` if it has none)."""
         self._m._host_call()
         self._m.keystore.check_slot(slot)
-        if not derived.delete_certificate(self._m._store, slot):
+        if not self._m._store.delete_certificate(slot):
             raise SlotEmpty(f"slot {slot} has no certificate")
 
     def certificate_request(self, slot: int, subject: str) -> bytes:

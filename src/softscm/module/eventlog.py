@@ -13,7 +13,7 @@ import struct
 from collections.abc import Iterable
 from typing import Any
 
-from softscm.store import EventRecord
+from softscm.module.records import EventRecord
 
 #: Length of a record digest, in bytes.
 DIGEST_BYTES = 16

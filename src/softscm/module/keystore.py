@@ -3,7 +3,7 @@
 Private keys are kept sealed (AES-256-GCM under the module's master key, bound to the
 module serial, the slot and a random record id) and are unsealed into a loaded key only
 when used. Loaded keys are cached per process; the cache is dropped whenever another
-process commits a change (``Store.data_version``), so every process sees one module.
+process commits a change (``ModuleStore.data_version``), so every process sees one module.
 
 HD wallet nodes (``scm-behaviour.md`` §8) live in the same slots. Their key records seal
 a wallet node (private key, if any, and chain code) under a label of their own, and the
@@ -33,8 +33,8 @@ from softscm.errors import (
     SlotReadOnly,
 )
 from softscm.module.profile import EPHEMERAL_SLOT, KEY_STORE_FIRST_SLOT, Profile
-from softscm.store import ForeignKeyRecord, KeyRecord, Store
-from softscm.store.records import SealedRecord, WalletNodeRecord
+from softscm.module.records import ForeignKeyRecord, KeyRecord, SealedRecord, WalletNodeRecord
+from softscm.module.storage import ModuleStore
 from softscm.wallet import bip32, cardano
 from softscm.wallet.curves import WalletCurve
 
@@ -72,7 +72,7 @@ class KeyStore:
     """Slots of one module. All arguments are validated here; callers only translate."""
 
     def __init__(
-        self, store: Store, profile: Profile, serial: str, master_key: bytes,
+        self, store: ModuleStore, profile: Profile, serial: str, master_key: bytes,
         entropy: Callable[[int], bytes],
     ) -> None:
         self._store = store

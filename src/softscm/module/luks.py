@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING
 
 from softscm.crypto import seal
 from softscm.errors import InvalidArgument, KeyStoreFull
-from softscm.store import derived
-from softscm.store.records import SealedRecord
+from softscm.module.records import SealedRecord
 
 if TYPE_CHECKING:
     from softscm.module.module import Module
@@ -72,7 +71,7 @@ class LuksKeys:
         store = self._m._store
         entropy = self._m._entropy
         with store.transaction():
-            names = derived.luks_key_names(store)
+            names = store.luks_key_names()
             if name in names:
                 raise InvalidArgument(f"a LUKS key named {name!r} already exists")
             if len(names) >= MAX_LUKS_KEYS:
@@ -80,13 +79,13 @@ class LuksKeys:
             record_id = entropy(RECORD_ID_BYTES)
             sealed = seal.seal(master, entropy(LUKS_KEY_BYTES), self._aad(name, record_id),
                                entropy)
-            derived.add_luks_key(store, name, SealedRecord(sealed, record_id))
+            store.add_luks_key(name, SealedRecord(sealed, record_id))
 
     def luks_key(self, name: str) -> bytes:
         """The 64 bytes of the LUKS key ``name``."""
         check_name(name)
         master = self._master()
-        record = derived.get_luks_key(self._m._store, name)
+        record = self._m._store.get_luks_key(name)
         if record is None:
             raise InvalidArgument(f"no LUKS key named {name!r}")
         return seal.open_sealed(master, record.sealed, self._aad(name, record.record_id))
@@ -94,12 +93,12 @@ class LuksKeys:
     def luks_key_list(self) -> list[str]:
         """The names of the LUKS keys, sorted."""
         self._m._host_call()
-        return derived.luks_key_names(self._m._store)
+        return self._m._store.luks_key_names()
 
     def luks_key_remove(self, name: str) -> None:
         """Erase the LUKS key ``name`` (a container it opened can no longer be opened
         with it)."""
         check_name(name)
         self._m._host_call()
-        if not derived.delete_luks_key(self._m._store, name):
+        if not self._m._store.delete_luks_key(name):
             raise InvalidArgument(f"no LUKS key named {name!r}")

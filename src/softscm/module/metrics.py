@@ -15,7 +15,6 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from softscm.errors import InvalidArgument
-from softscm.store import derived
 
 if TYPE_CHECKING:
     from softscm.module.module import Module
@@ -117,7 +116,7 @@ class Metrics:
         self._due = self._m._clock.now() + FLUSH_SECONDS
         pending = self._take_calls()
         try:
-            derived.add_counts(self._m._store, pending)
+            self._m._store.add_counts(pending)
         except BaseException:
             self._restore(pending)
             raise
@@ -132,7 +131,7 @@ class Metrics:
         counts = self._take_calls()
         for name in counters_for(kind, detail):
             counts[name] = counts.get(name, 0) + 1
-        derived.add_counts(self._m._store, counts)
+        self._m._store.add_counts(counts)
 
     def _take_calls(self) -> dict[str, int]:
         counts = {f"api_calls/{op}": n for op, n in self._calls.items()}
@@ -146,7 +145,7 @@ class Metrics:
         self.flush()
         out: dict[str, Any] = {name: 0 for name in PLAIN_COUNTERS}
         out.update({name: {} for name in GROUPED_COUNTERS})
-        for name, count in derived.counters(self._m._store).items():
+        for name, count in self._m._store.counters().items():
             group, sep, key = name.partition("/")
             if sep and group in out and isinstance(out[group], dict):
                 out[group][key] = count

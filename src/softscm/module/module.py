@@ -34,10 +34,9 @@ from softscm.module.physical import Physical
 from softscm.module.profile import Profile
 from softscm.module.simulation import SimulationControls
 from softscm.module.state import META_NAME, PhysicalState
+from softscm.module.storage import ModuleStore
 from softscm.module.supervised_boot import SupervisedBoot
 from softscm.module.wallets import Wallets
-from softscm.store import Store
-from softscm.store.scrub import destroy_secrets, erase_meta, scrub
 
 #: Protocol version reported by ``hello``.
 PROTOCOL_VERSION = 2
@@ -105,7 +104,7 @@ class Module:
     DEFERRED_OPERATIONS = {"ecdh": "begin_ecdh", "get_time": "begin_get_time"}
 
     def __init__(
-        self, store: Store, *, clock: Clock, entropy: Callable[[int], bytes], salt: bytes,
+        self, store: ModuleStore, *, clock: Clock, entropy: Callable[[int], bytes], salt: bytes,
         identity: dict[str, str] | None = None, host_boot_id: str = "",
         boot_files: BootFiles | None = None,
     ) -> None:
@@ -175,7 +174,7 @@ class Module:
 
     @classmethod
     def provision(
-        cls, store: Store, *, clock: Clock, entropy: Callable[[int], bytes], salt: bytes,
+        cls, store: ModuleStore, *, clock: Clock, entropy: Callable[[int], bytes], salt: bytes,
         profile: Profile | None = None, identity: dict[str, str] | None = None,
     ) -> Module:
         """Create a new module in an empty ``store`` (:meth:`create_state`) and open it."""
@@ -184,7 +183,7 @@ class Module:
 
     @staticmethod
     def create_state(
-        store: Store, *, entropy: Callable[[int], bytes], salt: bytes,
+        store: ModuleStore, *, entropy: Callable[[int], bytes], salt: bytes,
         profile: Profile | None = None,
     ) -> None:
         """Write a new module into an empty ``store``: identity, master key, data-lock
@@ -270,7 +269,7 @@ class Module:
         sealed = seal.seal(production_kek(self._salt, host_fingerprint, self.serial),
                            self._master, context, self._entropy)
         self._store.set_meta("production_seal", sealed)
-        erase_meta(self._store, "master_key")
+        self._store.erase_meta("master_key")
         self._scrub_pending = True
 
     # -- hooks of the physical part ------------------------------------------------------
@@ -278,7 +277,7 @@ class Module:
     def destroy_keys(self) -> None:
         """Self-destruct: erase every key, the data-lock keys and the master key from the
         store (inside the transaction under way); the files are scrubbed after it."""
-        destroy_secrets(self._store)
+        self._store.destroy_secrets()
         self.keystore.forget()
         self._lock_keys = {}
         self._master = None
@@ -310,7 +309,7 @@ class Module:
         self.metrics.flush()
         if self._scrub_pending:
             self._scrub_pending = False
-            scrub(self._store)
+            self._store.scrub()
 
     def verify_boot(self, t: float) -> tuple[str, dict[str, Any]]:
         """Supervised boot at a module boot: ``("ok" | "signature" | "process", detail)``."""

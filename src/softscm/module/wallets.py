@@ -39,7 +39,7 @@ from softscm.module.keystore import (
     ORIGIN_WALLET_MASTER,
     WALLET_KEY_TYPES,
 )
-from softscm.store.records import WalletRecord
+from softscm.module.records import WalletRecord
 from softscm.wallet import bip32, bip39, cardano
 from softscm.wallet import path as wpath
 from softscm.wallet.curves import WalletCurve
@@ -48,7 +48,7 @@ from softscm.wallet.slip39 import Slip39Generation, Slip39Restore
 if TYPE_CHECKING:
     from softscm.module.keystore import KeyStore
     from softscm.module.module import Module
-    from softscm.store import Store
+    from softscm.module.storage import ModuleStore
 
 MAX_WALLETS = 128
 """Most wallets (master and oversight) a module holds (``scm-behaviour.md`` §8.2, C3)."""
@@ -167,7 +167,7 @@ class Wallets:
     # -- what the part uses of its module -----------------------------------------------
 
     @property
-    def _store(self) -> Store:
+    def _store(self) -> ModuleStore:
         return self._module._store
 
     @property

@@ -17,7 +17,7 @@ def run_daemon(
 ) -> None:
     """Serve the module in ``home`` on ``socket_path`` until SIGTERM or SIGINT; the
     state is checkpointed and released on the way out."""
-    from softscm.client.embedded import open_served
+    from softscm.runtime import open_served
 
     module, store = open_served(home, str(socket_path))
     try:

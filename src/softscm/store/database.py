@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from softscm.store import derived as _derived
+from softscm.store import scrub as _scrub
 from softscm.store.records import (
     EventRecord,
     ForeignKeyRecord,
@@ -490,6 +492,48 @@ class Store:
             self._db.execute("DELETE FROM wallet_nodes")
             self._db.execute("DELETE FROM wallets")
             self._db.execute("DELETE FROM wallet_session")
+
+    # -- the derived tables and destruction, as the module's store Protocol names them
+    # (``softscm.module.storage.ModuleStore``; the SQL is in ``derived`` and ``scrub``)
+
+    def get_certificate(self, slot: int) -> bytes | None:
+        return _derived.get_certificate(self, slot)
+
+    def put_certificate(self, slot: int, der: bytes) -> None:
+        _derived.put_certificate(self, slot, der)
+
+    def delete_certificate(self, slot: int) -> bool:
+        return _derived.delete_certificate(self, slot)
+
+    def certificate_slots(self) -> list[int]:
+        return _derived.certificate_slots(self)
+
+    def get_luks_key(self, name: str) -> SealedRecord | None:
+        return _derived.get_luks_key(self, name)
+
+    def add_luks_key(self, name: str, record: SealedRecord) -> None:
+        _derived.add_luks_key(self, name, record)
+
+    def delete_luks_key(self, name: str) -> bool:
+        return _derived.delete_luks_key(self, name)
+
+    def luks_key_names(self) -> list[str]:
+        return _derived.luks_key_names(self)
+
+    def add_counts(self, counts: dict[str, int]) -> None:
+        _derived.add_counts(self, counts)
+
+    def counters(self) -> dict[str, int]:
+        return _derived.counters(self)
+
+    def destroy_secrets(self) -> None:
+        _scrub.destroy_secrets(self)
+
+    def erase_meta(self, *names: str) -> None:
+        _scrub.erase_meta(self, *names)
+
+    def scrub(self) -> None:
+        _scrub.scrub(self)
 
 
 def _lowest_free(db: sqlite3.Connection, table: str, first: int, last: int) -> int | None:

@@ -7,8 +7,12 @@ key (database triggers on the ``keys`` table) and, with the LUKS keys, by self-d
 
 from __future__ import annotations
 
-from softscm.store.database import Store
+from typing import TYPE_CHECKING
+
 from softscm.store.records import SealedRecord
+
+if TYPE_CHECKING:
+    from softscm.store.database import Store
 
 # -- certificates (§9.4) ---------------------------------------------------------------
 

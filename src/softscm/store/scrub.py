@@ -5,7 +5,10 @@ destroyed secret stays in the database, its WAL or its free pages
 
 from __future__ import annotations
 
-from softscm.store.database import Store
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from softscm.store.database import Store
 
 #: Meta entries that go with a self-destruct: the sealed secrets, and the supervised-boot
 #: manifest (signatures made with the destroyed keys).
