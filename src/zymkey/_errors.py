@@ -46,14 +46,14 @@ class _LibraryCall:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind: Any, exc: Any, traceback: Any) -> bool:
+    def __exit__(self, kind: Any, exc: Any, traceback: Any) -> None:
+        # Never swallows: an exception leaves the block translated or as it was.
         if exc is None or isinstance(exc, NotImplementedYet):
-            return False
+            return
         if isinstance(exc, Timeout):
             raise ZymkeyTimeoutError("wait timed out") from None
         if isinstance(exc, SoftScmError):
             raise bad_return_code(return_code(exc)) from None
-        return False
 
 
 _LIBRARY_CALL = _LibraryCall()

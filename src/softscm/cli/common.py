@@ -112,7 +112,7 @@ def _quiet_module_log() -> None:
 
 def json_option(func: F) -> F:
     """Add ``--json`` to a command."""
-    return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(func)  # type: ignore[return-value]
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(func)
 
 
 def emit(as_json: bool, data: Any, text: str | None = None) -> None:
