@@ -4,19 +4,32 @@ One database per module, in WAL mode with ``synchronous=FULL`` (a commit that re
 on disk) and ``secure_delete`` (deleted rows are overwritten, so destroyed key material
 does not linger in free pages). Every write goes through :meth:`Store.transaction`, which
 takes the write lock up front (``BEGIN IMMEDIATE``) so that read-modify-write sequences
-such as "allocate the lowest free slot" are atomic across processes.
+such as "allocate the lowest free slot" are atomic across processes. A transaction that
+deleted secrets is followed by their erasure from every file (``softscm.store.scrub``).
+
+The state directory and its files are checked before use (``softscm.store.paths``); a
+file that is not a sound database, or a row that does not parse, is
+:class:`~softscm.errors.StoreDamaged` naming the file, never a raw ``sqlite3`` error.
 """
 
 from __future__ import annotations
 
-import mmap
+import functools
 import os
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from softscm.errors import ModuleUnavailable, StoreDamaged
+from softscm.store import changes, scrub
+from softscm.store.paths import (
+    check_state_file,
+    create_private,
+    ensure_state_directory,
+)
 from softscm.store.records import (
     EventRecord,
     ForeignKeyRecord,
@@ -30,8 +43,9 @@ from softscm.store.records import (
 DATABASE_NAME = "state.db"
 #: Schema version written into ``meta``; bump with a migration, never silently.
 SCHEMA_VERSION = 1
-#: Length of SQLite's WAL-index header at the start of the ``-shm`` file, in bytes.
-WAL_INDEX_HEADER_BYTES = 48
+#: What to do with a damaged state (every :class:`StoreDamaged` message ends with it).
+DAMAGE_ADVICE = ("the event log can still be exported (softscm log export); otherwise "
+                 "restore the state directory from a backup")
 #: How long a writer waits for another process's transaction, in milliseconds.
 BUSY_TIMEOUT_MS = 30_000
 
@@ -109,6 +123,65 @@ _LOWEST_FREE = {
 }
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Serialises opening within this process: a new database file is created (and every
+# file checked) before SQLite opens it, and never while another store of this process
+# could be opening the same one.
+_OPENING = threading.Lock()
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    """SQLite's connection to the checked database file, configured; a file SQLite
+    cannot use is :class:`StoreDamaged`."""
+    try:
+        db = sqlite3.connect(
+            str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+            check_same_thread=False,
+        )
+    except sqlite3.Error as exc:
+        raise StoreDamaged(f"cannot open the state database {path} ({exc}); "
+                           f"{DAMAGE_ADVICE}") from None
+    try:
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = FULL")
+        db.execute("PRAGMA secure_delete = ON")
+        # Sorts and VACUUM's copy stay in memory: no temporary file holds a secret.
+        db.execute("PRAGMA temp_store = MEMORY")
+        db.execute("PRAGMA foreign_keys = ON")
+        db.executescript(_SCHEMA)
+    except sqlite3.DatabaseError as exc:
+        db.close()
+        if isinstance(exc, sqlite3.OperationalError) and _is_busy(exc):
+            raise ModuleUnavailable(f"the state database {path} stayed locked by another "
+                                    "process past the busy timeout") from None
+        raise StoreDamaged(f"the state database {path} is damaged ({exc}); "
+                           f"{DAMAGE_ADVICE}") from None
+    return db
+
+
+def _is_busy(exc: sqlite3.Error) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+def _guarded(method: F) -> F:
+    """Report SQLite's errors of a damaged file as :class:`StoreDamaged` (a lock held
+    past the busy timeout as :class:`ModuleUnavailable`)."""
+
+    @functools.wraps(method)
+    def wrapper(self: Store, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.ProgrammingError:
+            raise
+        except sqlite3.DatabaseError as exc:
+            raise self.failure(exc) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
 class Store:
     """The durable state of one module. Not thread-safe: one per thread or a lock."""
 
@@ -119,26 +192,35 @@ class Store:
         self._db = connection
         self.path = path
         self._on_close = on_close
-        self._shm: mmap.mmap | None = None
-        self._shm_tried = False
+        self._token: changes.ChangeToken | None = None
+        #: Secrets were deleted in the transaction under way: erase them after it.
+        self._erase_due = False
+        self._eraser: scrub.Eraser | None = None
 
     @classmethod
     def open(cls, directory: Path, on_close: Callable[[], None] | None = None) -> Store:
-        """Open (creating if needed) the database in the state ``directory``."""
-        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        """Open (creating if needed) the database in the state ``directory``. The
+        directory and its files are checked first (``softscm.store.paths``); a database
+        that cannot be read is :class:`StoreDamaged`. Erasure left pending by an earlier
+        run is resumed."""
+        ensure_state_directory(directory)
         path = directory / DATABASE_NAME
-        db = sqlite3.connect(
-            str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
-            check_same_thread=False,
-        )
-        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        db.execute("PRAGMA journal_mode = WAL")
-        db.execute("PRAGMA synchronous = FULL")
-        db.execute("PRAGMA secure_delete = ON")
-        db.execute("PRAGMA foreign_keys = ON")
-        db.executescript(_SCHEMA)
-        path.chmod(0o600)
-        return cls(db, path, on_close)
+        with _OPENING:
+            if not check_state_file(path):
+                # Made here, owner-only, so that SQLite gives its -wal and -shm the same
+                # mode and owner (it copies them from the database file).
+                try:
+                    fd = create_private(path)
+                except FileExistsError:
+                    check_state_file(path)
+                else:
+                    os.close(fd)
+            for suffix in scrub.SIDE_FILES:
+                check_state_file(path.with_name(path.name + suffix))
+            store = cls(_connect(path), path, on_close)
+            store._token = changes.acquire(path)
+        store._resume_erasure()
+        return store
 
     @classmethod
     def memory(cls) -> Store:
@@ -148,77 +230,138 @@ class Store:
         return cls(db)
 
     def close(self) -> None:
-        """Close the connection (and run ``on_close``); the state stays on disk."""
-        if self._shm is not None:
-            self._shm.close()
-            self._shm = None
+        """Close the connection (and run ``on_close``); the state stays on disk. Erasure
+        still pending stays recorded in the state, for the next open to resume."""
+        if self._eraser is not None:
+            self._eraser.stop()
+            self._eraser = None
         self._db.close()
+        if self._token is not None:
+            # Only now, with this connection closed, may the mapping's descriptor go.
+            self._token.release()
+            self._token = None
         if self._on_close is not None:
             self._on_close()
             self._on_close = None
+
+    def failure(self, exc: BaseException) -> Exception:
+        """The error to report for ``exc`` raised by SQLite or by parsing a row."""
+        if isinstance(exc, sqlite3.OperationalError) and _is_busy(exc):
+            return ModuleUnavailable(f"the state database {self.path} stayed locked by "
+                                     "another process past the busy timeout")
+        return StoreDamaged(f"the state database {self.path or ':memory:'} is damaged "
+                            f"({exc}); {DAMAGE_ADVICE}")
 
     # -- transactions and change detection -----------------------------------------
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """A write transaction; commits on success (durably), rolls back on error."""
+        """A write transaction; commits on success (durably), rolls back on error. When
+        it deleted secrets, they are erased from every file once it has committed; if
+        that cannot be completed, ``ModuleUnavailable`` says so (the deletion stands and
+        erasure is retried until it is complete)."""
         if self._db.in_transaction:
             yield
             return
-        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.DatabaseError as exc:
+            raise self.failure(exc) from None
         try:
             yield
         except BaseException:
+            self._erase_due = False
             self._db.execute("ROLLBACK")
             raise
-        self._db.execute("COMMIT")
+        try:
+            self._db.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:
+            self._erase_due = False
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise self.failure(exc) from None
+        if self._erase_due:
+            self._erase_due = False
+            self._erase(scrub.ERASE_WAIT_MS)
+
+    def erased(self) -> None:
+        """Secrets were deleted in the transaction under way: record that erasure is due
+        (durably, in the same transaction) and erase them from the files after it."""
+        if self.path is None:
+            return
+        self._db.execute("INSERT OR REPLACE INTO meta (name, value) VALUES (?, 1)",
+                         (scrub.ERASE_PENDING,))
+        self._erase_due = True
+
+    def erasure_pending(self) -> bool:
+        """Whether deleted secrets may still be found in the files (erasure not complete
+        yet: another connection held an old snapshot; it is being retried)."""
+        return self.get_meta(scrub.ERASE_PENDING) is not None
+
+    def _erase(self, wait_ms: int) -> None:
+        if self.path is None or scrub.erase(self._db, self.path, wait_ms):
+            return
+        if self._eraser is None or not self._eraser.alive():
+            self._eraser = scrub.Eraser(self.path)
+        raise ModuleUnavailable(
+            f"deleted key material is not yet erased from {self.path} and its WAL: "
+            "another connection holds a read transaction on it; softscm keeps trying "
+            "(see `softscm store check`)")
+
+    def _resume_erasure(self) -> None:
+        try:
+            pending = self.erasure_pending()
+        except StoreDamaged:
+            return  # reported when it is used
+        if pending:
+            try:
+                self._erase(scrub.RESUME_WAIT_MS)
+            except ModuleUnavailable:
+                pass  # the eraser keeps trying; `softscm store check` says so
 
     def data_version(self) -> int:
         """A number that changes whenever another connection commits (SQLite's
         ``PRAGMA data_version``): the test for "are my caches still valid?"."""
-        return int(self._db.execute("PRAGMA data_version").fetchone()[0])
+        try:
+            return int(self._db.execute("PRAGMA data_version").fetchone()[0])
+        except sqlite3.DatabaseError as exc:
+            raise self.failure(exc) from None
 
     def change_token(self) -> bytes | None:
-        """The WAL-index header (the first bytes of the ``-shm`` file, which every
-        commit rewrites): while it is unchanged, no connection has committed, so a
-        caller may skip :meth:`data_version`. ``None`` where there is no such file.
-        The mapping is safe while this connection is open: SQLite truncates the file
-        only when it opens it with no other connection."""
-        if self._shm is None:
-            if self._shm_tried or self.path is None:
-                return None
-            self._shm_tried = True
-            shm = self.path.with_name(self.path.name + "-shm")
-            try:
-                with open(shm, "rb") as fh:
-                    if os.fstat(fh.fileno()).st_size < WAL_INDEX_HEADER_BYTES:
-                        self._shm_tried = False
-                        return None
-                    self._shm = mmap.mmap(fh.fileno(), WAL_INDEX_HEADER_BYTES,
-                                          access=mmap.ACCESS_READ)
-            except (OSError, ValueError):
-                return None
-        return self._shm[:WAL_INDEX_HEADER_BYTES]
+        """The WAL-index header (``softscm.store.changes``): while it is unchanged, no
+        connection has committed, so a caller may skip :meth:`data_version`. ``None``
+        where it cannot be read."""
+        token = self._token
+        return None if token is None else token.read()
 
+    @_guarded
     def checkpoint(self) -> None:
         """Fold the WAL into the database file and truncate it."""
         self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def integrity_check(self) -> str:
-        """SQLite's integrity check: ``"ok"`` when the file is sound."""
-        return str(self._db.execute("PRAGMA integrity_check").fetchone()[0])
+        """SQLite's integrity check: ``"ok"`` when the file is sound, else the problems
+        it found (one per line)."""
+        try:
+            rows = self._db.execute("PRAGMA integrity_check").fetchall()
+        except sqlite3.DatabaseError as exc:
+            return str(exc)
+        return "\n".join(str(r[0]) for r in rows)
 
     # -- meta ----------------------------------------------------------------------
 
+    @_guarded
     def get_meta(self, name: str, default: Any = None) -> Any:
         """A named value of the module (identity, sealed keys, settings)."""
         row = self._db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
         return default if row is None else row[0]
 
+    @_guarded
     def all_meta(self) -> dict[str, Any]:
         """Every named value at once."""
         return dict(self._db.execute("SELECT name, value FROM meta").fetchall())
 
+    @_guarded
     def set_meta(self, name: str, value: Any) -> None:
         """Set a named value (inside or outside a transaction)."""
         with self.transaction():
@@ -230,6 +373,7 @@ class Store:
 
     # -- event log -------------------------------------------------------------------
 
+    @_guarded
     def append_event(self, record: EventRecord) -> None:
         """Append one record to the event log."""
         with self.transaction():
@@ -238,6 +382,7 @@ class Store:
                 (record.seq, record.at, record.kind, record.detail, record.digest),
             )
 
+    @_guarded
     def last_event(self) -> EventRecord | None:
         """The newest record of the event log, or ``None``."""
         row = self._db.execute(
@@ -245,6 +390,7 @@ class Store:
         ).fetchone()
         return None if row is None else _event_record(row)
 
+    @_guarded
     def events(self, after: int = 0, limit: int = 1000) -> list[EventRecord]:
         """Records with ``seq > after``, oldest first, at most ``limit``."""
         rows = self._db.execute(
@@ -255,6 +401,7 @@ class Store:
 
     # -- main key store ------------------------------------------------------------
 
+    @_guarded
     def get_key(self, slot: int) -> KeyRecord | None:
         """The key record in ``slot``, or ``None``."""
         row = self._db.execute(
@@ -262,24 +409,29 @@ class Store:
         ).fetchone()
         return None if row is None else _key_record(row)
 
+    @_guarded
     def key_record_id(self, slot: int) -> bytes | None:
         """Just the record id of ``slot`` (cache validation), or ``None``."""
         row = self._db.execute("SELECT record_id FROM keys WHERE slot = ?", (slot,)).fetchone()
-        return None if row is None else bytes(row[0])
+        return None if row is None else _blob(row[0], "keys")
 
+    @_guarded
     def list_keys(self) -> list[KeyRecord]:
         """Every key record, by slot."""
         rows = self._db.execute(_SELECT_KEY + " ORDER BY slot").fetchall()
         return [_key_record(r) for r in rows]
 
+    @_guarded
     def key_slots(self) -> list[int]:
         """The allocated slots of the main store, ascending."""
-        return [r[0] for r in self._db.execute("SELECT slot FROM keys ORDER BY slot")]
+        return [_int(r[0], "keys") for r in self._db.execute("SELECT slot FROM keys ORDER BY slot")]
 
+    @_guarded
     def lowest_free_slot(self, first: int, last: int) -> int | None:
         """The lowest slot in ``first..last`` with no key, or ``None`` when all are taken."""
         return _lowest_free(self._db, "keys", first, last)
 
+    @_guarded
     def put_key(self, record: KeyRecord) -> None:
         """Insert or replace the key record of ``record.slot``."""
         with self.transaction():
@@ -289,6 +441,7 @@ class Store:
                  record.record_id, int(record.exportable)),
             )
 
+    @_guarded
     def set_key_exportable(self, slot: int, exportable: bool) -> None:
         """Change the export flag of a key."""
         with self.transaction():
@@ -296,14 +449,18 @@ class Store:
                 "UPDATE keys SET exportable = ? WHERE slot = ?", (int(exportable), slot)
             )
 
+    @_guarded
     def delete_key(self, slot: int) -> bool:
         """Remove the key in ``slot``; whether there was one."""
         with self.transaction():
             cur = self._db.execute("DELETE FROM keys WHERE slot = ?", (slot,))
+            if cur.rowcount > 0:
+                self.erased()
         return cur.rowcount > 0
 
     # -- foreign keyring -----------------------------------------------------------
 
+    @_guarded
     def get_foreign_key(self, slot: int) -> ForeignKeyRecord | None:
         """The foreign public key in ``slot``, or ``None``."""
         row = self._db.execute(
@@ -311,6 +468,7 @@ class Store:
         ).fetchone()
         return None if row is None else _foreign_record(row)
 
+    @_guarded
     def list_foreign_keys(self) -> list[ForeignKeyRecord]:
         """Every foreign key, by slot."""
         rows = self._db.execute(
@@ -318,14 +476,18 @@ class Store:
         ).fetchall()
         return [_foreign_record(r) for r in rows]
 
+    @_guarded
     def foreign_slots(self) -> list[int]:
         """The allocated foreign slots, ascending."""
-        return [r[0] for r in self._db.execute("SELECT slot FROM foreign_keys ORDER BY slot")]
+        return [_int(r[0], "foreign_keys")
+                for r in self._db.execute("SELECT slot FROM foreign_keys ORDER BY slot")]
 
+    @_guarded
     def lowest_free_foreign_slot(self, first: int, last: int) -> int | None:
         """The lowest free foreign slot in ``first..last``, or ``None``."""
         return _lowest_free(self._db, "foreign_keys", first, last)
 
+    @_guarded
     def put_foreign_key(self, record: ForeignKeyRecord) -> None:
         """Insert or replace a foreign key."""
         with self.transaction():
@@ -335,6 +497,7 @@ class Store:
                 (record.slot, record.key_type, record.public, int(record.exportable)),
             )
 
+    @_guarded
     def set_foreign_exportable(self, slot: int, exportable: bool) -> None:
         """Change the export flag of a foreign key."""
         with self.transaction():
@@ -342,6 +505,7 @@ class Store:
                 "UPDATE foreign_keys SET exportable = ? WHERE slot = ?", (int(exportable), slot)
             )
 
+    @_guarded
     def delete_foreign_key(self, slot: int) -> bool:
         """Remove a foreign key; whether there was one."""
         with self.transaction():
@@ -350,30 +514,36 @@ class Store:
 
     # -- HD wallets ----------------------------------------------------------------
 
+    @_guarded
     def wallet_count(self) -> int:
         """How many wallets (master and oversight) exist."""
         return int(self._db.execute("SELECT COUNT(*) FROM wallets").fetchone()[0])
 
+    @_guarded
     def wallet_by_name(self, name: str) -> WalletRecord | None:
         """The wallet called ``name``, or ``None``."""
         row = self._db.execute(_SELECT_WALLET + " WHERE name = ?", (name,)).fetchone()
         return None if row is None else _wallet_record(row)
 
+    @_guarded
     def wallet_by_root(self, slot: int) -> WalletRecord | None:
         """The wallet whose root (master seed or oversight root) is ``slot``, or ``None``."""
         row = self._db.execute(_SELECT_WALLET + " WHERE root_slot = ?", (slot,)).fetchone()
         return None if row is None else _wallet_record(row)
 
+    @_guarded
     def wallet_by_id(self, wallet_id: int) -> WalletRecord | None:
         """The wallet ``wallet_id``, or ``None``."""
         row = self._db.execute(_SELECT_WALLET + " WHERE wallet_id = ?", (wallet_id,)).fetchone()
         return None if row is None else _wallet_record(row)
 
+    @_guarded
     def list_wallets(self) -> list[WalletRecord]:
         """Every wallet, by root slot."""
         rows = self._db.execute(_SELECT_WALLET + " ORDER BY root_slot").fetchall()
         return [_wallet_record(r) for r in rows]
 
+    @_guarded
     def add_wallet(self, name: str, root_slot: int, key_type: int, variant: str, kind: str,
                    root_path: str) -> int:
         """Record a new wallet; returns its id. The name must be free (the caller checks
@@ -386,12 +556,14 @@ class Store:
             )
         return int(cur.lastrowid or 0)
 
+    @_guarded
     def delete_wallet(self, wallet_id: int) -> None:
         """Forget a wallet and every node of it (their key records are the caller's)."""
         with self.transaction():
             self._db.execute("DELETE FROM wallet_nodes WHERE wallet_id = ?", (wallet_id,))
             self._db.execute("DELETE FROM wallets WHERE wallet_id = ?", (wallet_id,))
 
+    @_guarded
     def put_wallet_node(self, record: WalletNodeRecord) -> None:
         """Record where the key in ``record.slot`` sits in its wallet."""
         with self.transaction():
@@ -401,11 +573,13 @@ class Store:
                 (record.slot, record.wallet_id, record.path, record.parent_slot),
             )
 
+    @_guarded
     def get_wallet_node(self, slot: int) -> WalletNodeRecord | None:
         """The wallet node in ``slot``, or ``None`` if the slot is not a wallet key."""
         row = self._db.execute(_SELECT_NODE + " WHERE slot = ?", (slot,)).fetchone()
         return None if row is None else _node_record(row)
 
+    @_guarded
     def wallet_node_at(self, wallet_id: int, path: str) -> WalletNodeRecord | None:
         """The node of wallet ``wallet_id`` at the address ``path``, or ``None``."""
         row = self._db.execute(
@@ -413,6 +587,7 @@ class Store:
         ).fetchone()
         return None if row is None else _node_record(row)
 
+    @_guarded
     def wallet_nodes(self, wallet_id: int) -> list[WalletNodeRecord]:
         """Every node of a wallet, by slot."""
         rows = self._db.execute(
@@ -420,6 +595,7 @@ class Store:
         ).fetchall()
         return [_node_record(r) for r in rows]
 
+    @_guarded
     def wallet_subtree(self, wallet_id: int, path: str) -> list[int]:
         """The slots of the node at ``path`` and of all its descendants, ascending.
         Addresses are canonical, so a descendant's address is ``path + "/" + ...``."""
@@ -429,26 +605,34 @@ class Store:
             "(path = ? OR substr(path, 1, ?) = ?) ORDER BY slot",
             (wallet_id, path, len(prefix), prefix),
         ).fetchall()
-        return [int(r[0]) for r in rows]
+        return [_int(r[0], "wallet_nodes") for r in rows]
 
+    @_guarded
     def delete_wallet_nodes(self, slots: list[int]) -> None:
         """Forget the wallet nodes in ``slots`` (their key records are the caller's)."""
         with self.transaction():
             self._db.executemany("DELETE FROM wallet_nodes WHERE slot = ?",
                                  [(slot,) for slot in slots])
 
+    @_guarded
     def delete_keys(self, slots: list[int]) -> None:
         """Remove the keys in ``slots`` (missing ones are skipped)."""
         with self.transaction():
-            self._db.executemany("DELETE FROM keys WHERE slot = ?", [(slot,) for slot in slots])
+            cur = self._db.executemany("DELETE FROM keys WHERE slot = ?",
+                                       [(slot,) for slot in slots])
+            if cur.rowcount > 0:
+                self.erased()
 
+    @_guarded
     def get_wallet_session(self) -> SealedRecord | None:
         """The sealed state of the open SLIP39 session, or ``None`` when none is open."""
         row = self._db.execute(
             "SELECT sealed, record_id FROM wallet_session WHERE id = 1"
         ).fetchone()
-        return None if row is None else SealedRecord(bytes(row[0]), bytes(row[1]))
+        return None if row is None else SealedRecord(
+            _blob(row[0], "wallet_session"), _blob(row[1], "wallet_session"))
 
+    @_guarded
     def put_wallet_session(self, record: SealedRecord) -> None:
         """Keep (or replace) the sealed state of the open SLIP39 session."""
         with self.transaction():
@@ -457,12 +641,16 @@ class Store:
                 (record.sealed, record.record_id),
             )
 
+    @_guarded
     def delete_wallet_session(self) -> bool:
         """Discard the SLIP39 session; whether there was one."""
         with self.transaction():
             cur = self._db.execute("DELETE FROM wallet_session")
+            if cur.rowcount > 0:
+                self.erased()
         return cur.rowcount > 0
 
+    @_guarded
     def wipe_wallets(self) -> None:
         """Erase every wallet: the key records of all wallet nodes, the wallet and node
         tables and any open SLIP39 session, in one transaction. With ``secure_delete``
@@ -473,36 +661,68 @@ class Store:
             self._db.execute("DELETE FROM wallet_nodes")
             self._db.execute("DELETE FROM wallets")
             self._db.execute("DELETE FROM wallet_session")
+            self.erased()
 
 
 def _lowest_free(db: sqlite3.Connection, table: str, first: int, last: int) -> int | None:
     row = db.execute(_LOWEST_FREE[table], (first, first, last)).fetchone()
-    return None if row is None else int(row[0])
+    return None if row is None else _int(row[0], table)
+
+
+def _int(value: Any, table: str) -> int:
+    if type(value) is not int:
+        raise sqlite3.DatabaseError(f"a row of {table} holds {type(value).__name__} where "
+                                    "an integer belongs")
+    return value
+
+
+def _blob(value: Any, table: str) -> bytes:
+    if type(value) is not bytes:
+        raise sqlite3.DatabaseError(f"a row of {table} holds {type(value).__name__} where "
+                                    "bytes belong")
+    return value
+
+
+def _text(value: Any, table: str) -> str:
+    if type(value) is not str:
+        raise sqlite3.DatabaseError(f"a row of {table} holds {type(value).__name__} where "
+                                    "text belongs")
+    return value
 
 
 def _key_record(row: tuple[Any, ...]) -> KeyRecord:
     slot, key_type, origin, public, sealed, record_id, exportable = row
-    return KeyRecord(int(slot), int(key_type), str(origin), bytes(public), bytes(sealed),
-                     bytes(record_id), bool(exportable))
+    t = "keys"
+    return KeyRecord(_int(slot, t), _int(key_type, t), _text(origin, t), _blob(public, t),
+                     _blob(sealed, t), _blob(record_id, t), bool(_int(exportable, t)))
 
 
 def _foreign_record(row: tuple[Any, ...]) -> ForeignKeyRecord:
     slot, key_type, public, exportable = row
-    return ForeignKeyRecord(int(slot), int(key_type), bytes(public), bool(exportable))
+    t = "foreign_keys"
+    return ForeignKeyRecord(_int(slot, t), _int(key_type, t), _blob(public, t),
+                            bool(_int(exportable, t)))
 
 
 def _event_record(row: tuple[Any, ...]) -> EventRecord:
     seq, at, kind, detail, digest = row
-    return EventRecord(int(seq), float(at), str(kind), str(detail), bytes(digest))
+    t = "events"
+    if type(at) not in (int, float):
+        raise sqlite3.DatabaseError(f"a row of {t} holds {type(at).__name__} as its time")
+    return EventRecord(_int(seq, t), float(at), _text(kind, t), _text(detail, t),
+                       _blob(digest, t))
 
 
 def _wallet_record(row: tuple[Any, ...]) -> WalletRecord:
     wallet_id, name, root_slot, key_type, variant, kind, root_path = row
-    return WalletRecord(int(wallet_id), str(name), int(root_slot), int(key_type), str(variant),
-                        str(kind), str(root_path))
+    t = "wallets"
+    return WalletRecord(_int(wallet_id, t), _text(name, t), _int(root_slot, t),
+                        _int(key_type, t), _text(variant, t), _text(kind, t),
+                        _text(root_path, t))
 
 
 def _node_record(row: tuple[Any, ...]) -> WalletNodeRecord:
     slot, wallet_id, path, parent_slot = row
-    return WalletNodeRecord(int(slot), int(wallet_id), str(path),
-                            None if parent_slot is None else int(parent_slot))
+    t = "wallet_nodes"
+    return WalletNodeRecord(_int(slot, t), _int(wallet_id, t), _text(path, t),
+                            None if parent_slot is None else _int(parent_slot, t))
