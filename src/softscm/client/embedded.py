@@ -3,23 +3,28 @@ clock, entropy and host salt are given to the module."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import platformdirs
 
-from softscm.errors import InvalidArgument
+from softscm.errors import InvalidArgument, SoftScmError, StoreDamaged, VerificationFailed
 from softscm.host import SystemClock, load_or_create_salt, measure_identity
 from softscm.host.boot import current_boot_id
 from softscm.host.bootdir import read_boot_file
 from softscm.host.memory import tune_allocator
 from softscm.module import Module, Profile
 from softscm.store import Store
+from softscm.store.database import DAMAGE_ADVICE, DATABASE_NAME
 from softscm.store.lockfile import StateLock, lock_exclusive, lock_shared
 
 #: Environment variable naming the state directory.
 HOME_ENV = "SOFTSCM_HOME"
+#: Meta entry holding a check value of the host salt the state was made with, which
+#: tells a wrong salt from a damaged master-key seal.
+SALT_CHECK_META = "host_salt_check"
 
 
 def default_home() -> Path:
@@ -39,9 +44,14 @@ def init_state(home: Any = None, profile: Profile | None = None) -> tuple[Module
     """Provision a new module in ``home``; ``InvalidArgument`` if one is there already."""
     directory = resolve_home(home)
     holder = lock_shared(directory)
-    store = Store.open(directory, on_close=holder.release)
     try:
-        module = _provision(store, load_or_create_salt(directory), profile)
+        store = Store.open(directory, on_close=holder.release)
+    except BaseException:
+        holder.release()
+        raise
+    try:
+        salt = load_or_create_salt(directory)
+        module = _checked(store, salt, lambda: _provision(store, salt, profile))
     except BaseException:
         store.close()
         raise
@@ -77,16 +87,51 @@ def _open_module(directory: Path, create: bool, holder: StateLock) -> tuple[Modu
             if not create:
                 raise InvalidArgument(f"no module in {directory} (run `softscm init`)")
             try:
-                module = _provision(store, salt, None)
+                module = _checked(store, salt, lambda: _provision(store, salt, None))
             except InvalidArgument:
                 # Another process provisioned it first: use theirs.
-                module = _load(store, salt)
+                module = _checked(store, salt, lambda: _load(store, salt))
         else:
-            module = _load(store, salt)
+            module = _checked(store, salt, lambda: _load(store, salt))
     except BaseException:
         store.close()
         raise
     return module, store
+
+
+def _salt_check(salt: bytes) -> bytes:
+    return hashlib.sha256(b"softscm/host-salt-check/v1" + salt).digest()
+
+
+def _checked(store: Store, salt: bytes, make: Any) -> Module:
+    """Run ``make`` (provision or load the module in ``store``), reporting what a
+    damaged state makes fail as :class:`StoreDamaged` naming the file, never as a raw
+    exception; a master-key seal that does not open although the host salt is the
+    one the state was made with is damage too, not a wrong salt."""
+    try:
+        module: Module = make()
+    except VerificationFailed as exc:
+        check = store.get_meta(SALT_CHECK_META)
+        if "host salt" in exc.message and check != _salt_check(salt):
+            raise  # the salt is not the one the state was made with (or cannot be told)
+        raise StoreDamaged(
+            f"a sealed secret (the master key or a data-lock key) in {store.path} does "
+            f"not open, although the host salt is the one the state was made with: "
+            f"the state is damaged; {DAMAGE_ADVICE}") from None
+    except SoftScmError:
+        raise
+    except Exception as exc:
+        raise StoreDamaged(
+            f"the state in {store.path} is damaged: a value does not parse "
+            f"({type(exc).__name__}: {exc}); {DAMAGE_ADVICE}") from None
+    try:
+        module.profile.resolved()
+    except InvalidArgument as exc:
+        raise StoreDamaged(f"the module's profile in {store.path} is damaged "
+                           f"({exc.message}); {DAMAGE_ADVICE}") from None
+    if store.get_meta(SALT_CHECK_META) is None:
+        store.set_meta(SALT_CHECK_META, _salt_check(salt))
+    return module
 
 
 def _provision(store: Store, salt: bytes, profile: Profile | None) -> Module:
@@ -98,3 +143,102 @@ def _load(store: Store, salt: bytes) -> Module:
     return Module(store, clock=SystemClock(), entropy=os.urandom, salt=salt,
                   identity=measure_identity().factors(), host_boot_id=current_boot_id(),
                   boot_files=read_boot_file)
+
+
+class Check(NamedTuple):
+    """The result of one check of :func:`check_state`."""
+
+    name: str
+    ok: bool
+    detail: str
+
+
+def check_state(home: Any = None) -> list[Check]:
+    """Check the state in ``home`` without changing it (``softscm store check``): the
+    paths, SQLite's integrity check, that the module loads (its master key and data-lock
+    keys open), that every sealed key record opens, the event log's hash chain, and
+    whether an erasure is still pending. Refused while a daemon serves the state."""
+    directory = resolve_home(home)
+    if not (directory / DATABASE_NAME).exists():
+        raise InvalidArgument(f"no module in {directory} (run `softscm init`)")
+    holder = lock_shared(directory)
+    try:
+        store = Store.open(directory, on_close=holder.release)
+    except StoreDamaged as exc:
+        holder.release()
+        return [Check("database", False, exc.message)]
+    except BaseException:
+        holder.release()
+        raise
+    try:
+        return _checks(directory, store)
+    finally:
+        store.close()
+
+
+def _checks(directory: Path, store: Store) -> list[Check]:
+    integrity = store.integrity_check()
+    checks = [Check("integrity", integrity == "ok",
+                    "SQLite's integrity check passed" if integrity == "ok" else integrity)]
+    try:
+        pending = store.erasure_pending()
+        checks.append(Check("erasure", not pending,
+                            "deleted key material is still in the files: another "
+                            "connection holds an old snapshot; erasure is retried"
+                            if pending else "no erasure pending"))
+    except StoreDamaged as exc:
+        checks.append(Check("erasure", False, exc.message))
+    try:
+        module = _checked(store, load_or_create_salt(directory),
+                          lambda: _load(store, load_or_create_salt(directory)))
+    except SoftScmError as exc:
+        checks.append(Check("module", False, exc.message))
+        return checks
+    checks.append(Check("module", True, f"module {module.serial} loads (master key and "
+                        "data-lock keys open)" if _has_master(module) else
+                        f"module {module.serial} loads; its master key is not available "
+                        "(destroyed, or a production state on another host)"))
+    checks.append(_seal_check(module, store))
+    checks.append(_log_check(store))
+    return checks
+
+
+def _has_master(module: Module) -> bool:
+    # Without it (destroyed, or production on another host) there is nothing to open.
+    return module._master is not None
+
+
+def _seal_check(module: Module, store: Store) -> Check:
+    if not _has_master(module):
+        return Check("seals", True, "skipped: no master key to open them with")
+    from softscm.module.keystore import WALLET_ORIGINS
+
+    try:
+        records = store.list_keys()
+        for rec in records:
+            if rec.origin in WALLET_ORIGINS:
+                module.keystore.wallet_node(rec.slot)
+            else:
+                module.keystore.private_key(rec.slot)
+        module.keystore.session()
+    except SoftScmError as exc:
+        return Check("seals", False, exc.message)
+    return Check("seals", True, f"all {len(records)} sealed key records open")
+
+
+def _log_check(store: Store) -> Check:
+    from softscm.module import eventlog
+
+    try:
+        records = []
+        while True:
+            page = store.events(records[-1].seq if records else 0, 10_000)
+            if not page:
+                break
+            records += page
+    except StoreDamaged as exc:
+        return Check("event log", False, exc.message)
+    broken = eventlog.first_broken(records)
+    if broken is not None:
+        return Check("event log", False, f"the hash chain breaks at record #{broken}")
+    return Check("event log", True, f"{len(records)} records, hash chain whole")

@@ -15,6 +15,7 @@ file that is not a sound database, or a row that does not parse, is
 from __future__ import annotations
 
 import functools
+import json
 import os
 import sqlite3
 import threading
@@ -151,7 +152,7 @@ def _connect(path: Path) -> sqlite3.Connection:
         db.execute("PRAGMA temp_store = MEMORY")
         db.execute("PRAGMA foreign_keys = ON")
         db.executescript(_SCHEMA)
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
         db.close()
         if isinstance(exc, sqlite3.OperationalError) and _is_busy(exc):
             raise ModuleUnavailable(f"the state database {path} stayed locked by another "
@@ -176,7 +177,8 @@ def _guarded(method: F) -> F:
             return method(self, *args, **kwargs)
         except sqlite3.ProgrammingError:
             raise
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
+            # (SQLite's message can quote damaged text that is not UTF-8 itself.)
             raise self.failure(exc) from None
 
     return wrapper  # type: ignore[return-value]
@@ -709,6 +711,10 @@ def _event_record(row: tuple[Any, ...]) -> EventRecord:
     t = "events"
     if type(at) not in (int, float):
         raise sqlite3.DatabaseError(f"a row of {t} holds {type(at).__name__} as its time")
+    try:
+        json.loads(_text(detail, t))
+    except ValueError:
+        raise sqlite3.DatabaseError(f"event #{seq} holds details that do not parse") from None
     return EventRecord(_int(seq, t), float(at), _text(kind, t), _text(detail, t),
                        _blob(digest, t))
 
