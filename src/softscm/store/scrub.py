@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,6 +37,8 @@ SIDE_FILES = ("-wal", "-shm", "-journal")
 ERASE_WAIT_MS = 5_000
 #: How long opening a state waits to finish an erasure left pending, in milliseconds.
 RESUME_WAIT_MS = 1_000
+#: Pause between two attempts within one :func:`erase`, in seconds.
+ATTEMPT_PAUSE_S = 0.01
 #: Pause between two attempts of the :class:`Eraser`, in seconds.
 RETRY_PAUSE_S = 0.25
 #: How long each attempt of the :class:`Eraser` waits for readers, in milliseconds.
@@ -85,28 +88,43 @@ def _checkpoint(db: sqlite3.Connection, wal: Path) -> bool:
 
 def erase(db: sqlite3.Connection, path: Path, wait_ms: int) -> bool:
     """Rebuild the database ``path`` through connection ``db`` and fold and truncate its
-    WAL, waiting up to ``wait_ms`` for other connections at each step; then clear the
-    pending mark. Whether erasure is complete."""
+    WAL, trying for up to ``wait_ms`` while other connections are in the way; then
+    clear the pending mark. Whether erasure is complete."""
     wal = path.with_name(path.name + "-wal")
     (previous,) = db.execute("PRAGMA busy_timeout").fetchone()
-    db.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
+    deadline = time.monotonic() + wait_ms / 1000
     try:
-        db.execute("VACUUM")
-        if not _checkpoint(db, wal):
-            return False
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            db.execute("DELETE FROM meta WHERE name = ?", (ERASE_PENDING,))
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
-        _checkpoint(db, wal)  # tidy: the mark's own frame holds no secret
-        return True
-    except sqlite3.OperationalError:
-        return False  # a writer or reader held on past the wait: try again later
+        while True:
+            left = max(1, int((deadline - time.monotonic()) * 1000))
+            db.execute(f"PRAGMA busy_timeout = {left}")
+            try:
+                if _attempt(db, wal):
+                    return True
+            except sqlite3.OperationalError:
+                # A writer or reader in the way (SQLite does not wait for every kind of
+                # conflict, for example a VACUUM whose snapshot another commit outdated).
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(ATTEMPT_PAUSE_S)
     finally:
         db.execute(f"PRAGMA busy_timeout = {int(previous)}")
+
+
+def _attempt(db: sqlite3.Connection, wal: Path) -> bool:
+    db.execute("VACUUM")
+    if not _checkpoint(db, wal):
+        return False
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        db.execute("DELETE FROM meta WHERE name = ?", (ERASE_PENDING,))
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+    _checkpoint(db, wal)  # tidy: the mark's own frame holds no secret
+    return True
 
 
 class Eraser:
