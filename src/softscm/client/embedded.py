@@ -51,6 +51,8 @@ def init_state(home: Any = None, profile: Profile | None = None) -> tuple[Module
         raise
     try:
         salt = load_or_create_salt(directory)
+        if store.get_meta("serial") is None:
+            _require_fresh(store)
         module = _checked(store, salt, lambda: _provision(store, salt, profile))
     except BaseException:
         store.close()
@@ -84,6 +86,7 @@ def _open_module(directory: Path, create: bool, holder: StateLock) -> tuple[Modu
     try:
         salt = load_or_create_salt(directory)
         if store.get_meta("serial") is None:
+            _require_fresh(store)
             if not create:
                 raise InvalidArgument(f"no module in {directory} (run `softscm init`)")
             try:
@@ -97,6 +100,14 @@ def _open_module(directory: Path, create: bool, holder: StateLock) -> tuple[Modu
         store.close()
         raise
     return module, store
+
+
+def _require_fresh(store: Store) -> None:
+    """A state without a module serial must be empty: anything else in it means the
+    serial was lost to damage, and provisioning over it would overwrite its seals."""
+    if store.all_meta():
+        raise StoreDamaged(f"the state in {store.path} holds values but no module serial: "
+                           f"it is damaged; {DAMAGE_ADVICE}")
 
 
 def _salt_check(salt: bytes) -> bytes:

@@ -152,6 +152,11 @@ def _connect(path: Path) -> sqlite3.Connection:
         db.execute("PRAGMA temp_store = MEMORY")
         db.execute("PRAGMA foreign_keys = ON")
         db.executescript(_SCHEMA)
+        # The structure of every page and index (cheap: milliseconds for a large state);
+        # values are checked as they are read.
+        problems = [str(row[0]) for row in db.execute("PRAGMA integrity_check(5)")]
+        if problems != ["ok"]:
+            raise sqlite3.DatabaseError("; ".join(problems))
     except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
         db.close()
         if isinstance(exc, sqlite3.OperationalError) and _is_busy(exc):
