@@ -172,3 +172,21 @@ def test_store_check_on_a_file_that_is_not_a_database(run, home: Path) -> None:
     (home / "state.db").write_bytes(b"\0garbage" * 512)
     out = run("store", "check", code=1).output
     assert "FAIL" in out and "state.db" in out
+
+
+def test_log_export_still_works_on_a_damaged_state(run, home: Path) -> None:
+    with Client.open(home) as scm:
+        scm.generate_key("nistp256")
+    db = sqlite3.connect(str(home / "state.db"))
+    sealed = bytearray(db.execute("SELECT value FROM meta WHERE name = 'lock_key_cloud'")
+                       .fetchone()[0])
+    db.close()
+    sealed[5] ^= 1
+    _edit(home / "state.db", "UPDATE meta SET value = ? WHERE name = 'lock_key_cloud'",
+          bytes(sealed))
+    with pytest.raises(StoreDamaged):
+        Client.open(home, host=False)
+    out = run("log", "export").output
+    assert "power_on" in out
+    assert "event log intact" in run("log", "verify").output
+    lock_exclusive(home, "probe").release()  # the export let go of the state

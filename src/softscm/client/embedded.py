@@ -253,3 +253,52 @@ def _log_check(store: Store) -> Check:
     if broken is not None:
         return Check("event log", False, f"the hash chain breaks at record #{broken}")
     return Check("event log", True, f"{len(records)} records, hash chain whole")
+
+
+class DamagedStateLog:
+    """The event log of a state too damaged to load, read straight from its database
+    (what ``softscm log export`` falls back to on :class:`StoreDamaged`): ``hello`` and
+    ``events`` as a client answers them, with what can still be read."""
+
+    def __init__(self, home: Any = None) -> None:
+        directory = resolve_home(home)
+        holder = lock_shared(directory)
+        try:
+            self._store = Store.open(directory, on_close=holder.release, verify=False)
+        except BaseException:
+            holder.release()
+            raise
+        #: Rows that could not be read (damaged), over every call so far.
+        self.skipped = 0
+
+    def hello(self) -> dict[str, Any]:
+        """The module's identity as far as it can be read (``"?"`` where it cannot)."""
+        out: dict[str, Any] = {}
+        for name in ("serial", "model", "firmware"):
+            try:
+                value = self._store.get_meta(name)
+            except StoreDamaged:
+                value = None
+            out[name] = value if isinstance(value, str) else "?"
+        return out
+
+    def events(self, after: int = 0, limit: int = 100) -> list[dict[str, Any]]:
+        """The readable records after ``after``, with their chain digests."""
+        from softscm.module import eventlog
+
+        records, skipped = self._store.salvage_events(after, min(limit, 10_000))
+        self.skipped += skipped
+        previous = eventlog.GENESIS
+        if records and after > 0:
+            before, _ = self._store.salvage_events(after - 1, 1)
+            if before and before[0].seq == after:
+                previous = before[0].digest
+        out = []
+        for record in records:
+            out.append(eventlog.as_dict(record, previous))
+            previous = record.digest
+        return out
+
+    def close(self) -> None:
+        """Release the state."""
+        self._store.close()

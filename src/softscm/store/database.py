@@ -132,7 +132,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 _OPENING = threading.Lock()
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+def _connect(path: Path, verify: bool = True) -> sqlite3.Connection:
     """SQLite's connection to the checked database file, configured; a file SQLite
     cannot use is :class:`StoreDamaged`."""
     try:
@@ -154,7 +154,8 @@ def _connect(path: Path) -> sqlite3.Connection:
         db.executescript(_SCHEMA)
         # The structure of every page and index (cheap: milliseconds for a large state);
         # values are checked as they are read.
-        problems = [str(row[0]) for row in db.execute("PRAGMA integrity_check(5)")]
+        problems = [str(row[0]) for row in db.execute("PRAGMA integrity_check(5)")] \
+            if verify else ["ok"]
         if problems != ["ok"]:
             raise sqlite3.DatabaseError("; ".join(problems))
     except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
@@ -205,10 +206,12 @@ class Store:
         self._eraser: scrub.Eraser | None = None
 
     @classmethod
-    def open(cls, directory: Path, on_close: Callable[[], None] | None = None) -> Store:
+    def open(cls, directory: Path, on_close: Callable[[], None] | None = None, *,
+             verify: bool = True) -> Store:
         """Open (creating if needed) the database in the state ``directory``. The
         directory and its files are checked first (``softscm.store.paths``); a database
-        that cannot be read is :class:`StoreDamaged`. Erasure left pending by an earlier
+        that cannot be read is :class:`StoreDamaged` (``verify=False`` skips SQLite's
+        integrity check, to salvage what can be read). Erasure left pending by an earlier
         run is resumed."""
         ensure_state_directory(directory)
         path = directory / DATABASE_NAME
@@ -224,7 +227,7 @@ class Store:
                     os.close(fd)
             for suffix in scrub.SIDE_FILES:
                 check_state_file(path.with_name(path.name + suffix))
-            store = cls(_connect(path), path, on_close)
+            store = cls(_connect(path, verify), path, on_close)
             store._token = changes.acquire(path)
         store._resume_erasure()
         return store
@@ -388,6 +391,24 @@ class Store:
                 "INSERT INTO events (seq, at, kind, detail, digest) VALUES (?, ?, ?, ?, ?)",
                 (record.seq, record.at, record.kind, record.detail, record.digest),
             )
+
+    def salvage_events(self, after: int = 0, limit: int = 1000) -> tuple[list[EventRecord], int]:
+        """Like :meth:`events` on a damaged state: the records that can be read, and how
+        many rows were skipped because they do not parse (``softscm log export``)."""
+        out: list[EventRecord] = []
+        skipped = 0
+        try:
+            cursor = self._db.execute(
+                "SELECT seq, at, kind, detail, digest FROM events WHERE seq > ? "
+                "ORDER BY seq LIMIT ?", (after, limit))
+            for row in cursor:
+                try:
+                    out.append(_event_record(row))
+                except sqlite3.DatabaseError:
+                    skipped += 1
+        except (sqlite3.DatabaseError, UnicodeDecodeError):
+            skipped += 1  # the rest of the table cannot be read
+        return out, skipped
 
     @_guarded
     def last_event(self) -> EventRecord | None:
