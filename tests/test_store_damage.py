@@ -14,6 +14,7 @@ import pytest
 import softscm
 from softscm import Client, Status, StoreDamaged
 from softscm.errors import error_for
+from softscm.store.database import SUMMED, _row_sum
 from softscm.store.lockfile import lock_exclusive
 from zymkey._errors import bad_return_code, return_code
 
@@ -92,6 +93,25 @@ def _edit(database: Path, sql: str, *args: object) -> None:
     db.close()
 
 
+def _resum(database: Path, table: str) -> None:
+    """Recompute the rows' check values, as if the damage had been written by the store
+    itself: what is left to catch it are the seals."""
+    db = sqlite3.connect(str(database), isolation_level=None)
+    columns = SUMMED[table]
+    for row in db.execute(f"SELECT rowid, {', '.join(columns)} FROM {table}").fetchall():
+        db.execute(f"UPDATE {table} SET sum = ? WHERE rowid = ?",
+                   (_row_sum(table, tuple(row[1:])), row[0]))
+    db.close()
+
+
+def test_a_value_changed_behind_the_stores_back_is_damage(tmp_path: Path) -> None:
+    home = tmp_path / "state"
+    Client.open(home).close()
+    _edit(home / "state.db", "UPDATE meta SET value = 'hsm6' WHERE name = 'profile'")
+    with pytest.raises(StoreDamaged, match="does not match its check value"):
+        Client.open(home)
+
+
 def test_damaged_master_seal_is_not_blamed_on_the_salt(tmp_path: Path) -> None:
     home = tmp_path / "state"
     Client.open(home).close()
@@ -102,6 +122,7 @@ def test_damaged_master_seal_is_not_blamed_on_the_salt(tmp_path: Path) -> None:
     sealed[-1] ^= 1
     _edit(home / "state.db", "UPDATE meta SET value = ? WHERE name = 'master_key'",
           bytes(sealed))
+    _resum(home / "state.db", "meta")
     with pytest.raises(StoreDamaged, match="state.db") as info:
         Client.open(home)
     assert "host salt is the one" in info.value.message
@@ -160,6 +181,7 @@ def test_store_check_on_a_damaged_state(run, home: Path) -> None:
     db.close()
     sealed[10] ^= 0x40
     _edit(home / "state.db", "UPDATE keys SET sealed = ? WHERE slot = ?", bytes(sealed), slot)
+    _resum(home / "state.db", "keys")
     out = run("store", "check", code=1).output
     assert "FAIL  seals" in out and f"slot {slot}" in out
     result = json.loads(run("store", "check", "--json", code=1).output)

@@ -15,12 +15,14 @@ file that is not a sound database, or a row that does not parse, is
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -53,7 +55,8 @@ BUSY_TIMEOUT_MS = 30_000
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
     name TEXT PRIMARY KEY,
-    value BLOB
+    value BLOB,
+    sum BLOB
 );
 CREATE TABLE IF NOT EXISTS keys (
     slot INTEGER PRIMARY KEY,
@@ -62,7 +65,8 @@ CREATE TABLE IF NOT EXISTS keys (
     public BLOB NOT NULL,
     sealed BLOB NOT NULL,
     record_id BLOB NOT NULL,
-    exportable INTEGER NOT NULL DEFAULT 1
+    exportable INTEGER NOT NULL DEFAULT 1,
+    sum BLOB
 );
 CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY,
@@ -75,7 +79,8 @@ CREATE TABLE IF NOT EXISTS foreign_keys (
     slot INTEGER PRIMARY KEY,
     key_type INTEGER NOT NULL,
     public BLOB NOT NULL,
-    exportable INTEGER NOT NULL DEFAULT 1
+    exportable INTEGER NOT NULL DEFAULT 1,
+    sum BLOB
 );
 CREATE TABLE IF NOT EXISTS wallets (
     wallet_id INTEGER PRIMARY KEY,
@@ -84,34 +89,53 @@ CREATE TABLE IF NOT EXISTS wallets (
     key_type INTEGER NOT NULL,
     variant TEXT NOT NULL,
     kind TEXT NOT NULL,
-    root_path TEXT NOT NULL
+    root_path TEXT NOT NULL,
+    sum BLOB
 );
 CREATE TABLE IF NOT EXISTS wallet_nodes (
     slot INTEGER PRIMARY KEY,
     wallet_id INTEGER NOT NULL,
     path TEXT NOT NULL,
     parent_slot INTEGER,
+    sum BLOB,
     UNIQUE (wallet_id, path)
 );
 CREATE TABLE IF NOT EXISTS wallet_session (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     sealed BLOB NOT NULL,
-    record_id BLOB NOT NULL
+    record_id BLOB NOT NULL,
+    sum BLOB
 );
 """
+
+#: The columns of each table covered by its rows' check value (``sum``): a value that
+#: does not match its row's check value is :class:`StoreDamaged`. (The event log has a
+#: hash chain of its own.)
+SUMMED = {
+    "meta": ("name", "value"),
+    "keys": ("slot", "key_type", "origin", "public", "sealed", "record_id", "exportable"),
+    "foreign_keys": ("slot", "key_type", "public", "exportable"),
+    "wallets": ("wallet_id", "name", "root_slot", "key_type", "variant", "kind", "root_path"),
+    "wallet_nodes": ("slot", "wallet_id", "path", "parent_slot"),
+    "wallet_session": ("id", "sealed", "record_id"),
+}
+#: Length of a row's check value, in bytes.
+ROW_SUM_BYTES = 8
 
 #: The tables that hold wallet data (wiped together by :meth:`Store.wipe_wallets`).
 WALLET_TABLES = ("wallets", "wallet_nodes", "wallet_session")
 
 _SELECT_WALLET = (
-    "SELECT wallet_id, name, root_slot, key_type, variant, kind, root_path FROM wallets"
+    "SELECT wallet_id, name, root_slot, key_type, variant, kind, root_path, sum FROM wallets"
 )
-_SELECT_NODE = "SELECT slot, wallet_id, path, parent_slot FROM wallet_nodes"
-_SELECT_KEY = "SELECT slot, key_type, origin, public, sealed, record_id, exportable FROM keys"
+_SELECT_NODE = "SELECT slot, wallet_id, path, parent_slot, sum FROM wallet_nodes"
+_SELECT_KEY = ("SELECT slot, key_type, origin, public, sealed, record_id, exportable, sum "
+               "FROM keys")
 _INSERT_KEY = (
-    "INSERT OR REPLACE INTO keys (slot, key_type, origin, public, sealed, record_id, exportable)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+    "INSERT OR REPLACE INTO keys (slot, key_type, origin, public, sealed, record_id, exportable,"
+    " sum) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
+_SELECT_FOREIGN = "SELECT slot, key_type, public, exportable, sum FROM foreign_keys"
 # The first gap in a slot range: `first` itself, or the slot after an allocated one
 # whose successor is free. One indexed query whatever the number of keys.
 _LOWEST_FREE = {
@@ -158,6 +182,7 @@ def _connect(path: Path, verify: bool = True) -> sqlite3.Connection:
             if verify else ["ok"]
         if problems != ["ok"]:
             raise sqlite3.DatabaseError("; ".join(problems))
+        _add_row_sums(db)
     except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
         db.close()
         if isinstance(exc, sqlite3.OperationalError) and _is_busy(exc):
@@ -166,6 +191,58 @@ def _connect(path: Path, verify: bool = True) -> sqlite3.Connection:
         raise StoreDamaged(f"the state database {path} is damaged ({exc}); "
                            f"{DAMAGE_ADVICE}") from None
     return db
+
+
+def _row_sum(table: str, values: tuple[Any, ...]) -> bytes:
+    """The check value of a row of ``table``: a keyed digest over its values as SQLite
+    stores them (a bool is an integer, any bytes-like value a blob)."""
+    h = hashlib.blake2b(table.encode("ascii"), digest_size=ROW_SUM_BYTES,
+                        person=b"softscm-row-sum")
+    for value in values:
+        if value is None:
+            h.update(b"N")
+            continue
+        if isinstance(value, bool):
+            value = int(value)
+        if type(value) is int:
+            data, tag = str(value).encode("ascii"), b"I"
+        elif type(value) is float:
+            data, tag = value.hex().encode("ascii"), b"F"
+        elif type(value) is str:
+            data, tag = value.encode("utf-8"), b"T"
+        elif isinstance(value, (bytes, bytearray, memoryview)):
+            data, tag = bytes(value), b"B"
+        else:
+            raise TypeError(f"cannot store {type(value).__name__} in {table}")
+        h.update(tag + len(data).to_bytes(8, "big") + data)
+    return h.digest()
+
+
+def _checked_row(table: str, row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """``row`` without its trailing check value, which must match."""
+    *values, given = row
+    if given != _row_sum(table, tuple(values)):
+        raise sqlite3.DatabaseError(f"a row of {table} does not match its check value")
+    return tuple(values)
+
+
+def _add_row_sums(db: sqlite3.Connection) -> None:
+    """Give a state made before rows had check values its ``sum`` columns (once)."""
+    if any(r[1] == "sum" for r in db.execute("PRAGMA table_info(meta)")):
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        for table, columns in SUMMED.items():
+            if any(r[1] == "sum" for r in db.execute(f"PRAGMA table_info({table})")):
+                continue  # another process did it first
+            db.execute(f"ALTER TABLE {table} ADD COLUMN sum BLOB")
+            rows = db.execute(f"SELECT rowid, {', '.join(columns)} FROM {table}").fetchall()  # noqa: S608
+            db.executemany(f"UPDATE {table} SET sum = ? WHERE rowid = ?",  # noqa: S608
+                           [(_row_sum(table, tuple(r[1:])), r[0]) for r in rows])
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
 
 
 def _is_busy(exc: sqlite3.Error) -> bool:
@@ -299,8 +376,9 @@ class Store:
         (durably, in the same transaction) and erase them from the files after it."""
         if self.path is None:
             return
-        self._db.execute("INSERT OR REPLACE INTO meta (name, value) VALUES (?, 1)",
-                         (scrub.ERASE_PENDING,))
+        mark = os.urandom(8)  # this deletion's own: another erasure clears only its own
+        self._db.execute("INSERT OR REPLACE INTO meta (name, value, sum) VALUES (?, ?, ?)",
+                         (scrub.ERASE_PENDING, mark, _row_sum("meta", (scrub.ERASE_PENDING, mark))))
         self._erase_due = True
 
     def erasure_pending(self) -> bool:
@@ -363,22 +441,24 @@ class Store:
     @_guarded
     def get_meta(self, name: str, default: Any = None) -> Any:
         """A named value of the module (identity, sealed keys, settings)."""
-        row = self._db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
-        return default if row is None else row[0]
+        row = self._db.execute("SELECT name, value, sum FROM meta WHERE name = ?",
+                               (name,)).fetchone()
+        return default if row is None else _checked_row("meta", row)[1]
 
     @_guarded
     def all_meta(self) -> dict[str, Any]:
         """Every named value at once."""
-        return dict(self._db.execute("SELECT name, value FROM meta").fetchall())
+        rows = self._db.execute("SELECT name, value, sum FROM meta").fetchall()
+        return dict(_checked_row("meta", row) for row in rows)
 
     @_guarded
     def set_meta(self, name: str, value: Any) -> None:
         """Set a named value (inside or outside a transaction)."""
         with self.transaction():
             self._db.execute(
-                "INSERT INTO meta (name, value) VALUES (?, ?) "
-                "ON CONFLICT(name) DO UPDATE SET value = excluded.value",
-                (name, value),
+                "INSERT INTO meta (name, value, sum) VALUES (?, ?, ?) "
+                "ON CONFLICT(name) DO UPDATE SET value = excluded.value, sum = excluded.sum",
+                (name, value, _row_sum("meta", (name, value))),
             )
 
     # -- event log -------------------------------------------------------------------
@@ -463,19 +543,17 @@ class Store:
     def put_key(self, record: KeyRecord) -> None:
         """Insert or replace the key record of ``record.slot``."""
         with self.transaction():
-            self._db.execute(
-                _INSERT_KEY,
-                (record.slot, record.key_type, record.origin, record.public, record.sealed,
-                 record.record_id, int(record.exportable)),
-            )
+            values = (record.slot, record.key_type, record.origin, record.public,
+                      record.sealed, record.record_id, int(record.exportable))
+            self._db.execute(_INSERT_KEY, (*values, _row_sum("keys", values)))
 
     @_guarded
     def set_key_exportable(self, slot: int, exportable: bool) -> None:
         """Change the export flag of a key."""
         with self.transaction():
-            self._db.execute(
-                "UPDATE keys SET exportable = ? WHERE slot = ?", (int(exportable), slot)
-            )
+            record = self.get_key(slot)
+            if record is not None:
+                self.put_key(replace(record, exportable=bool(exportable)))
 
     @_guarded
     def delete_key(self, slot: int) -> bool:
@@ -492,7 +570,7 @@ class Store:
     def get_foreign_key(self, slot: int) -> ForeignKeyRecord | None:
         """The foreign public key in ``slot``, or ``None``."""
         row = self._db.execute(
-            "SELECT slot, key_type, public, exportable FROM foreign_keys WHERE slot = ?", (slot,)
+            _SELECT_FOREIGN + " WHERE slot = ?", (slot,)
         ).fetchone()
         return None if row is None else _foreign_record(row)
 
@@ -500,7 +578,7 @@ class Store:
     def list_foreign_keys(self) -> list[ForeignKeyRecord]:
         """Every foreign key, by slot."""
         rows = self._db.execute(
-            "SELECT slot, key_type, public, exportable FROM foreign_keys ORDER BY slot"
+            _SELECT_FOREIGN + " ORDER BY slot"
         ).fetchall()
         return [_foreign_record(r) for r in rows]
 
@@ -519,19 +597,19 @@ class Store:
     def put_foreign_key(self, record: ForeignKeyRecord) -> None:
         """Insert or replace a foreign key."""
         with self.transaction():
+            values = (record.slot, record.key_type, record.public, int(record.exportable))
             self._db.execute(
-                "INSERT OR REPLACE INTO foreign_keys (slot, key_type, public, exportable) "
-                "VALUES (?, ?, ?, ?)",
-                (record.slot, record.key_type, record.public, int(record.exportable)),
+                "INSERT OR REPLACE INTO foreign_keys (slot, key_type, public, exportable, sum) "
+                "VALUES (?, ?, ?, ?, ?)", (*values, _row_sum("foreign_keys", values)),
             )
 
     @_guarded
     def set_foreign_exportable(self, slot: int, exportable: bool) -> None:
         """Change the export flag of a foreign key."""
         with self.transaction():
-            self._db.execute(
-                "UPDATE foreign_keys SET exportable = ? WHERE slot = ?", (int(exportable), slot)
-            )
+            record = self.get_foreign_key(slot)
+            if record is not None:
+                self.put_foreign_key(replace(record, exportable=bool(exportable)))
 
     @_guarded
     def delete_foreign_key(self, slot: int) -> bool:
@@ -575,14 +653,18 @@ class Store:
     def add_wallet(self, name: str, root_slot: int, key_type: int, variant: str, kind: str,
                    root_path: str) -> int:
         """Record a new wallet; returns its id. The name must be free (the caller checks
-        it first: a duplicate here is an ``sqlite3.IntegrityError``)."""
+        it first)."""
         with self.transaction():
             cur = self._db.execute(
                 "INSERT INTO wallets (name, root_slot, key_type, variant, kind, root_path) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 (name, root_slot, key_type, variant, kind, root_path),
             )
-        return int(cur.lastrowid or 0)
+            wallet_id = int(cur.lastrowid or 0)
+            values = (wallet_id, name, root_slot, key_type, variant, kind, root_path)
+            self._db.execute("UPDATE wallets SET sum = ? WHERE wallet_id = ?",
+                             (_row_sum("wallets", values), wallet_id))
+        return wallet_id
 
     @_guarded
     def delete_wallet(self, wallet_id: int) -> None:
@@ -595,10 +677,10 @@ class Store:
     def put_wallet_node(self, record: WalletNodeRecord) -> None:
         """Record where the key in ``record.slot`` sits in its wallet."""
         with self.transaction():
+            values = (record.slot, record.wallet_id, record.path, record.parent_slot)
             self._db.execute(
-                "INSERT OR REPLACE INTO wallet_nodes (slot, wallet_id, path, parent_slot) "
-                "VALUES (?, ?, ?, ?)",
-                (record.slot, record.wallet_id, record.path, record.parent_slot),
+                "INSERT OR REPLACE INTO wallet_nodes (slot, wallet_id, path, parent_slot, sum) "
+                "VALUES (?, ?, ?, ?, ?)", (*values, _row_sum("wallet_nodes", values)),
             )
 
     @_guarded
@@ -655,18 +737,21 @@ class Store:
     def get_wallet_session(self) -> SealedRecord | None:
         """The sealed state of the open SLIP39 session, or ``None`` when none is open."""
         row = self._db.execute(
-            "SELECT sealed, record_id FROM wallet_session WHERE id = 1"
+            "SELECT id, sealed, record_id, sum FROM wallet_session WHERE id = 1"
         ).fetchone()
-        return None if row is None else SealedRecord(
-            _blob(row[0], "wallet_session"), _blob(row[1], "wallet_session"))
+        if row is None:
+            return None
+        _id, sealed, record_id = _checked_row("wallet_session", row)
+        return SealedRecord(_blob(sealed, "wallet_session"), _blob(record_id, "wallet_session"))
 
     @_guarded
     def put_wallet_session(self, record: SealedRecord) -> None:
         """Keep (or replace) the sealed state of the open SLIP39 session."""
         with self.transaction():
+            values = (1, record.sealed, record.record_id)
             self._db.execute(
-                "INSERT OR REPLACE INTO wallet_session (id, sealed, record_id) VALUES (1, ?, ?)",
-                (record.sealed, record.record_id),
+                "INSERT OR REPLACE INTO wallet_session (id, sealed, record_id, sum) "
+                "VALUES (?, ?, ?, ?)", (*values, _row_sum("wallet_session", values)),
             )
 
     @_guarded
@@ -719,14 +804,14 @@ def _text(value: Any, table: str) -> str:
 
 
 def _key_record(row: tuple[Any, ...]) -> KeyRecord:
-    slot, key_type, origin, public, sealed, record_id, exportable = row
+    slot, key_type, origin, public, sealed, record_id, exportable = _checked_row("keys", row)
     t = "keys"
     return KeyRecord(_int(slot, t), _int(key_type, t), _text(origin, t), _blob(public, t),
                      _blob(sealed, t), _blob(record_id, t), bool(_int(exportable, t)))
 
 
 def _foreign_record(row: tuple[Any, ...]) -> ForeignKeyRecord:
-    slot, key_type, public, exportable = row
+    slot, key_type, public, exportable = _checked_row("foreign_keys", row)
     t = "foreign_keys"
     return ForeignKeyRecord(_int(slot, t), _int(key_type, t), _blob(public, t),
                             bool(_int(exportable, t)))
@@ -746,7 +831,8 @@ def _event_record(row: tuple[Any, ...]) -> EventRecord:
 
 
 def _wallet_record(row: tuple[Any, ...]) -> WalletRecord:
-    wallet_id, name, root_slot, key_type, variant, kind, root_path = row
+    wallet_id, name, root_slot, key_type, variant, kind, root_path = _checked_row("wallets",
+                                                                                  row)
     t = "wallets"
     return WalletRecord(_int(wallet_id, t), _text(name, t), _int(root_slot, t),
                         _int(key_type, t), _text(variant, t), _text(kind, t),
@@ -754,7 +840,7 @@ def _wallet_record(row: tuple[Any, ...]) -> WalletRecord:
 
 
 def _node_record(row: tuple[Any, ...]) -> WalletNodeRecord:
-    slot, wallet_id, path, parent_slot = row
+    slot, wallet_id, path, parent_slot = _checked_row("wallet_nodes", row)
     t = "wallet_nodes"
     return WalletNodeRecord(_int(slot, t), _int(wallet_id, t), _text(path, t),
                             None if parent_slot is None else _int(parent_slot, t))

@@ -33,8 +33,9 @@ SECRET_META = ("master_key", "lock_key_zymkey", "lock_key_cloud", "production_se
 ERASE_PENDING = "erase_pending"
 #: Files SQLite keeps beside the database.
 SIDE_FILES = ("-wal", "-shm", "-journal")
-#: How long the operation that deleted secrets waits for other readers, in milliseconds.
-ERASE_WAIT_MS = 5_000
+#: How long the operation that deleted secrets keeps trying while other connections are
+#: in the way, in milliseconds (as long as a writer waits for the write lock).
+ERASE_WAIT_MS = 30_000
 #: How long opening a state waits to finish an erasure left pending, in milliseconds.
 RESUME_WAIT_MS = 1_000
 #: Pause between two attempts within one :func:`erase`, in seconds.
@@ -93,12 +94,23 @@ def erase(db: sqlite3.Connection, path: Path, wait_ms: int) -> bool:
     wal = path.with_name(path.name + "-wal")
     (previous,) = db.execute("PRAGMA busy_timeout").fetchone()
     deadline = time.monotonic() + wait_ms / 1000
+    rebuilt = False
+    mark: object = None
     try:
         while True:
             left = max(1, int((deadline - time.monotonic()) * 1000))
             db.execute(f"PRAGMA busy_timeout = {left}")
             try:
-                if _attempt(db, wal):
+                if not rebuilt:
+                    # The mark as it is before the rebuild: a deletion committed later
+                    # (by another process) leaves a mark of its own, which stays.
+                    row = db.execute("SELECT value FROM meta WHERE name = ?",
+                                     (ERASE_PENDING,)).fetchone()
+                    mark = None if row is None else row[0]
+                    db.execute("VACUUM")
+                    rebuilt = True
+                # (A checkpoint another connection runs makes this one busy at once.)
+                if _fold(db, wal, mark):
                     return True
             except sqlite3.OperationalError:
                 # A writer or reader in the way (SQLite does not wait for every kind of
@@ -112,13 +124,12 @@ def erase(db: sqlite3.Connection, path: Path, wait_ms: int) -> bool:
         db.execute(f"PRAGMA busy_timeout = {int(previous)}")
 
 
-def _attempt(db: sqlite3.Connection, wal: Path) -> bool:
-    db.execute("VACUUM")
+def _fold(db: sqlite3.Connection, wal: Path, mark: object) -> bool:
     if not _checkpoint(db, wal):
         return False
     db.execute("BEGIN IMMEDIATE")
     try:
-        db.execute("DELETE FROM meta WHERE name = ?", (ERASE_PENDING,))
+        db.execute("DELETE FROM meta WHERE name = ? AND value IS ?", (ERASE_PENDING, mark))
     except BaseException:
         db.execute("ROLLBACK")
         raise
