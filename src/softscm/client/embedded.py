@@ -16,7 +16,7 @@ from softscm.host.boot import current_boot_id
 from softscm.host.bootdir import read_boot_file
 from softscm.host.memory import tune_allocator
 from softscm.module import Module, Profile
-from softscm.store import Store
+from softscm.store import EventRecord, Store
 from softscm.store.database import DAMAGE_ADVICE, DATABASE_NAME
 from softscm.store.lockfile import StateLock, lock_exclusive, lock_shared
 
@@ -241,7 +241,7 @@ def _log_check(store: Store) -> Check:
     from softscm.module import eventlog
 
     try:
-        records = []
+        records: list[EventRecord] = []
         while True:
             page = store.events(records[-1].seq if records else 0, 10_000)
             if not page:

@@ -14,6 +14,7 @@ file that is not a sound database, or a row that does not parse, is
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -364,7 +365,7 @@ class Store:
             self._db.execute("COMMIT")
         except sqlite3.DatabaseError as exc:
             self._erase_due = False
-            if self._db.in_transaction:
+            with contextlib.suppress(sqlite3.Error):  # (none may be left open)
                 self._db.execute("ROLLBACK")
             raise self.failure(exc) from None
         if self._erase_due:
