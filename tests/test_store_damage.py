@@ -212,3 +212,13 @@ def test_log_export_still_works_on_a_damaged_state(run, home: Path) -> None:
     assert "power_on" in out
     assert "event log intact" in run("log", "verify").output
     lock_exclusive(home, "probe").release()  # the export let go of the state
+
+
+def test_zymkey_reports_a_damaged_state_as_an_unusable_module(home: Path) -> None:
+    import zymkey
+
+    Client.open(home).close()
+    (home / "state.db").write_bytes(b"\0garbage" * 512)
+    with pytest.raises(AssertionError, match="bad return code -5"):
+        zymkey.Zymkey()
+    lock_exclusive(home, "probe").release()

@@ -173,3 +173,21 @@ def test_pending_erasure_is_resumed_by_the_next_open(tmp_path: Path, monkeypatch
         assert scan(home, [sealed]) == []
     finally:
         again.close()
+
+
+def test_store_check_says_when_erasure_is_pending(run, home: Path, monkeypatch) -> None:
+    monkeypatch.setattr(scrub, "ERASE_WAIT_MS", 200)
+    monkeypatch.setattr(scrub, "RESUME_WAIT_MS", 200)
+    with softscm.Client.open(home) as scm:
+        slot = scm.generate_key("nistp256")
+    store = Store.open(home)
+    reader = Reader(store.path)
+    try:
+        with pytest.raises(softscm.ModuleUnavailable):
+            store.delete_key(slot)
+        store.close()
+        out = run("store", "check", code=1).output
+        assert "FAIL  erasure" in out
+    finally:
+        reader.release()
+    assert "ok    erasure" in run("store", "check").output
