@@ -14,8 +14,8 @@ import pytest
 import softscm
 from softscm import Client, Status, StoreDamaged
 from softscm.errors import error_for
-from softscm.store.database import SUMMED, _row_sum
 from softscm.store.lockfile import lock_exclusive
+from softscm.store.rows import SUMMED, row_sum
 from zymkey._errors import bad_return_code, return_code
 
 COPIES = 100
@@ -100,7 +100,7 @@ def _resum(database: Path, table: str) -> None:
     columns = SUMMED[table]
     for row in db.execute(f"SELECT rowid, {', '.join(columns)} FROM {table}").fetchall():
         db.execute(f"UPDATE {table} SET sum = ? WHERE rowid = ?",
-                   (_row_sum(table, tuple(row[1:])), row[0]))
+                   (row_sum(table, tuple(row[1:])), row[0]))
     db.close()
 
 

@@ -114,7 +114,7 @@ def _log_source(state: State) -> Any:
     try:
         return state.operator()
     except StoreDamaged as exc:
-        from softscm.client.embedded import DamagedStateLog
+        from softscm.client.statecheck import DamagedStateLog
 
         click.echo(f"warning: {exc.message}; reading the event log straight from it",
                    err=True)

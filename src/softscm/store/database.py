@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
-import json
 import os
 import sqlite3
 import threading
@@ -41,6 +39,18 @@ from softscm.store.records import (
     SealedRecord,
     WalletNodeRecord,
     WalletRecord,
+)
+from softscm.store.rows import (
+    add_row_sums,
+    blob_value,
+    checked_row,
+    event_record,
+    foreign_record,
+    int_value,
+    key_record,
+    node_record,
+    row_sum,
+    wallet_record,
 )
 
 #: Name of the database file inside a state directory.
@@ -109,20 +119,6 @@ CREATE TABLE IF NOT EXISTS wallet_session (
 );
 """
 
-#: The columns of each table covered by its rows' check value (``sum``): a value that
-#: does not match its row's check value is :class:`StoreDamaged`. (The event log has a
-#: hash chain of its own.)
-SUMMED = {
-    "meta": ("name", "value"),
-    "keys": ("slot", "key_type", "origin", "public", "sealed", "record_id", "exportable"),
-    "foreign_keys": ("slot", "key_type", "public", "exportable"),
-    "wallets": ("wallet_id", "name", "root_slot", "key_type", "variant", "kind", "root_path"),
-    "wallet_nodes": ("slot", "wallet_id", "path", "parent_slot"),
-    "wallet_session": ("id", "sealed", "record_id"),
-}
-#: Length of a row's check value, in bytes.
-ROW_SUM_BYTES = 8
-
 #: The tables that hold wallet data (wiped together by :meth:`Store.wipe_wallets`).
 WALLET_TABLES = ("wallets", "wallet_nodes", "wallet_session")
 
@@ -183,7 +179,7 @@ def _connect(path: Path, verify: bool = True) -> sqlite3.Connection:
             if verify else ["ok"]
         if problems != ["ok"]:
             raise sqlite3.DatabaseError("; ".join(problems))
-        _add_row_sums(db)
+        add_row_sums(db)
     except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
         db.close()
         if isinstance(exc, sqlite3.OperationalError) and _is_busy(exc):
@@ -192,58 +188,6 @@ def _connect(path: Path, verify: bool = True) -> sqlite3.Connection:
         raise StoreDamaged(f"the state database {path} is damaged ({exc}); "
                            f"{DAMAGE_ADVICE}") from None
     return db
-
-
-def _row_sum(table: str, values: tuple[Any, ...]) -> bytes:
-    """The check value of a row of ``table``: a keyed digest over its values as SQLite
-    stores them (a bool is an integer, any bytes-like value a blob)."""
-    h = hashlib.blake2b(table.encode("ascii"), digest_size=ROW_SUM_BYTES,
-                        person=b"softscm-row-sum")
-    for value in values:
-        if value is None:
-            h.update(b"N")
-            continue
-        if isinstance(value, bool):
-            value = int(value)
-        if type(value) is int:
-            data, tag = str(value).encode("ascii"), b"I"
-        elif type(value) is float:
-            data, tag = value.hex().encode("ascii"), b"F"
-        elif type(value) is str:
-            data, tag = value.encode("utf-8"), b"T"
-        elif isinstance(value, (bytes, bytearray, memoryview)):
-            data, tag = bytes(value), b"B"
-        else:
-            raise TypeError(f"cannot store {type(value).__name__} in {table}")
-        h.update(tag + len(data).to_bytes(8, "big") + data)
-    return h.digest()
-
-
-def _checked_row(table: str, row: tuple[Any, ...]) -> tuple[Any, ...]:
-    """``row`` without its trailing check value, which must match."""
-    *values, given = row
-    if given != _row_sum(table, tuple(values)):
-        raise sqlite3.DatabaseError(f"a row of {table} does not match its check value")
-    return tuple(values)
-
-
-def _add_row_sums(db: sqlite3.Connection) -> None:
-    """Give a state made before rows had check values its ``sum`` columns (once)."""
-    if any(r[1] == "sum" for r in db.execute("PRAGMA table_info(meta)")):
-        return
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        for table, columns in SUMMED.items():
-            if any(r[1] == "sum" for r in db.execute(f"PRAGMA table_info({table})")):
-                continue  # another process did it first
-            db.execute(f"ALTER TABLE {table} ADD COLUMN sum BLOB")
-            rows = db.execute(f"SELECT rowid, {', '.join(columns)} FROM {table}").fetchall()  # noqa: S608
-            db.executemany(f"UPDATE {table} SET sum = ? WHERE rowid = ?",  # noqa: S608
-                           [(_row_sum(table, tuple(r[1:])), r[0]) for r in rows])
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
 
 
 def _is_busy(exc: sqlite3.Error) -> bool:
@@ -379,7 +323,7 @@ class Store:
             return
         mark = os.urandom(8)  # this deletion's own: another erasure clears only its own
         self._db.execute("INSERT OR REPLACE INTO meta (name, value, sum) VALUES (?, ?, ?)",
-                         (scrub.ERASE_PENDING, mark, _row_sum("meta", (scrub.ERASE_PENDING, mark))))
+                         (scrub.ERASE_PENDING, mark, row_sum("meta", (scrub.ERASE_PENDING, mark))))
         self._erase_due = True
 
     def erasure_pending(self) -> bool:
@@ -444,13 +388,13 @@ class Store:
         """A named value of the module (identity, sealed keys, settings)."""
         row = self._db.execute("SELECT name, value, sum FROM meta WHERE name = ?",
                                (name,)).fetchone()
-        return default if row is None else _checked_row("meta", row)[1]
+        return default if row is None else checked_row("meta", row)[1]
 
     @_guarded
     def all_meta(self) -> dict[str, Any]:
         """Every named value at once."""
         rows = self._db.execute("SELECT name, value, sum FROM meta").fetchall()
-        return dict(_checked_row("meta", row) for row in rows)
+        return dict(checked_row("meta", row) for row in rows)
 
     @_guarded
     def set_meta(self, name: str, value: Any) -> None:
@@ -459,7 +403,7 @@ class Store:
             self._db.execute(
                 "INSERT INTO meta (name, value, sum) VALUES (?, ?, ?) "
                 "ON CONFLICT(name) DO UPDATE SET value = excluded.value, sum = excluded.sum",
-                (name, value, _row_sum("meta", (name, value))),
+                (name, value, row_sum("meta", (name, value))),
             )
 
     # -- event log -------------------------------------------------------------------
@@ -484,7 +428,7 @@ class Store:
                 "ORDER BY seq LIMIT ?", (after, limit))
             for row in cursor:
                 try:
-                    out.append(_event_record(row))
+                    out.append(event_record(row))
                 except sqlite3.DatabaseError:
                     skipped += 1
         except (sqlite3.DatabaseError, UnicodeDecodeError):
@@ -497,7 +441,7 @@ class Store:
         row = self._db.execute(
             "SELECT seq, at, kind, detail, digest FROM events ORDER BY seq DESC LIMIT 1"
         ).fetchone()
-        return None if row is None else _event_record(row)
+        return None if row is None else event_record(row)
 
     @_guarded
     def events(self, after: int = 0, limit: int = 1000) -> list[EventRecord]:
@@ -506,7 +450,7 @@ class Store:
             "SELECT seq, at, kind, detail, digest FROM events WHERE seq > ? "
             "ORDER BY seq LIMIT ?", (after, limit),
         ).fetchall()
-        return [_event_record(r) for r in rows]
+        return [event_record(r) for r in rows]
 
     # -- main key store ------------------------------------------------------------
 
@@ -516,24 +460,25 @@ class Store:
         row = self._db.execute(
             _SELECT_KEY + " WHERE slot = ?", (slot,)
         ).fetchone()
-        return None if row is None else _key_record(row)
+        return None if row is None else key_record(row)
 
     @_guarded
     def key_record_id(self, slot: int) -> bytes | None:
         """Just the record id of ``slot`` (cache validation), or ``None``."""
         row = self._db.execute("SELECT record_id FROM keys WHERE slot = ?", (slot,)).fetchone()
-        return None if row is None else _blob(row[0], "keys")
+        return None if row is None else blob_value(row[0], "keys")
 
     @_guarded
     def list_keys(self) -> list[KeyRecord]:
         """Every key record, by slot."""
         rows = self._db.execute(_SELECT_KEY + " ORDER BY slot").fetchall()
-        return [_key_record(r) for r in rows]
+        return [key_record(r) for r in rows]
 
     @_guarded
     def key_slots(self) -> list[int]:
         """The allocated slots of the main store, ascending."""
-        return [_int(r[0], "keys") for r in self._db.execute("SELECT slot FROM keys ORDER BY slot")]
+        rows = self._db.execute("SELECT slot FROM keys ORDER BY slot")
+        return [int_value(r[0], "keys") for r in rows]
 
     @_guarded
     def lowest_free_slot(self, first: int, last: int) -> int | None:
@@ -546,7 +491,7 @@ class Store:
         with self.transaction():
             values = (record.slot, record.key_type, record.origin, record.public,
                       record.sealed, record.record_id, int(record.exportable))
-            self._db.execute(_INSERT_KEY, (*values, _row_sum("keys", values)))
+            self._db.execute(_INSERT_KEY, (*values, row_sum("keys", values)))
 
     @_guarded
     def set_key_exportable(self, slot: int, exportable: bool) -> None:
@@ -573,7 +518,7 @@ class Store:
         row = self._db.execute(
             _SELECT_FOREIGN + " WHERE slot = ?", (slot,)
         ).fetchone()
-        return None if row is None else _foreign_record(row)
+        return None if row is None else foreign_record(row)
 
     @_guarded
     def list_foreign_keys(self) -> list[ForeignKeyRecord]:
@@ -581,12 +526,12 @@ class Store:
         rows = self._db.execute(
             _SELECT_FOREIGN + " ORDER BY slot"
         ).fetchall()
-        return [_foreign_record(r) for r in rows]
+        return [foreign_record(r) for r in rows]
 
     @_guarded
     def foreign_slots(self) -> list[int]:
         """The allocated foreign slots, ascending."""
-        return [_int(r[0], "foreign_keys")
+        return [int_value(r[0], "foreign_keys")
                 for r in self._db.execute("SELECT slot FROM foreign_keys ORDER BY slot")]
 
     @_guarded
@@ -601,7 +546,7 @@ class Store:
             values = (record.slot, record.key_type, record.public, int(record.exportable))
             self._db.execute(
                 "INSERT OR REPLACE INTO foreign_keys (slot, key_type, public, exportable, sum) "
-                "VALUES (?, ?, ?, ?, ?)", (*values, _row_sum("foreign_keys", values)),
+                "VALUES (?, ?, ?, ?, ?)", (*values, row_sum("foreign_keys", values)),
             )
 
     @_guarded
@@ -630,25 +575,25 @@ class Store:
     def wallet_by_name(self, name: str) -> WalletRecord | None:
         """The wallet called ``name``, or ``None``."""
         row = self._db.execute(_SELECT_WALLET + " WHERE name = ?", (name,)).fetchone()
-        return None if row is None else _wallet_record(row)
+        return None if row is None else wallet_record(row)
 
     @_guarded
     def wallet_by_root(self, slot: int) -> WalletRecord | None:
         """The wallet whose root (master seed or oversight root) is ``slot``, or ``None``."""
         row = self._db.execute(_SELECT_WALLET + " WHERE root_slot = ?", (slot,)).fetchone()
-        return None if row is None else _wallet_record(row)
+        return None if row is None else wallet_record(row)
 
     @_guarded
     def wallet_by_id(self, wallet_id: int) -> WalletRecord | None:
         """The wallet ``wallet_id``, or ``None``."""
         row = self._db.execute(_SELECT_WALLET + " WHERE wallet_id = ?", (wallet_id,)).fetchone()
-        return None if row is None else _wallet_record(row)
+        return None if row is None else wallet_record(row)
 
     @_guarded
     def list_wallets(self) -> list[WalletRecord]:
         """Every wallet, by root slot."""
         rows = self._db.execute(_SELECT_WALLET + " ORDER BY root_slot").fetchall()
-        return [_wallet_record(r) for r in rows]
+        return [wallet_record(r) for r in rows]
 
     @_guarded
     def add_wallet(self, name: str, root_slot: int, key_type: int, variant: str, kind: str,
@@ -664,7 +609,7 @@ class Store:
             wallet_id = int(cur.lastrowid or 0)
             values = (wallet_id, name, root_slot, key_type, variant, kind, root_path)
             self._db.execute("UPDATE wallets SET sum = ? WHERE wallet_id = ?",
-                             (_row_sum("wallets", values), wallet_id))
+                             (row_sum("wallets", values), wallet_id))
         return wallet_id
 
     @_guarded
@@ -681,14 +626,14 @@ class Store:
             values = (record.slot, record.wallet_id, record.path, record.parent_slot)
             self._db.execute(
                 "INSERT OR REPLACE INTO wallet_nodes (slot, wallet_id, path, parent_slot, sum) "
-                "VALUES (?, ?, ?, ?, ?)", (*values, _row_sum("wallet_nodes", values)),
+                "VALUES (?, ?, ?, ?, ?)", (*values, row_sum("wallet_nodes", values)),
             )
 
     @_guarded
     def get_wallet_node(self, slot: int) -> WalletNodeRecord | None:
         """The wallet node in ``slot``, or ``None`` if the slot is not a wallet key."""
         row = self._db.execute(_SELECT_NODE + " WHERE slot = ?", (slot,)).fetchone()
-        return None if row is None else _node_record(row)
+        return None if row is None else node_record(row)
 
     @_guarded
     def wallet_node_at(self, wallet_id: int, path: str) -> WalletNodeRecord | None:
@@ -696,7 +641,7 @@ class Store:
         row = self._db.execute(
             _SELECT_NODE + " WHERE wallet_id = ? AND path = ?", (wallet_id, path)
         ).fetchone()
-        return None if row is None else _node_record(row)
+        return None if row is None else node_record(row)
 
     @_guarded
     def wallet_nodes(self, wallet_id: int) -> list[WalletNodeRecord]:
@@ -704,7 +649,7 @@ class Store:
         rows = self._db.execute(
             _SELECT_NODE + " WHERE wallet_id = ? ORDER BY slot", (wallet_id,)
         ).fetchall()
-        return [_node_record(r) for r in rows]
+        return [node_record(r) for r in rows]
 
     @_guarded
     def wallet_subtree(self, wallet_id: int, path: str) -> list[int]:
@@ -716,7 +661,7 @@ class Store:
             "(path = ? OR substr(path, 1, ?) = ?) ORDER BY slot",
             (wallet_id, path, len(prefix), prefix),
         ).fetchall()
-        return [_int(r[0], "wallet_nodes") for r in rows]
+        return [int_value(r[0], "wallet_nodes") for r in rows]
 
     @_guarded
     def delete_wallet_nodes(self, slots: list[int]) -> None:
@@ -742,8 +687,9 @@ class Store:
         ).fetchone()
         if row is None:
             return None
-        _id, sealed, record_id = _checked_row("wallet_session", row)
-        return SealedRecord(_blob(sealed, "wallet_session"), _blob(record_id, "wallet_session"))
+        _id, sealed, record_id = checked_row("wallet_session", row)
+        return SealedRecord(blob_value(sealed, "wallet_session"),
+                            blob_value(record_id, "wallet_session"))
 
     @_guarded
     def put_wallet_session(self, record: SealedRecord) -> None:
@@ -752,7 +698,7 @@ class Store:
             values = (1, record.sealed, record.record_id)
             self._db.execute(
                 "INSERT OR REPLACE INTO wallet_session (id, sealed, record_id, sum) "
-                "VALUES (?, ?, ?, ?)", (*values, _row_sum("wallet_session", values)),
+                "VALUES (?, ?, ?, ?)", (*values, row_sum("wallet_session", values)),
             )
 
     @_guarded
@@ -780,68 +726,4 @@ class Store:
 
 def _lowest_free(db: sqlite3.Connection, table: str, first: int, last: int) -> int | None:
     row = db.execute(_LOWEST_FREE[table], (first, first, last)).fetchone()
-    return None if row is None else _int(row[0], table)
-
-
-def _int(value: Any, table: str) -> int:
-    if type(value) is not int:
-        raise sqlite3.DatabaseError(f"a row of {table} holds {type(value).__name__} where "
-                                    "an integer belongs")
-    return value
-
-
-def _blob(value: Any, table: str) -> bytes:
-    if type(value) is not bytes:
-        raise sqlite3.DatabaseError(f"a row of {table} holds {type(value).__name__} where "
-                                    "bytes belong")
-    return value
-
-
-def _text(value: Any, table: str) -> str:
-    if type(value) is not str:
-        raise sqlite3.DatabaseError(f"a row of {table} holds {type(value).__name__} where "
-                                    "text belongs")
-    return value
-
-
-def _key_record(row: tuple[Any, ...]) -> KeyRecord:
-    slot, key_type, origin, public, sealed, record_id, exportable = _checked_row("keys", row)
-    t = "keys"
-    return KeyRecord(_int(slot, t), _int(key_type, t), _text(origin, t), _blob(public, t),
-                     _blob(sealed, t), _blob(record_id, t), bool(_int(exportable, t)))
-
-
-def _foreign_record(row: tuple[Any, ...]) -> ForeignKeyRecord:
-    slot, key_type, public, exportable = _checked_row("foreign_keys", row)
-    t = "foreign_keys"
-    return ForeignKeyRecord(_int(slot, t), _int(key_type, t), _blob(public, t),
-                            bool(_int(exportable, t)))
-
-
-def _event_record(row: tuple[Any, ...]) -> EventRecord:
-    seq, at, kind, detail, digest = row
-    t = "events"
-    if type(at) not in (int, float):
-        raise sqlite3.DatabaseError(f"a row of {t} holds {type(at).__name__} as its time")
-    try:
-        json.loads(_text(detail, t))
-    except ValueError:
-        raise sqlite3.DatabaseError(f"event #{seq} holds details that do not parse") from None
-    return EventRecord(_int(seq, t), float(at), _text(kind, t), _text(detail, t),
-                       _blob(digest, t))
-
-
-def _wallet_record(row: tuple[Any, ...]) -> WalletRecord:
-    wallet_id, name, root_slot, key_type, variant, kind, root_path = _checked_row("wallets",
-                                                                                  row)
-    t = "wallets"
-    return WalletRecord(_int(wallet_id, t), _text(name, t), _int(root_slot, t),
-                        _int(key_type, t), _text(variant, t), _text(kind, t),
-                        _text(root_path, t))
-
-
-def _node_record(row: tuple[Any, ...]) -> WalletNodeRecord:
-    slot, wallet_id, path, parent_slot = _checked_row("wallet_nodes", row)
-    t = "wallet_nodes"
-    return WalletNodeRecord(_int(slot, t), _int(wallet_id, t), _text(path, t),
-                            None if parent_slot is None else _int(parent_slot, t))
+    return None if row is None else int_value(row[0], table)
