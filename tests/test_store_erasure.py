@@ -122,10 +122,30 @@ def test_self_destruct_with_a_reader_in_another_process(module, monkeypatch) -> 
         assert store.erasure_pending()
     finally:
         reader.release()
+    # The destruction stands in this process's view too.
+    assert m.status()["destroyed"]
     wait_erased(store)
     assert scan(store.path.parent, needles) == []
     with pytest.raises(softscm.Destroyed):
         m.unlock(blob)
+
+
+def test_remove_key_with_a_reader_is_reported_and_stands(module, monkeypatch) -> None:
+    monkeypatch.setattr(scrub, "ERASE_WAIT_MS", 300)
+    m, _clock, store = module
+    slot = m.generate_key("nistp256")
+    m.sign_digest(bytes(32), slot)  # loaded and cached
+    sealed = store.get_key(slot).sealed
+    reader = Reader(store.path)
+    try:
+        with pytest.raises(softscm.ModuleUnavailable, match="not yet erased"):
+            m.remove_key(slot)
+        with pytest.raises(softscm.SlotEmpty):
+            m.sign_digest(bytes(32), slot)
+    finally:
+        reader.release()
+    wait_erased(store)
+    assert scan(store.path.parent, [sealed]) == []
 
 
 def test_self_destruct_waits_for_a_short_reader(module) -> None:

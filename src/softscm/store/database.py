@@ -226,6 +226,9 @@ class Store:
         #: Secrets were deleted in the transaction under way: erase them after it.
         self._erase_due = False
         self._eraser: scrub.Eraser | None = None
+        #: Bumped when a commit of this store could not be followed through (erasure
+        #: failed after it): callers' caches must not trust what they kept of it.
+        self._generation = 0
 
     @classmethod
     def open(cls, directory: Path, on_close: Callable[[], None] | None = None, *,
@@ -336,6 +339,8 @@ class Store:
             return
         if self._eraser is None or not self._eraser.alive():
             self._eraser = scrub.Eraser(self.path)
+        # The deletion is committed, but the caller will not get to update its caches.
+        self._generation += 1
         raise ModuleUnavailable(
             f"deleted key material is not yet erased from {self.path} and its WAL: "
             "another connection holds a read transaction on it; softscm keeps trying "
@@ -354,11 +359,13 @@ class Store:
 
     def data_version(self) -> int:
         """A number that changes whenever another connection commits (SQLite's
-        ``PRAGMA data_version``): the test for "are my caches still valid?"."""
+        ``PRAGMA data_version``), or when a commit of this store failed after the fact
+        (erasure): the test for "are my caches still valid?"."""
         try:
-            return int(self._db.execute("PRAGMA data_version").fetchone()[0])
+            version = int(self._db.execute("PRAGMA data_version").fetchone()[0])
         except sqlite3.DatabaseError as exc:
             raise self.failure(exc) from None
+        return version + (self._generation << 40)
 
     def change_token(self) -> bytes | None:
         """The WAL-index header (``softscm.store.changes``): while it is unchanged, no
