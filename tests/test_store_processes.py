@@ -50,8 +50,7 @@ _WORKER = textwrap.dedent("""
 
 
 def test_processes_share_one_state(tmp_path: Path) -> None:
-    home = tmp_path / "state"
-    Client.open(home).close()
+    home = tmp_path / "state"  # made by the workers themselves, all at once
     procs = [subprocess.Popen([sys.executable, "-c", _WORKER, str(home), str(n), str(OPS)],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for n in range(PROCESSES)]
