@@ -19,6 +19,7 @@ import functools
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -164,22 +165,19 @@ def _connect(path: Path, verify: bool = True) -> sqlite3.Connection:
     except sqlite3.Error as exc:
         raise StoreDamaged(f"cannot open the state database {path} ({exc}); "
                            f"{DAMAGE_ADVICE}") from None
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
     try:
-        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        db.execute("PRAGMA journal_mode = WAL")
-        db.execute("PRAGMA synchronous = FULL")
-        db.execute("PRAGMA secure_delete = ON")
-        # Sorts and VACUUM's copy stay in memory: no temporary file holds a secret.
-        db.execute("PRAGMA temp_store = MEMORY")
-        db.execute("PRAGMA foreign_keys = ON")
-        db.executescript(_SCHEMA)
-        # The structure of every page and index (cheap: milliseconds for a large state);
-        # values are checked as they are read.
-        problems = [str(row[0]) for row in db.execute("PRAGMA integrity_check(5)")] \
-            if verify else ["ok"]
-        if problems != ["ok"]:
-            raise sqlite3.DatabaseError("; ".join(problems))
-        add_row_sums(db)
+        while True:
+            try:
+                _configure(db, verify)
+                break
+            except sqlite3.OperationalError as exc:
+                # Switching a new database to WAL while other processes open it too can
+                # be refused at once (SQLite does not wait there): every step is
+                # idempotent, so try again.
+                if not _is_busy(exc) or time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.01)
     except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
         db.close()
         if isinstance(exc, sqlite3.OperationalError) and _is_busy(exc):
@@ -188,6 +186,24 @@ def _connect(path: Path, verify: bool = True) -> sqlite3.Connection:
         raise StoreDamaged(f"the state database {path} is damaged ({exc}); "
                            f"{DAMAGE_ADVICE}") from None
     return db
+
+
+def _configure(db: sqlite3.Connection, verify: bool) -> None:
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = FULL")
+    db.execute("PRAGMA secure_delete = ON")
+    # Sorts and VACUUM's copy stay in memory: no temporary file holds a secret.
+    db.execute("PRAGMA temp_store = MEMORY")
+    db.execute("PRAGMA foreign_keys = ON")
+    db.executescript(_SCHEMA)
+    # The structure of every page and index (cheap: milliseconds for a large state);
+    # values are checked as they are read.
+    if verify:
+        problems = [str(row[0]) for row in db.execute("PRAGMA integrity_check(5)")]
+        if problems != ["ok"]:
+            raise sqlite3.DatabaseError("; ".join(problems))
+    add_row_sums(db)
 
 
 def _is_busy(exc: sqlite3.Error) -> bool:
