@@ -56,8 +56,9 @@ from softscm.store.rows import (
 
 #: Name of the database file inside a state directory.
 DATABASE_NAME = "state.db"
-#: Schema version written into ``meta``; bump with a migration, never silently.
-SCHEMA_VERSION = 1
+#: Schema version; bump with a migration, never silently (2: rows carry check values,
+#: added to older states at open by ``softscm.store.rows.add_row_sums``).
+SCHEMA_VERSION = 2
 #: What to do with a damaged state (every :class:`StoreDamaged` message ends with it).
 DAMAGE_ADVICE = ("the event log can still be exported (softscm log export); otherwise "
                  "restore the state directory from a backup")
