@@ -29,6 +29,7 @@ from softscm.errors import (
     SlotReadOnly,
     SoftScmError,
     Status,
+    StoreDamaged,
     Timeout,
     VerificationFailed,
     WalletNameExists,
@@ -42,6 +43,6 @@ __all__ = [
     "InternalError", "InvalidArgument", "KeyStoreFull", "ModuleUnavailable", "NoSession",
     "NotBound", "NotImplementedYet", "OperationNotSupported", "PolicyLocked",
     "ProtocolError", "SelfTestFailed", "SessionActive", "Signature", "SlotEmpty",
-    "SlotReadOnly", "SoftScmError", "Status", "Timeout", "VerificationFailed",
+    "SlotReadOnly", "SoftScmError", "Status", "StoreDamaged", "Timeout", "VerificationFailed",
     "WalletNameExists", "WalletNotFound", "__version__",
 ]

@@ -3,6 +3,8 @@
 - every :class:`~softscm.errors.SoftScmError` becomes Zymbit's
   ``AssertionError("bad return code N")`` with the error's ``rc`` (``zymkey-api.md``
   §2.2, §2.4);
+- :class:`~softscm.errors.StoreDamaged` (a damaged state) is an unusable module, like
+  one whose keys were destroyed: ``bad return code -5`` (EIO), from ``Zymkey()`` too;
 - :class:`~softscm.errors.Timeout` becomes ``ZymkeyTimeoutError("wait timed out")``;
 - :class:`~softscm.errors.NotImplementedYet` passes through unchanged: it is a
   ``NotImplementedError``, never mistaken for a module error;

@@ -157,13 +157,6 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot encode {type(value).__name__}")
 
 
-def handle_errors(func: F) -> F:
-    """Errors are rendered once, by :class:`Cli` (the ``softscm`` group's boundary):
-    commands need no wrapper. This returns ``func`` unchanged, for commands written
-    when each one carried its own."""
-    return func
-
-
 def parse_hex(value: str, what: str) -> bytes:
     """Bytes from hex text, or a usage error naming ``what``."""
     try:

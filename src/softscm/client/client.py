@@ -58,7 +58,13 @@ class Client(PhysicalClientMixin, SupervisedBootClientMixin, WalletClientMixin,
         #: or only the operator's view (status, simulation, the log).
         self._host = host
         if host:
-            self._call("session_open", context=self._context)
+            try:
+                self._call("session_open", context=self._context)
+            except BaseException:
+                # A failed construction keeps nothing: the state lock and the database
+                # connection (in-process) or the socket go with the transport.
+                transport.close()
+                raise
 
     # -- connecting ------------------------------------------------------------------
 
