@@ -9,35 +9,18 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from native_support import NATIVE, Build, Daemon
 
-from daemon_process import start_daemon
 from softscm.client import Client
-from softscm.client.socket_transport import SocketTransport
-
-NATIVE = Path(__file__).resolve().parents[2] / "native"
-PROGRAMS = Path(__file__).parent / "programs"
 
 
 def _need_toolchain() -> None:
     missing = [tool for tool in ("gcc", "make") if shutil.which(tool) is None]
     if missing:
         pytest.skip(f"the C library needs {' and '.join(missing)} to build")
-
-
-@dataclass(frozen=True)
-class Build:
-    """A build of the library: the shared object, its directory and the headers."""
-
-    lib: Path
-    include: Path
-
-    @property
-    def libdir(self) -> Path:
-        return self.lib.parent
 
 
 @pytest.fixture(scope="session")
@@ -61,42 +44,6 @@ def asan_build(native_build: Build, tmp_path_factory: pytest.TempPathFactory) ->
     subprocess.run(["make", "-s", "-C", str(NATIVE), f"BUILD={root}", "asan"], check=True,
                    capture_output=True)
     return Build(root / "asan" / "libzk_app_utils.so", native_build.include)
-
-
-class Daemon:
-    """``softscm serve --socket S`` on a fresh module in ``home``; stop/start keep it."""
-
-    def __init__(self, home: Path, socket: Path) -> None:
-        self.home = home
-        self.socket = socket
-        self.proc: subprocess.Popen | None = None
-        self.boot = home.parent / "boot"
-
-    def start(self) -> None:
-        self.proc = start_daemon(self.home, self.socket)
-
-    def kill(self) -> None:
-        if self.proc is not None:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-            for stream in (self.proc.stdout, self.proc.stderr):
-                if stream is not None:
-                    stream.close()
-            self.proc = None
-        self.socket.unlink(missing_ok=True)
-
-    def env(self, build: Build | None = None, **extra: str) -> dict[str, str]:
-        """The environment of a program that reaches this daemon (and finds ``build``)."""
-        env = {k: v for k, v in os.environ.items()
-               if k not in ("SOFTSCM_HOME", "XDG_RUNTIME_DIR")}
-        env["SOFTSCM_SOCKET"] = str(self.socket)
-        if build is not None:
-            env["LD_LIBRARY_PATH"] = str(build.libdir)
-        env.update(extra)
-        return env
-
-    def client(self) -> Client:
-        return Client(SocketTransport(self.socket))
 
 
 def _daemon(root: Path) -> Iterator[Daemon]:
@@ -151,15 +98,3 @@ def py(native_daemon: Daemon) -> Iterator[Client]:
     client = native_daemon.client()
     yield client
     client.close()
-
-
-def compile_program(build: Build, source: Path, out: Path, *flags: str,
-                    lib: Path | None = None) -> Path:
-    """Compile a C program as the spec says (source before ``-l``, C8)."""
-    libdir = (lib or build.lib).parent
-    subprocess.run(
-        ["gcc", "-std=gnu99", "-Wall", *flags, str(source), "-I", str(build.include),
-         "-L", str(libdir), "-l", "zk_app_utils", "-o", str(out)],
-        check=True, capture_output=True, text=True,
-    )
-    return out
