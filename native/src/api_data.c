@@ -31,19 +31,8 @@ int zkGetRandBytes(zkCTX ctx, uint8_t** rdata, int rdata_sz)
     zk_context* c = zk_ctx(ctx);
     if (rdata != NULL)
         *rdata = NULL;
-    if (c == NULL || rdata == NULL)
+    if (c == NULL || rdata == NULL || rdata_sz < 0)
         return -EINVAL;
-    if (rdata_sz < 0) {
-        /* The module judges the count, as for the Python client. */
-        uint8_t* none = NULL;
-        size_t got = 0;
-        zk_buf req;
-        zk_req(&req, "random_bytes");
-        zk_arg_int(&req, "num_bytes", rdata_sz);
-        int rc = zk_call_bytes(c, &req, &none, &got);
-        free(none);
-        return rc < 0 ? rc : -EINVAL;
-    }
     size_t total = (size_t)rdata_sz;
     uint8_t* out = malloc(total ? total : 1);
     if (out == NULL)
