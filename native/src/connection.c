@@ -117,9 +117,11 @@ static int locate(char* out, size_t size)
 
 /* ---- the connection (called with the context's lock held) ---- */
 
+/* Close the connection. In a child after fork() this closes only the child's copy of
+ * the descriptor: the parent's connection stays open and in step. */
 static void drop(zk_context* c)
 {
-    if (c->fd >= 0 && c->pid == getpid())
+    if (c->fd >= 0)
         close(c->fd);
     c->fd = -1;
 }
@@ -128,7 +130,7 @@ static int connect_to(zk_context* c)
 {
     if (c->fd >= 0 && c->pid == getpid())
         return 0;
-    c->fd = -1; /* after fork(): the parent's connection is left alone */
+    drop(c); /* after fork(): never speak on the parent's connection */
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return errno == ENOMEM || errno == ENOBUFS ? -ENOMEM : ZK_ECONN;
