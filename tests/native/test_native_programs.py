@@ -205,6 +205,34 @@ def test_killed_daemon_fails_the_call_and_a_restarted_one_serves_again(lib, own_
     assert lib.zkClose(handle) == 0
 
 
+def test_a_c_program_survives_the_daemon_going_away(native_build, own_daemon, tmp_path):
+    """No SIGPIPE kills a program whose daemon died (MSG_NOSIGNAL): the call fails with
+    -111, and after a restart the next call works."""
+    binary = compile_program(native_build, PROGRAMS / "daemon_loss.c", tmp_path / "loss")
+    program = subprocess.Popen([str(binary)], env=own_daemon.env(native_build),
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert program.stdout.readline() == "open 0\n"
+        program.stdin.write("\n")
+        program.stdin.flush()
+        assert program.stdout.readline() == "call 0\n"
+        own_daemon.kill()
+        for _ in range(2):
+            program.stdin.write("\n")
+            program.stdin.flush()
+            assert program.stdout.readline() == "call -111\n"
+        own_daemon.start()
+        program.stdin.write("\n")
+        program.stdin.close()
+        assert program.stdout.read().splitlines() == ["call 0", "close 0"]
+        assert program.wait(timeout=60) == 0
+    finally:
+        if program.poll() is None:
+            program.kill()
+            program.wait()
+        program.stdout.close()
+
+
 # -- A8 ----------------------------------------------------------------------------------
 
 
