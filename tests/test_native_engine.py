@@ -1,0 +1,443 @@
+"""The OpenSSL engine zymkey_ssl (``c-api.md`` §7, acceptance A6 and A7): the documented
+``openssl`` and ``curl`` command lines against a softscm daemon, a CA made as the
+tutorials' ``mk_ca.sh``/``sign_csr.sh`` make it, and a local ``openssl s_server -Verify``
+on the loopback address. Failures (no daemon, a refusing daemon or server, an unusable
+slot, a destroyed module) end the programs with an error, never a crash.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from native_fixtures import (
+    CRASHED,
+    PROGRAMS,
+    NativeBuild,
+    ServedModule,
+    fresh_served,
+    native_build,
+    require_tools,
+    run,
+    served,
+)
+
+__all__ = ["fresh_served", "native_build", "served"]  # fixtures used below
+
+SUBJECT = "/C=US/ST=California/L=Santa Barbara/O=Zymbit/OU=Zymkey/CN=rpi.edge.zymbit.com"
+CLIENT_CN = "CN=rpi.edge.zymbit.com"
+PLACEHOLDER = "nonzymkey.key"  # named on the command lines, never read
+
+
+def openssl(build: NativeBuild, daemon: ServedModule | Path, cwd: Path, *args: str,
+            input: str | None = None, **env: str) -> subprocess.CompletedProcess[str]:
+    sock = daemon.socket_path if isinstance(daemon, ServedModule) else daemon
+    return run(["openssl", *args], env=build.env(sock, **env), cwd=cwd, input=input)
+
+
+def make_csr(build: NativeBuild, daemon: ServedModule | Path, cwd: Path,
+             **env: str) -> subprocess.CompletedProcess[str]:
+    """E1, verbatim: a CSR signed with the module's key."""
+    return openssl(build, daemon, cwd, "req", "-key", PLACEHOLDER, "-new", "-out", "zymkey.csr",
+                   "-engine", "zymkey_ssl", "-keyform", "e", "-subj", SUBJECT, **env)
+
+
+def csr_public_pem(build: NativeBuild, daemon: ServedModule, cwd: Path) -> str:
+    result = openssl(build, daemon, cwd, "req", "-in", "zymkey.csr", "-noout", "-pubkey")
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+# -- A6: the engine, the CSR ----------------------------------------------------------------
+
+
+def test_engine_is_available(native_build: NativeBuild, served: ServedModule,
+                             tmp_path: Path) -> None:
+    result = openssl(native_build, served, tmp_path, "engine", "-t", "-c", "zymkey_ssl")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("(zymkey_ssl) ")
+    assert "[ available ]" in result.stdout
+
+
+def test_csr_verifies_and_carries_the_slot_key(native_build: NativeBuild,
+                                               served: ServedModule, tmp_path: Path) -> None:
+    result = make_csr(native_build, served, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert 'Engine "zymkey_ssl" set.' in result.stdout + result.stderr
+    assert not (tmp_path / PLACEHOLDER).exists()
+
+    verify = openssl(native_build, served, tmp_path, "req", "-verify", "-in", "zymkey.csr",
+                     "-noout")
+    assert verify.returncode == 0, verify.stderr
+    assert "Certificate request self-signature verify OK" in verify.stdout + verify.stderr
+
+    with served.client() as scm:
+        assert csr_public_pem(native_build, served, tmp_path) == scm.public_key_pem(0)
+        raw = scm.public_key(0)
+    csr = x509.load_pem_x509_csr((tmp_path / "zymkey.csr").read_bytes())
+    assert csr.is_signature_valid
+    assert isinstance(csr.signature_hash_algorithm, hashes.SHA256)
+    assert csr.subject.rfc4514_string() == (
+        "CN=rpi.edge.zymbit.com,OU=Zymkey,O=Zymbit,L=Santa Barbara,ST=California,C=US")
+    key = csr.public_key()
+    assert isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name == "secp256r1"
+    assert key.public_numbers().x.to_bytes(32, "big") + \
+        key.public_numbers().y.to_bytes(32, "big") == raw
+
+
+def test_zk_ssl_slot_picks_the_slot(native_build: NativeBuild, served: ServedModule,
+                                    tmp_path: Path) -> None:
+    with served.client() as scm:
+        slot = scm.generate_key("nistp256")
+        wanted, slot0 = scm.public_key_pem(slot), scm.public_key_pem(0)
+    assert make_csr(native_build, served, tmp_path, ZK_SSL_SLOT=str(slot)).returncode == 0
+    assert csr_public_pem(native_build, served, tmp_path) == wanted != slot0
+    assert make_csr(native_build, served, tmp_path, ZK_SSL_SLOT="0").returncode == 0
+    assert csr_public_pem(native_build, served, tmp_path) == slot0
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("secp256k1", "the slot does not hold a NIST P-256 key"),
+    ("200", "cannot read the public key of the slot"),
+    ("one", "ZK_SSL_SLOT is not a slot number"),
+    ("-1", "ZK_SSL_SLOT is not a slot number"),
+])
+def test_unusable_slots_fail_cleanly(native_build: NativeBuild, served: ServedModule,
+                                     tmp_path: Path, value: str, message: str) -> None:
+    if value == "secp256k1":
+        with served.client() as scm:
+            value = str(scm.generate_key("secp256k1"))
+    result = make_csr(native_build, served, tmp_path, ZK_SSL_SLOT=value)
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert not (tmp_path / "zymkey.csr").exists()
+
+
+def test_no_daemon(native_build: NativeBuild, tmp_path: Path) -> None:
+    nowhere = tmp_path / "no-daemon.sock"
+    engine = openssl(native_build, nowhere, tmp_path, "engine", "-t", "zymkey_ssl")
+    assert engine.returncode == 0 and "[ unavailable ]" in engine.stdout
+    result = make_csr(native_build, nowhere, tmp_path)
+    assert result.returncode == 1
+    assert "cannot open a context on the module" in result.stderr
+    assert "-111" in result.stderr
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to run the daemon as another user")
+def test_a_daemon_refusing_the_user(native_build: NativeBuild, tmp_path: Path) -> None:
+    """The daemon runs as ``nobody``: its allow-list (its own user) refuses this one."""
+    import pwd
+    import shutil
+    import sys
+    import tempfile
+
+    try:
+        nobody = pwd.getpwnam("nobody")
+    except KeyError:
+        pytest.skip("no user nobody")
+    base = Path(tempfile.mkdtemp(prefix="scm", dir="/tmp"))
+    os.chown(base, nobody.pw_uid, nobody.pw_gid)
+    sock = base / "s.sock"
+    env = dict(os.environ, SOFTSCM_HOME=str(base / "home"), HOME=str(base))
+    env.pop("SOFTSCM_SOCKET", None)
+    proc = subprocess.Popen([sys.executable, "-m", "softscm", "serve", "--socket", str(sock)],
+                            env=env, user=nobody.pw_uid, group=nobody.pw_gid,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while not sock.exists():
+            if proc.poll() is not None:
+                pytest.skip(f"the daemon cannot run as nobody: {proc.stderr.read()[-300:]}")
+            assert time.monotonic() < deadline, "the daemon did not start"
+            time.sleep(0.05)
+        result = make_csr(native_build, sock, tmp_path)
+        assert result.returncode == 1
+        assert "cannot open a context on the module" in result.stderr
+        assert proc.poll() is None, "the daemon survives"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+# -- A7: mutual TLS ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pki:
+    """A CA (``zk_ca.pem``), a server certificate for localhost and the module's
+    certificate ``zymkey.crt``, all in ``dir``."""
+
+    dir: Path
+    ca: Path
+    other_ca: Path
+
+
+def make_ca(build: NativeBuild, daemon: ServedModule, cwd: Path, name: str) -> Path:
+    """The tutorials' mk_ca.sh: an EC key and a self-signed CA certificate."""
+    for args in (
+        ["ecparam", "-genkey", "-name", "prime256v1", "-out", f"{name}.key"],
+        ["req", "-x509", "-new", "-SHA256", "-nodes", "-key", f"{name}.key", "-days", "30",
+         "-out", f"{name}.pem", "-subj", f"/C=US/O=softscm tests/CN={name}"],
+    ):
+        result = openssl(build, daemon, cwd, *args)
+        assert result.returncode == 0, result.stderr
+    return cwd / f"{name}.pem"
+
+
+def sign_csr(build: NativeBuild, daemon: ServedModule, cwd: Path, csr: str, out: str,
+             *extra: str) -> None:
+    """The tutorials' sign_csr.sh: the CA signs a CSR."""
+    result = openssl(build, daemon, cwd, "x509", "-req", "-SHA256", "-days", "30", "-in", csr,
+                     "-CA", "zk_ca.pem", "-CAkey", "zk_ca.key", "-CAcreateserial", "-out", out,
+                     *extra)
+    assert result.returncode == 0, result.stderr
+
+
+def make_pki(build: NativeBuild, daemon: ServedModule, cwd: Path) -> Pki:
+    ca = make_ca(build, daemon, cwd, "zk_ca")
+    other = make_ca(build, daemon, cwd, "other_ca")
+    for args in (
+        ["ecparam", "-genkey", "-name", "prime256v1", "-out", "srv.key"],
+        ["req", "-new", "-key", "srv.key", "-out", "srv.csr", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+    ):
+        result = openssl(build, daemon, cwd, *args)
+        assert result.returncode == 0, result.stderr
+    sign_csr(build, daemon, cwd, "srv.csr", "srv.crt", "-copy_extensions", "copy")
+    assert make_csr(build, daemon, cwd).returncode == 0
+    sign_csr(build, daemon, cwd, "zymkey.csr", "zymkey.crt")
+    return Pki(cwd, ca, other)
+
+
+@pytest.fixture(scope="module")
+def pki(native_build: NativeBuild, served: ServedModule,
+        tmp_path_factory: pytest.TempPathFactory) -> Pki:
+    return make_pki(native_build, served, tmp_path_factory.mktemp("pki"))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def tls_server(build: NativeBuild, cwd: Path, cafile: Path) -> Iterator[int]:
+    """``openssl s_server -Verify 1 -www`` on 127.0.0.1; yields its port, stops it after."""
+    for _attempt in range(3):
+        port = free_port()
+        proc = subprocess.Popen(
+            ["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert", "srv.crt",
+             "-key", "srv.key", "-CAfile", str(cafile), "-Verify", "1", "-www"],
+            cwd=cwd, env=build.env(cwd / "unused.sock"), stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 20
+        while proc.poll() is None and time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        if proc.poll() is None and time.monotonic() < deadline:
+            break
+        proc.kill()
+        proc.wait(10)  # the port was taken meanwhile: try another
+    else:
+        raise AssertionError("openssl s_server did not start")
+    try:
+        yield port
+        assert proc.poll() is None, "s_server survives its clients"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+
+
+def curl(build: NativeBuild, daemon: ServedModule, cwd: Path, port: int,
+         *extra: str) -> subprocess.CompletedProcess[str]:
+    """E3's curl line against the local server (GET instead of AWS's POST)."""
+    require_tools("curl")
+    cmd = ["curl", "-sS", "--max-time", "30", *extra, "--cacert", "zk_ca.pem",
+           "--cert", "zymkey.crt", "--key", PLACEHOLDER, "--engine", "zymkey_ssl",
+           "--key-type", "ENG", "-w", "\nHTTP %{http_code}\n", f"https://localhost:{port}/"]
+    return run(cmd, env=build.env(daemon.socket_path), cwd=cwd)
+
+
+def s_client(build: NativeBuild, daemon: ServedModule, cwd: Path,
+             port: int) -> subprocess.CompletedProcess[str]:
+    return run(["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-engine", "zymkey_ssl",
+                "-keyform", "e", "-key", PLACEHOLDER, "-cert", "zymkey.crt",
+                "-CAfile", "zk_ca.pem", "-verify_return_error", "-ign_eof"],
+               env=build.env(daemon.socket_path), cwd=cwd, input="GET / HTTP/1.0\r\n\r\n",
+               timeout=60)
+
+
+@pytest.mark.parametrize(("extra", "protocol"), [
+    ((), "TLSv1.3"),
+    (("--tls-max", "1.2"), "TLSv1.2"),
+    (("--tlsv1.2", "--tls-max", "1.2"), "TLSv1.2"),
+])
+def test_curl_mutual_tls(native_build: NativeBuild, served: ServedModule, pki: Pki,
+                         extra: tuple[str, ...], protocol: str) -> None:
+    with tls_server(native_build, pki.dir, pki.ca) as port:
+        result = curl(native_build, served, pki.dir, port, *extra)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.endswith("\nHTTP 200\n")
+    page = result.stdout
+    assert f"Protocol  : {protocol}" in page
+    # s_server -www shows the client certificate it verified.
+    assert "Client certificate" in page
+    assert CLIENT_CN in page.split("Client certificate", 1)[1].replace(" = ", "=")
+
+
+def test_s_client_mutual_tls(native_build: NativeBuild, served: ServedModule, pki: Pki) -> None:
+    with tls_server(native_build, pki.dir, pki.ca) as port:
+        result = s_client(native_build, served, pki.dir, port)
+    assert result.returncode == 0, result.stderr
+    assert "Verify return code: 0 (ok)" in result.stdout
+    assert "HTTP/1.0 200 ok" in result.stdout
+    assert "Client certificate" in result.stdout
+    assert CLIENT_CN in result.stdout.split("Client certificate", 1)[1].replace(" = ", "=")
+
+
+def test_a_server_refusing_the_certificate(native_build: NativeBuild, served: ServedModule,
+                                           pki: Pki) -> None:
+    """The server trusts another CA: the handshake fails, both programs live on."""
+    with tls_server(native_build, pki.dir, pki.other_ca) as port:
+        result = curl(native_build, served, pki.dir, port)
+        assert result.returncode != 0
+        assert "HTTP 200" not in result.stdout
+        again = s_client(native_build, served, pki.dir, port)
+        assert "HTTP/1.0 200 ok" not in again.stdout
+
+
+def test_a_destroyed_module_fails_the_handshake(native_build: NativeBuild,
+                                                fresh_served: ServedModule,
+                                                tmp_path: Path) -> None:
+    own = make_pki(native_build, fresh_served, tmp_path)
+    with tls_server(native_build, own.dir, own.ca) as port:
+        assert curl(native_build, fresh_served, own.dir, port).stdout.endswith("HTTP 200\n")
+        fresh_served.destroy()
+        result = curl(native_build, fresh_served, own.dir, port)
+        assert result.returncode != 0
+        assert "HTTP 200" not in result.stdout
+        again = s_client(native_build, fresh_served, own.dir, port)
+        assert again.returncode != 0
+        assert "module unavailable, unbound or destroyed" in again.stderr
+
+
+# -- signing after the key is loaded -----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def signer(native_build: NativeBuild, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``programs/engine_sign.c``: loads the engine's key, signs once per input line."""
+    out = tmp_path_factory.mktemp("signer") / "engine_sign"
+    result = subprocess.run(
+        ["gcc", "-std=c99", "-Wall", "-Werror", "-DOPENSSL_API_COMPAT=0x10100000L",
+         str(PROGRAMS / "engine_sign.c"), "-o", str(out), "-lcrypto"],
+        capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+class Signer:
+    """The signing program as a child process, driven line by line."""
+
+    def __init__(self, program: Path, build: NativeBuild, daemon: ServedModule,
+                 cwd: Path) -> None:
+        self.proc = subprocess.Popen([str(program)], cwd=cwd, env=build.env(daemon.socket_path),
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True)
+        assert self.line() == "loaded"
+
+    def line(self) -> str:
+        assert self.proc.stdout is not None
+        return self.proc.stdout.readline().strip()
+
+    def sign(self) -> str:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write("sign\n")
+        self.proc.stdin.flush()
+        return self.line()
+
+    def finish(self) -> int:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        try:
+            return self.proc.wait(30)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait(10)
+
+
+def verify_message_signature(der_hex: str, public_key: bytes) -> None:
+    key = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), b"\x04" + public_key)
+    key.verify(bytes.fromhex(der_hex), b"message", ec.ECDSA(hashes.SHA256()))
+
+
+def test_signing_stops_cleanly_when_the_module_is_destroyed(
+        native_build: NativeBuild, fresh_served: ServedModule, signer: Path,
+        tmp_path: Path) -> None:
+    with fresh_served.client() as scm:
+        public_key = scm.public_key(0)
+    child = Signer(signer, native_build, fresh_served, tmp_path)
+    try:
+        first = child.sign()
+        assert first.startswith("sig "), first
+        verify_message_signature(first[4:], public_key)
+        fresh_served.destroy()
+        failed = child.sign()
+        assert failed.startswith("error the module refused to sign"), failed
+        assert "module unavailable, unbound or destroyed" in failed
+    finally:
+        status = child.finish()
+    assert status == 0 and status not in CRASHED
+
+
+def test_signing_stops_cleanly_when_the_daemon_goes(
+        native_build: NativeBuild, fresh_served: ServedModule, signer: Path,
+        tmp_path: Path) -> None:
+    child = Signer(signer, native_build, fresh_served, tmp_path)
+    try:
+        assert child.sign().startswith("sig ")
+        fresh_served.proc.terminate()
+        fresh_served.proc.wait(10)
+        failed = child.sign()
+        assert failed.startswith("error the module refused to sign"), failed
+        assert "-111 (daemon unreachable)" in failed
+    finally:
+        status = child.finish()
+    assert status == 0
+
+
+# -- installation ------------------------------------------------------------------------------
+
+
+def test_make_install_puts_the_engine_where_openssl_looks(native_build: NativeBuild) -> None:
+    found = subprocess.run(["openssl", "version", "-e"], capture_output=True, text=True,
+                           check=True).stdout
+    engines_dir = found.split('"')[1]
+    assert (native_build.stage / engines_dir.lstrip("/") / "zymkey_ssl.so").is_file()
+    assert (native_build.include / "zkAppUtilsClass.h").is_file()
+    assert (native_build.libdir / "libzk_app_utils.so").is_file()
