@@ -47,7 +47,8 @@ def _echo_server(path: str, ready: threading.Event) -> None:
         if len(prefix) < 4:
             break
         body = reader.read(_PREFIX.unpack(prefix)[0])
-        reply = msgpack.packb([0, msgpack.unpackb(body)[1]])
+        request = msgpack.unpackb(body)
+        reply = msgpack.packb([request[1], 0, request[2]])
         conn.sendall(_PREFIX.pack(len(reply)) + reply)
     conn.close()
     listener.close()
@@ -57,7 +58,7 @@ def _echo_rate(path: str, seconds: float) -> float:
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.connect(path)
     reader = sock.makefile("rb", buffering=1 << 16)
-    frame = msgpack.packb([1, "model_number", {}])
+    frame = msgpack.packb([2, 1, "model_number", {}])
 
     def once() -> None:
         sock.sendall(_PREFIX.pack(len(frame)) + frame)

@@ -51,7 +51,7 @@ def test_serve_connect_and_sigterm(home, sock_dir, monkeypatch) -> None:
         monkeypatch.setenv("SOFTSCM_SOCKET", str(sock))
         with Client.connect() as scm:
             hello = scm.hello()
-            assert hello["protocol"] == 1 and hello["model"] == "SCM"
+            assert hello["protocol"] == 2 and hello["model"] == "SCM"
             slot = scm.generate_key("nistp256")
             scm.sim.loop_open(0)
             time.sleep(0.6)  # the daemon reports new events every 0.25 s
@@ -97,11 +97,11 @@ def test_garbage_never_kills_the_daemon(daemon) -> None:
         b"\xff\xff\xff\xff",  # a huge length
         struct.pack(">I", 100) + b"short",  # truncated
         struct.pack(">I", 3) + b"\xc1\xc1\xc1",  # not msgpack
-        framing.PREFIX.pack(5) + msgpack.packb([1, 2, 3, 4, 5])[:5],
-        framing.PREFIX.pack(len(f := msgpack.packb([1, "nope", {}]))) + f,  # unknown op
-        framing.PREFIX.pack(len(f := msgpack.packb([9, "hello", {}]))) + f,  # other version
-        framing.PREFIX.pack(len(f := msgpack.packb([1, "sign_digest", {"zzz": 1}]))) + f,
-        framing.PREFIX.pack(len(f := msgpack.packb([1, "stream_update", {"handle": 1, "chunk": b""}]))) + f,
+        framing.PREFIX.pack(5) + msgpack.packb([2, 2, 3, 4, 5])[:5],
+        framing.PREFIX.pack(len(f := msgpack.packb([2, 1, "nope", {}]))) + f,  # unknown op
+        framing.PREFIX.pack(len(f := msgpack.packb([9, 1, "hello", {}]))) + f,  # other version
+        framing.PREFIX.pack(len(f := msgpack.packb([2, 1, "sign_digest", {"zzz": 1}]))) + f,
+        framing.PREFIX.pack(len(f := msgpack.packb([2, 1, "stream_update", {"handle": 1, "chunk": b""}]))) + f,
         os.urandom(1000),
     ]
     for payload in cases:
@@ -110,7 +110,7 @@ def test_garbage_never_kills_the_daemon(daemon) -> None:
             with pytest.raises(softscm.SoftScmError):
                 from softscm.service.protocol import decode_response
 
-                decode_response(response)
+                decode_response(response, 1)
     with Client(SocketTransport(sock)) as scm:
         assert scm.model_number() == "SCM"
 
@@ -270,7 +270,7 @@ def test_crash_rounds_long(home, sock_dir) -> None:
 def test_pipelined_frames_are_answered_in_order(daemon) -> None:
     frames = b"".join(
         framing.PREFIX.pack(len(f)) + f
-        for f in (msgpack.packb([1, "random_bytes", {"num_bytes": i % 7}]) for i in range(5000))
+        for f in (msgpack.packb([2, i + 1, "random_bytes", {"num_bytes": i % 7}]) for i in range(5000))
     )
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
         s.connect(str(daemon.path))
@@ -282,7 +282,7 @@ def test_pipelined_frames_are_answered_in_order(daemon) -> None:
         sizes = []
         while (frame := framing.recv_frame(reader)) is not None:
             try:
-                sizes.append(len(decode_response(frame)))
+                sizes.append(len(decode_response(frame, len(sizes) + 1)))
             except softscm.NotBound:
                 sizes.append(-1)
     assert len(sizes) == 5000
@@ -315,9 +315,75 @@ def test_a_wait_blocks_only_its_caller(daemon) -> None:
 
 
 def test_a_client_that_does_not_read_does_not_stall_the_others(daemon) -> None:
-    big = msgpack.packb([1, "random_bytes", {"num_bytes": 1 << 20}])
+    big = msgpack.packb([2, 1, "random_bytes", {"num_bytes": 1 << 20}])
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as greedy:
         greedy.connect(str(daemon.path))
         greedy.sendall((framing.PREFIX.pack(len(big)) + big) * 8)  # never read
         with Client(SocketTransport(daemon.path)) as scm:
             assert len(scm.random_bytes(16)) == 16
+
+
+@pytest.mark.parametrize("interrupt", [KeyboardInterrupt, TimeoutError, RuntimeError])
+def test_an_interrupted_call_never_hands_its_answer_to_the_next(daemon, monkeypatch,
+                                                                interrupt) -> None:
+    """A call interrupted after its request was sent (a signal handler raising, Ctrl-C, a
+    timeout in the application) drops its connection: the next call never reads the
+    interrupted call's answer as its own."""
+    from softscm.client import socket_transport
+
+    with Client(SocketTransport(daemon.path)) as scm:
+        slot = scm.generate_key("nistp256")
+        good = scm.sign_digest(bytes(32), slot).signature
+        real_recv = socket_transport.framing.recv_frame
+        calls = {"n": 0}
+
+        def interrupted(reader, *args):
+            calls["n"] += 1
+            if calls["n"] == 1:
+                raise interrupt("interrupted after the request was sent")
+            return real_recv(reader, *args)
+
+        monkeypatch.setattr(socket_transport.framing, "recv_frame", interrupted)
+        # (An OSError such as TimeoutError reaches the caller as ConnectionFailed.)
+        with pytest.raises((interrupt, softscm.ConnectionFailed)):
+            scm.verify_digest(bytes(32), good, slot)  # its answer, True, is on its way
+        time.sleep(0.05)  # let that answer arrive on the old connection
+        assert scm.verify_digest(bytes(32), bytes(64), slot) is False
+        assert scm.verify_digest(bytes(32), good, slot) is True
+
+
+def test_a_mismatched_answer_is_an_error_and_drops_the_connection(monkeypatch) -> None:
+    """A peer that answers with another request's id is out of step: the call fails with
+    a protocol error, never a result, and the connection is dropped."""
+    path = Path(tempfile.mkdtemp(prefix="scm", dir="/tmp")) / "s.sock"
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(path))
+    listener.listen(4)
+    accepted: list[int] = []
+
+    def serve() -> None:
+        while len(accepted) < 2:
+            conn, _ = listener.accept()
+            accepted.append(1)
+            with conn:
+                reader = conn.makefile("rb")
+                while (frame := framing.recv_frame(reader)) is not None:
+                    _, request_id, op, _ = msgpack.unpackb(frame)
+                    # The first connection answers "True" under a stale id.
+                    answered = request_id + 1 if len(accepted) == 1 else request_id
+                    reply = msgpack.packb([answered, 0, True if op != "model_number" else "SCM"])
+                    framing.send_frame(conn, reply)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        transport = SocketTransport(path)
+        with pytest.raises(softscm.ProtocolError, match="answer to request"):
+            transport.call("verify_digest", {})
+        assert transport.call("model_number", {}) == "SCM"  # on a fresh connection
+        assert len(accepted) == 2
+        transport.close()
+    finally:
+        listener.close()
+        thread.join(5)
+        shutil.rmtree(path.parent, ignore_errors=True)

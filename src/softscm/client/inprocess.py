@@ -22,6 +22,7 @@ class InProcessTransport:
         self._module = module
         self._on_close = on_close
         self._lock = threading.Lock()
+        self._last_id = 0
 
     @classmethod
     def open(cls, home: Any = None, **options: Any) -> InProcessTransport:
@@ -40,12 +41,13 @@ class InProcessTransport:
         """Encode, dispatch, decode: exactly what the socket transport does."""
         side_in: list[Any] = []
         side_out: list[Any] = []
-        frame = protocol.encode_request(op, args, side_in)
+        self._last_id = request_id = protocol.next_request_id(self._last_id)
+        frame = protocol.encode_request(request_id, op, args, side_in)
         module = self._module
         if module is None:
             raise ConnectionFailed("the connection is closed")
         response = dispatch(module, frame, self._lock, side_in, side_out)
-        return protocol.decode_response(response, side_out)
+        return protocol.decode_response(response, request_id, side_out)
 
     def close(self) -> None:
         """Release the module; later calls fail with ``ConnectionFailed``."""

@@ -36,7 +36,7 @@ from softscm.store import Store
 from softscm.store.scrub import destroy_secrets, erase_meta, scrub
 
 #: Protocol version reported by ``hello``.
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 #: Most random bytes one call returns (larger requests are split by the client).
 MAX_RANDOM_BYTES = 1 << 20
 #: Length of the digest the module signs, in bytes (SHA-256 sized).

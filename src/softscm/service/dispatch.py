@@ -67,7 +67,10 @@ def dispatch(module: Any, frame: bytes, lock: Any = _NO_LOCK,
     """Answer one request frame with one response frame; never raises. ``side_in`` and
     ``side_out`` carry large byte strings beside the frames (in-process only)."""
     try:
-        op, args = protocol.decode_request(frame, side_in)
-        return protocol.encode_result(call(module, op, args, lock), side_out)
+        request_id, op, args = protocol.decode_request(frame, side_in)
+    except protocol.MalformedRequest as exc:
+        return protocol.encode_error(exc, exc.request_id)
+    try:
+        return protocol.encode_result(request_id, call(module, op, args, lock), side_out)
     except SoftScmError as exc:
-        return protocol.encode_error(exc)
+        return protocol.encode_error(exc, request_id)

@@ -232,14 +232,14 @@ class Server:
             frame = bytes(inbox[_PREFIX.size:_PREFIX.size + length])
             del inbox[:_PREFIX.size + length]
             try:
-                op, args = protocol.decode_request(frame)
-            except ProtocolError as exc:
-                self._send(conn, protocol.encode_error(exc))
+                request_id, op, args = protocol.decode_request(frame)
+            except protocol.MalformedRequest as exc:
+                self._send(conn, protocol.encode_error(exc, exc.request_id))
                 continue
             if op == "wait":
-                self._start_wait(conn, op, args)
+                self._start_wait(conn, request_id, op, args)
                 break
-            self._send(conn, self._answer(op, args, conn.streams))
+            self._send(conn, self._answer(request_id, op, args, conn.streams))
         self._settle(conn)
 
     def _settle(self, conn: _Connection) -> None:
@@ -264,12 +264,13 @@ class Server:
             events |= selectors.EVENT_WRITE
         self._watch(conn, events)
 
-    def _start_wait(self, conn: _Connection, op: str, args: dict[str, Any]) -> None:
+    def _start_wait(self, conn: _Connection, request_id: int, op: str,
+                    args: dict[str, Any]) -> None:
         conn.waiting = True
 
         def wait() -> None:
             try:
-                answer = self._answer(op, args, conn.streams)
+                answer = self._answer(request_id, op, args, conn.streams)
             finally:
                 self._waiters.discard(threading.current_thread())
             self._answers.put((conn, answer))
@@ -357,12 +358,13 @@ class Server:
     def handle(self, frame: bytes, streams: set[int]) -> bytes:
         """Answer one request frame of a connection owning ``streams``."""
         try:
-            op, args = protocol.decode_request(frame)
-        except ProtocolError as exc:
-            return protocol.encode_error(exc)
-        return self._answer(op, args, streams)
+            request_id, op, args = protocol.decode_request(frame)
+        except protocol.MalformedRequest as exc:
+            return protocol.encode_error(exc, exc.request_id)
+        return self._answer(request_id, op, args, streams)
 
-    def _answer(self, op: str, args: dict[str, Any], streams: set[int]) -> bytes:
+    def _answer(self, request_id: int, op: str, args: dict[str, Any],
+                streams: set[int]) -> bytes:
         try:
             handle = args.get("handle")
             if op in _STREAM_OPS and (type(handle) is not int or handle not in streams):
@@ -372,11 +374,11 @@ class Server:
                 streams.add(result)
             elif op in ("stream_finish", "stream_abort"):
                 streams.discard(args["handle"])
-            return protocol.encode_result(result)
+            return protocol.encode_result(request_id, result)
         except SoftScmError as exc:
             if exc.status == exc.status.VERIFICATION_FAILED and "handle" in args:
                 streams.discard(args["handle"])
-            return protocol.encode_error(exc)
+            return protocol.encode_error(exc, request_id)
 
     def _refuse(self, uid: int, gid: int, pid: int) -> None:
         self._on_event(f"refused a connection from uid {uid} gid {gid} pid {pid}")
