@@ -1,0 +1,157 @@
+"""Zymbit's C++ API (``native/cpp/zkAppUtilsClass.h``) over libzk_app_utils and a softscm
+daemon: the seed's C++ production-mode example (kept verbatim in
+``programs/seed_binding.cpp``) built with g++ against the installed headers and run,
+printing what its C twin prints; the layer's results and exceptions checked against the
+Python client of the same module (``programs/cpp_api_check.cpp``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, encode_dss_signature
+
+from native_fixtures import (
+    PROGRAMS,
+    SEEDS,
+    NativeBuild,
+    ServedModule,
+    fresh_served,
+    native_build,
+    require_tools,
+    run,
+    served,
+)
+
+__all__ = ["fresh_served", "native_build", "served"]  # fixtures used below
+
+SEED_CPP = "seed_binding.cpp"
+PAGE_TITLE = "title: Enabling Production Mode - SCM"
+
+#: The page: "Remove the comments around the lock binding function to move to Production
+#: Mode."
+COMMENTED_LOCK = '  //zk_inst->lockBinding();\n  //printf("lockBinding successful\\n");\n'
+LOCK = COMMENTED_LOCK.replace("//", "")
+
+
+def binding_lines(locked: bool) -> list[str]:
+    return [f"Binding is locked: {str(locked).lower()}", "HSM is bound: true"]
+
+
+def seed_blocks() -> list[str]:
+    """The code blocks of the seed page, or a skip where the seeds are not at hand."""
+    for page in sorted(SEEDS.glob("*.txt")) if SEEDS.is_dir() else []:
+        text = page.read_text()
+        if PAGE_TITLE in text:
+            return [body for _lang, body in re.findall(r"```(\w*)\n(.*?)```", text, re.S)]
+    pytest.skip("the production-mode seed page is not next to this checkout")
+    raise AssertionError("unreachable")
+
+
+def test_program_is_the_seed_example() -> None:
+    cpp = [body for body in seed_blocks() if "zkAppUtilsClass.h" in body]
+    assert cpp == [(PROGRAMS / SEED_CPP).read_text()]
+    assert cpp[0].count(COMMENTED_LOCK) == 1
+
+
+@pytest.fixture(scope="module")
+def programs(native_build: NativeBuild, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The C++ programs, built as a user builds them against the installed headers."""
+    require_tools("g++")
+    out = tmp_path_factory.mktemp("cpp")
+    locking = out / "seed_binding_locking.cpp"
+    locking.write_text((PROGRAMS / SEED_CPP).read_text().replace(COMMENTED_LOCK, LOCK))
+    return {
+        "seed": native_build.compile(PROGRAMS / SEED_CPP, out / "seed", cxx=True),
+        "seed_locking": native_build.compile(locking, out / "seed_locking", cxx=True),
+        "check": native_build.compile(PROGRAMS / "cpp_api_check.cpp", out / "check", cxx=True,
+                                      extra=["-Wextra"]),
+    }
+
+
+def run_program(build: NativeBuild, daemon: ServedModule, program: Path, cwd: Path,
+                *args: str) -> list[str]:
+    result = run([program, *args], env=build.env(daemon.socket_path), cwd=cwd)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    return result.stdout.splitlines()
+
+
+def test_seed_example_prints_as_its_c_twin(native_build: NativeBuild, served: ServedModule,
+                                           programs: dict[str, Path], tmp_path: Path) -> None:
+    out = run_program(native_build, served, programs["seed"], tmp_path)
+    assert out == binding_lines(False) + binding_lines(False)
+    try:
+        c_twin = [body for body in seed_blocks() if "zk_app_utils.h" in body
+                  and "zkAppUtilsClass.h" not in body]
+    except pytest.skip.Exception:
+        return  # the C twin is on the seed page only
+    source = tmp_path / "example_binding.c"
+    source.write_text(c_twin[0])
+    binary = native_build.compile(source, tmp_path / "example_binding", warnings=False)
+    c_out = run_program(native_build, served, binary, tmp_path)
+    assert [line for line in c_out if line.startswith(("Binding", "HSM"))] == out
+
+
+def test_seed_example_in_production_mode(native_build: NativeBuild, fresh_served: ServedModule,
+                                         programs: dict[str, Path], tmp_path: Path) -> None:
+    locking = run_program(native_build, fresh_served, programs["seed_locking"], tmp_path)
+    # Locked at once; production after the next power cycle.
+    assert locking == binding_lines(False) + ["lockBinding successful"] + binding_lines(True)
+    # lockBinding again succeeds.
+    assert run_program(native_build, fresh_served, programs["seed_locking"], tmp_path) == (
+        binding_lines(True) + ["lockBinding successful"] + binding_lines(True))
+    fresh_served.boot()
+    assert run_program(native_build, fresh_served, programs["seed"], tmp_path) == (
+        binding_lines(True) * 2)
+    with fresh_served.client() as scm:
+        assert scm.status()["binding"] == "production"
+
+
+def test_the_layer_against_the_python_client(native_build: NativeBuild, served: ServedModule,
+                                             programs: dict[str, Path], tmp_path: Path) -> None:
+    data = b"locked in C++"
+    with served.client() as scm:
+        public_key = scm.public_key(0)
+        serial = scm.serial_number()
+        slots = scm.slots()[0]
+        blob = bytes(scm.lock(b"locked in Python"))
+    flipped = bytearray(blob)
+    flipped[len(flipped) // 2] ^= 1
+    digest = hashlib.sha256(b"message").digest()
+    out = run_program(native_build, served, programs["check"], tmp_path,
+                      "pubkey", "sign", digest.hex(), "lock", data.hex(), "unlock", blob.hex(),
+                      "unlock", flipped.hex(), "wait", "20", "serial", "slots",
+                      "sign", digest[:20].hex())
+    assert len(out) == 9, out
+    assert out[0] == f"pubkey {public_key.hex()}"
+
+    _, sig_hex, recovery_id = out[1].split()
+    sig = bytes.fromhex(sig_hex)
+    assert len(sig) == 64 and recovery_id in {"0", "1", "2", "3"}
+    key = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), b"\x04" + public_key)
+    der = encode_dss_signature(int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:], "big"))
+    key.verify(der, digest, ec.ECDSA(Prehashed(hashes.SHA256())))
+
+    command, locked_hex = out[2].split()
+    with served.client() as scm:
+        assert command == "lock" and bytes(scm.unlock(bytes.fromhex(locked_hex))) == data
+    assert out[3] == f"unlock {b'locked in Python'.hex()}"
+    assert out[4] == "unlock error -22"  # the blob fails its check: an exception
+    assert out[5] == "wait timeout -110"  # zkAppUtilsTimeoutException
+    assert out[6] == f"serial {serial}"
+    assert out[7] == "slots " + " ".join(str(slot) for slot in slots)
+    assert out[8] == "sign error -22"  # a digest must be 32 bytes
+
+
+def test_no_daemon_throws_from_the_constructor(native_build: NativeBuild,
+                                               programs: dict[str, Path], tmp_path: Path) -> None:
+    result = run([programs["check"], "serial"],
+                 env=native_build.env(tmp_path / "no-daemon.sock"), cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout.splitlines() == ["open error -111"]
