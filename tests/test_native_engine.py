@@ -96,6 +96,21 @@ def test_csr_verifies_and_carries_the_slot_key(native_build: NativeBuild,
         key.public_numbers().y.to_bytes(32, "big") == raw
 
 
+def test_csr_with_the_dn_prompts(native_build: NativeBuild, served: ServedModule,
+                                tmp_path: Path) -> None:
+    """E2: the same command without -subj; the DN answered at the prompts."""
+    answers = "US\nCalifornia\nSanta Barbara\nZymbit\nZymkey\nrpi.edge.zymbit.com\n\n\n\n"
+    result = openssl(native_build, served, tmp_path, "req", "-key", PLACEHOLDER, "-new", "-out",
+                     "zymkey.csr", "-engine", "zymkey_ssl", "-keyform", "e", input=answers)
+    assert result.returncode == 0, result.stderr
+    csr = x509.load_pem_x509_csr((tmp_path / "zymkey.csr").read_bytes())
+    assert csr.is_signature_valid
+    assert csr.subject.rfc4514_string() == (
+        "CN=rpi.edge.zymbit.com,OU=Zymkey,O=Zymbit,L=Santa Barbara,ST=California,C=US")
+    with served.client() as scm:
+        assert csr_public_pem(native_build, served, tmp_path) == scm.public_key_pem(0)
+
+
 def test_zk_ssl_slot_picks_the_slot(native_build: NativeBuild, served: ServedModule,
                                     tmp_path: Path) -> None:
     with served.client() as scm:
@@ -296,6 +311,65 @@ def test_curl_mutual_tls(native_build: NativeBuild, served: ServedModule, pki: P
     # s_server -www shows the client certificate it verified.
     assert "Client certificate" in page
     assert CLIENT_CN in page.split("Client certificate", 1)[1].replace(" = ", "=")
+
+
+@contextmanager
+def post_server(pki: Pki) -> Iterator[int]:
+    """An HTTPS server in a thread that requires a client certificate from the CA and
+    answers a POST (s_server -www serves GETs only) with the client's CN, path and body."""
+    import http.server
+    import json
+    import ssl
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            peer = self.connection.getpeercert()  # type: ignore[attr-defined]
+            subject = dict(pair[0] for pair in peer["subject"])
+            reply = json.dumps({"client": subject["commonName"], "path": self.path,
+                                "body": body.decode()}).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(reply)))
+            self.end_headers()
+            self.wfile.write(reply)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(pki.dir / "srv.crt", pki.dir / "srv.key")
+    context.load_verify_locations(pki.ca)
+    context.verify_mode = ssl.CERT_REQUIRED
+    httpd = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield httpd.server_address[1]
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(10)
+
+
+def test_curl_e3_post_verbatim(native_build: NativeBuild, served: ServedModule,
+                               pki: Pki) -> None:
+    """E3 as the tls tutorial writes it, the endpoint a local server."""
+    import json
+
+    require_tools("curl")
+    with post_server(pki) as port:
+        result = run(["curl", "--tlsv1.2", "--cacert", "zk_ca.pem", "--cert", "zymkey.crt",
+                      "--key", PLACEHOLDER, "--engine", "zymkey_ssl", "--key-type", "ENG", "-v",
+                      "-X", "POST", "-d", '{ "hello": "world"}',
+                      f"https://localhost:{port}/topics/hello/world"],
+                     env=native_build.env(served.socket_path), cwd=pki.dir)
+    assert result.returncode == 0, result.stderr
+    assert "SSL connection using TLSv1." in result.stderr
+    assert json.loads(result.stdout) == {
+        "client": "rpi.edge.zymbit.com", "path": "/topics/hello/world",
+        "body": '{ "hello": "world"}'}
 
 
 def test_s_client_mutual_tls(native_build: NativeBuild, served: ServedModule, pki: Pki) -> None:
