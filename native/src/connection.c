@@ -321,30 +321,25 @@ int zk_call(zk_context* c, zk_buf* req, zk_ans* ans)
         return rc;
     }
 
-    /* [id, 0, result] or [id, status, message, rc], nothing after it. */
+    /* [id, 0, result] or [id, status, message, rc], nothing after it; an answer to
+     * another request (an error answer may carry id 0: the daemon could not read ours)
+     * means the connection is out of step (protocol.decode_response). */
     mp_reader r = {frame, frame + len};
     mp_reader whole = r;
     uint32_t n = 0;
     int64_t answer_id = -1, status = -1, code = 0;
+    const char* message;
+    uint32_t message_len;
     bool ok = mp_skip(&whole) && whole.p == whole.end && mp_r_array(&r, &n) &&
               (n == 3 || n == 4) && mp_r_int(&r, &answer_id) && mp_r_int(&r, &status);
-    if (ok && answer_id != (int64_t)id) {
-        /* An answer to another request (id 0: the daemon could not read ours). */
-        drop(c);
-        pthread_mutex_unlock(&c->lock);
-        free(frame);
-        return ZK_ECONN;
-    }
     if (ok && n == 3)
-        ok = status == ZK_STATUS_OK;
-    else if (ok) {
-        const char* message;
-        uint32_t message_len;
-        ok = status != ZK_STATUS_OK && mp_r_str(&r, &message, &message_len) &&
-             mp_r_int(&r, &code);
-    }
-    if (!ok) {
+        ok = status == ZK_STATUS_OK && answer_id == (int64_t)id;
+    else if (ok)
+        ok = status != ZK_STATUS_OK && (answer_id == (int64_t)id || answer_id == 0) &&
+             mp_r_str(&r, &message, &message_len) && mp_r_int(&r, &code);
+    if (!ok || status == ZK_STATUS_PROTOCOL_ERROR || status == ZK_STATUS_CONNECTION_ERROR)
         drop(c);
+    if (!ok) {
         pthread_mutex_unlock(&c->lock);
         free(frame);
         return ZK_EPROTO;

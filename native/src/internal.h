@@ -34,6 +34,8 @@
 #define ZK_STATUS_OK 0
 #define ZK_STATUS_INVALID_ARGUMENT 1
 #define ZK_STATUS_VERIFICATION_FAILED 16
+#define ZK_STATUS_PROTOCOL_ERROR 21
+#define ZK_STATUS_CONNECTION_ERROR 22
 
 /* ---- growable byte buffer and msgpack writer ---- */
 
@@ -107,7 +109,8 @@ zk_context* zk_ctx(zkCTX ctx);
  * Send the request `req` (consumed: freed in every case) and read its answer. Returns
  * 0 with `ans->result` at the result, or a negative code: the answer's rc for an error
  * frame (-EINVAL when it is not negative; `ans->status` tells which error), -111 when
- * the daemon cannot be reached or the connection broke, -71 for a malformed answer.
+ * the daemon cannot be reached or the connection broke, -71 for a malformed answer or
+ * an answer to another request (the connection is dropped).
  * zk_ans_free(ans) in every case.
  */
 int zk_call(zk_context* c, zk_buf* req, zk_ans* ans);
