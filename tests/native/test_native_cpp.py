@@ -12,24 +12,13 @@ import re
 from pathlib import Path
 
 import pytest
+from client_programs import boot, compile_cpp, no_system_daemon, program_env, run
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, encode_dss_signature
+from native_support import PROGRAMS, Build, Daemon, compile_program
 
-from native_fixtures import (
-    PROGRAMS,
-    SEEDS,
-    NativeBuild,
-    ServedModule,
-    fresh_served,
-    native_build,
-    require_tools,
-    run,
-    served,
-)
-
-__all__ = ["fresh_served", "native_build", "served"]  # fixtures used below
-
+SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
 SEED_CPP = "seed_binding.cpp"
 PAGE_TITLE = "title: Enabling Production Mode - SCM"
 
@@ -60,63 +49,56 @@ def test_program_is_the_seed_example() -> None:
 
 
 @pytest.fixture(scope="module")
-def programs(native_build: NativeBuild, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def programs(native_build: Build, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The C++ programs, built as a user builds them against the installed headers."""
-    require_tools("g++")
     out = tmp_path_factory.mktemp("cpp")
     locking = out / "seed_binding_locking.cpp"
     locking.write_text((PROGRAMS / SEED_CPP).read_text().replace(COMMENTED_LOCK, LOCK))
     return {
-        "seed": native_build.compile(PROGRAMS / SEED_CPP, out / "seed", cxx=True),
-        "seed_locking": native_build.compile(locking, out / "seed_locking", cxx=True),
-        "check": native_build.compile(PROGRAMS / "cpp_api_check.cpp", out / "check", cxx=True,
-                                      extra=["-Wextra"]),
+        "seed": compile_cpp(native_build, PROGRAMS / SEED_CPP, out / "seed"),
+        "seed_locking": compile_cpp(native_build, locking, out / "seed_locking"),
+        "check": compile_cpp(native_build, PROGRAMS / "cpp_api_check.cpp", out / "check",
+                             "-Wextra"),
+        "c_twin": compile_program(native_build, PROGRAMS / "example_binding.c",
+                                  out / "example_binding"),
     }
 
 
-def run_program(build: NativeBuild, daemon: ServedModule, program: Path, cwd: Path,
+def run_program(build: Build, daemon: Daemon, program: Path, cwd: Path,
                 *args: str) -> list[str]:
-    result = run([program, *args], env=build.env(daemon.socket_path), cwd=cwd)
+    result = run([program, *args], env=program_env(build, daemon.socket), cwd=cwd)
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     return result.stdout.splitlines()
 
 
-def test_seed_example_prints_as_its_c_twin(native_build: NativeBuild, served: ServedModule,
+def test_seed_example_prints_as_its_c_twin(native_build: Build, native_daemon: Daemon,
                                            programs: dict[str, Path], tmp_path: Path) -> None:
-    out = run_program(native_build, served, programs["seed"], tmp_path)
+    out = run_program(native_build, native_daemon, programs["seed"], tmp_path)
     assert out == binding_lines(False) + binding_lines(False)
-    try:
-        c_twin = [body for body in seed_blocks() if "zk_app_utils.h" in body
-                  and "zkAppUtilsClass.h" not in body]
-    except pytest.skip.Exception:
-        return  # the C twin is on the seed page only
-    source = tmp_path / "example_binding.c"
-    source.write_text(c_twin[0])
-    binary = native_build.compile(source, tmp_path / "example_binding", warnings=False)
-    c_out = run_program(native_build, served, binary, tmp_path)
+    c_out = run_program(native_build, native_daemon, programs["c_twin"], tmp_path)
     assert [line for line in c_out if line.startswith(("Binding", "HSM"))] == out
 
 
-def test_seed_example_in_production_mode(native_build: NativeBuild, fresh_served: ServedModule,
+def test_seed_example_in_production_mode(native_build: Build, own_daemon: Daemon,
                                          programs: dict[str, Path], tmp_path: Path) -> None:
-    locking = run_program(native_build, fresh_served, programs["seed_locking"], tmp_path)
+    locking = run_program(native_build, own_daemon, programs["seed_locking"], tmp_path)
     # Locked at once; production after the next power cycle.
     assert locking == binding_lines(False) + ["lockBinding successful"] + binding_lines(True)
     # lockBinding again succeeds.
-    assert run_program(native_build, fresh_served, programs["seed_locking"], tmp_path) == (
+    assert run_program(native_build, own_daemon, programs["seed_locking"], tmp_path) == (
         binding_lines(True) + ["lockBinding successful"] + binding_lines(True))
-    fresh_served.boot()
-    assert run_program(native_build, fresh_served, programs["seed"], tmp_path) == (
+    boot(own_daemon)
+    assert run_program(native_build, own_daemon, programs["seed"], tmp_path) == (
         binding_lines(True) * 2)
-    with fresh_served.client() as scm:
+    with own_daemon.client() as scm:
         assert scm.status()["binding"] == "production"
 
 
-def test_the_layer_against_the_python_client(native_build: NativeBuild, served: ServedModule,
+def test_the_layer_against_the_python_client(native_build: Build, native_daemon: Daemon,
                                              programs: dict[str, Path], tmp_path: Path) -> None:
     data = b"locked in C++"
-    with served.client() as scm:
+    with native_daemon.client() as scm:
         public_key = scm.public_key(0)
         serial = scm.serial_number()
         slots = scm.slots()[0]
@@ -124,7 +106,7 @@ def test_the_layer_against_the_python_client(native_build: NativeBuild, served: 
     flipped = bytearray(blob)
     flipped[len(flipped) // 2] ^= 1
     digest = hashlib.sha256(b"message").digest()
-    out = run_program(native_build, served, programs["check"], tmp_path,
+    out = run_program(native_build, native_daemon, programs["check"], tmp_path,
                       "pubkey", "sign", digest.hex(), "lock", data.hex(), "unlock", blob.hex(),
                       "unlock", flipped.hex(), "wait", "20", "serial", "slots",
                       "sign", digest[:20].hex())
@@ -139,7 +121,7 @@ def test_the_layer_against_the_python_client(native_build: NativeBuild, served: 
     key.verify(der, digest, ec.ECDSA(Prehashed(hashes.SHA256())))
 
     command, locked_hex = out[2].split()
-    with served.client() as scm:
+    with native_daemon.client() as scm:
         assert command == "lock" and bytes(scm.unlock(bytes.fromhex(locked_hex))) == data
     assert out[3] == f"unlock {b'locked in Python'.hex()}"
     assert out[4] == "unlock error -22"  # the blob fails its check: an exception
@@ -149,9 +131,10 @@ def test_the_layer_against_the_python_client(native_build: NativeBuild, served: 
     assert out[8] == "sign error -22"  # a digest must be 32 bytes
 
 
-def test_no_daemon_throws_from_the_constructor(native_build: NativeBuild,
+def test_no_daemon_throws_from_the_constructor(native_build: Build,
                                                programs: dict[str, Path], tmp_path: Path) -> None:
+    no_system_daemon()
     result = run([programs["check"], "serial"],
-                 env=native_build.env(tmp_path / "no-daemon.sock"), cwd=tmp_path)
+                 env=program_env(native_build, tmp_path / "no-daemon.sock"), cwd=tmp_path)
     assert result.returncode == 0
     assert result.stdout.splitlines() == ["open error -111"]

@@ -17,43 +17,57 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from client_programs import (
+    CRASHED,
+    destroy,
+    engines_dir,
+    no_system_daemon,
+    program_env,
+    require_tools,
+    run,
+)
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-
-from native_fixtures import (
-    CRASHED,
-    PROGRAMS,
-    NativeBuild,
-    ServedModule,
-    fresh_served,
-    native_build,
-    require_tools,
-    run,
-    served,
-)
-
-__all__ = ["fresh_served", "native_build", "served"]  # fixtures used below
+from native_support import NATIVE, PROGRAMS, Build, Daemon
 
 SUBJECT = "/C=US/ST=California/L=Santa Barbara/O=Zymbit/OU=Zymkey/CN=rpi.edge.zymbit.com"
 CLIENT_CN = "CN=rpi.edge.zymbit.com"
 PLACEHOLDER = "nonzymkey.key"  # named on the command lines, never read
 
 
-def openssl(build: NativeBuild, daemon: ServedModule | Path, cwd: Path, *args: str,
+@pytest.fixture(scope="module")
+def build(native_build: Build) -> Build:
+    """The library and the engine, installed in the test prefix."""
+    require_tools("openssl")
+    engines_dir(native_build)
+    return native_build
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
+    """A daemon of this module's tests (they add keys to its module)."""
+    root = tmp_path_factory.mktemp("engine-daemon")
+    daemon = Daemon(root / "home", root / "softscm.sock")
+    daemon.start()
+    yield daemon
+    daemon.kill()
+
+
+def openssl(build: Build, daemon: Daemon | Path, cwd: Path, *args: str,
             input: str | None = None, **env: str) -> subprocess.CompletedProcess[str]:
-    sock = daemon.socket_path if isinstance(daemon, ServedModule) else daemon
-    return run(["openssl", *args], env=build.env(sock, **env), cwd=cwd, input=input)
+    sock = daemon.socket if isinstance(daemon, Daemon) else daemon
+    return run(["openssl", *args], env=program_env(build, sock, **env), cwd=cwd, input=input)
 
 
-def make_csr(build: NativeBuild, daemon: ServedModule | Path, cwd: Path,
+def make_csr(build: Build, daemon: Daemon | Path, cwd: Path,
              **env: str) -> subprocess.CompletedProcess[str]:
     """E1, verbatim: a CSR signed with the module's key."""
     return openssl(build, daemon, cwd, "req", "-key", PLACEHOLDER, "-new", "-out", "zymkey.csr",
                    "-engine", "zymkey_ssl", "-keyform", "e", "-subj", SUBJECT, **env)
 
 
-def csr_public_pem(build: NativeBuild, daemon: ServedModule, cwd: Path) -> str:
+def csr_public_pem(build: Build, daemon: Daemon, cwd: Path) -> str:
     result = openssl(build, daemon, cwd, "req", "-in", "zymkey.csr", "-noout", "-pubkey")
     assert result.returncode == 0, result.stderr
     return result.stdout
@@ -62,28 +76,28 @@ def csr_public_pem(build: NativeBuild, daemon: ServedModule, cwd: Path) -> str:
 # -- A6: the engine, the CSR ----------------------------------------------------------------
 
 
-def test_engine_is_available(native_build: NativeBuild, served: ServedModule,
+def test_engine_is_available(build: Build, served: Daemon,
                              tmp_path: Path) -> None:
-    result = openssl(native_build, served, tmp_path, "engine", "-t", "-c", "zymkey_ssl")
+    result = openssl(build, served, tmp_path, "engine", "-t", "-c", "zymkey_ssl")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("(zymkey_ssl) ")
     assert "[ available ]" in result.stdout
 
 
-def test_csr_verifies_and_carries_the_slot_key(native_build: NativeBuild,
-                                               served: ServedModule, tmp_path: Path) -> None:
-    result = make_csr(native_build, served, tmp_path)
+def test_csr_verifies_and_carries_the_slot_key(build: Build,
+                                               served: Daemon, tmp_path: Path) -> None:
+    result = make_csr(build, served, tmp_path)
     assert result.returncode == 0, result.stderr
     assert 'Engine "zymkey_ssl" set.' in result.stdout + result.stderr
     assert not (tmp_path / PLACEHOLDER).exists()
 
-    verify = openssl(native_build, served, tmp_path, "req", "-verify", "-in", "zymkey.csr",
+    verify = openssl(build, served, tmp_path, "req", "-verify", "-in", "zymkey.csr",
                      "-noout")
     assert verify.returncode == 0, verify.stderr
     assert "Certificate request self-signature verify OK" in verify.stdout + verify.stderr
 
     with served.client() as scm:
-        assert csr_public_pem(native_build, served, tmp_path) == scm.public_key_pem(0)
+        assert csr_public_pem(build, served, tmp_path) == scm.public_key_pem(0)
         raw = scm.public_key(0)
     csr = x509.load_pem_x509_csr((tmp_path / "zymkey.csr").read_bytes())
     assert csr.is_signature_valid
@@ -96,11 +110,11 @@ def test_csr_verifies_and_carries_the_slot_key(native_build: NativeBuild,
         key.public_numbers().y.to_bytes(32, "big") == raw
 
 
-def test_csr_with_the_dn_prompts(native_build: NativeBuild, served: ServedModule,
+def test_csr_with_the_dn_prompts(build: Build, served: Daemon,
                                 tmp_path: Path) -> None:
     """E2: the same command without -subj; the DN answered at the prompts."""
     answers = "US\nCalifornia\nSanta Barbara\nZymbit\nZymkey\nrpi.edge.zymbit.com\n\n\n\n"
-    result = openssl(native_build, served, tmp_path, "req", "-key", PLACEHOLDER, "-new", "-out",
+    result = openssl(build, served, tmp_path, "req", "-key", PLACEHOLDER, "-new", "-out",
                      "zymkey.csr", "-engine", "zymkey_ssl", "-keyform", "e", input=answers)
     assert result.returncode == 0, result.stderr
     csr = x509.load_pem_x509_csr((tmp_path / "zymkey.csr").read_bytes())
@@ -108,18 +122,18 @@ def test_csr_with_the_dn_prompts(native_build: NativeBuild, served: ServedModule
     assert csr.subject.rfc4514_string() == (
         "CN=rpi.edge.zymbit.com,OU=Zymkey,O=Zymbit,L=Santa Barbara,ST=California,C=US")
     with served.client() as scm:
-        assert csr_public_pem(native_build, served, tmp_path) == scm.public_key_pem(0)
+        assert csr_public_pem(build, served, tmp_path) == scm.public_key_pem(0)
 
 
-def test_zk_ssl_slot_picks_the_slot(native_build: NativeBuild, served: ServedModule,
+def test_zk_ssl_slot_picks_the_slot(build: Build, served: Daemon,
                                     tmp_path: Path) -> None:
     with served.client() as scm:
         slot = scm.generate_key("nistp256")
         wanted, slot0 = scm.public_key_pem(slot), scm.public_key_pem(0)
-    assert make_csr(native_build, served, tmp_path, ZK_SSL_SLOT=str(slot)).returncode == 0
-    assert csr_public_pem(native_build, served, tmp_path) == wanted != slot0
-    assert make_csr(native_build, served, tmp_path, ZK_SSL_SLOT="0").returncode == 0
-    assert csr_public_pem(native_build, served, tmp_path) == slot0
+    assert make_csr(build, served, tmp_path, ZK_SSL_SLOT=str(slot)).returncode == 0
+    assert csr_public_pem(build, served, tmp_path) == wanted != slot0
+    assert make_csr(build, served, tmp_path, ZK_SSL_SLOT="0").returncode == 0
+    assert csr_public_pem(build, served, tmp_path) == slot0
 
 
 @pytest.mark.parametrize(("value", "message"), [
@@ -128,28 +142,29 @@ def test_zk_ssl_slot_picks_the_slot(native_build: NativeBuild, served: ServedMod
     ("one", "ZK_SSL_SLOT is not a slot number"),
     ("-1", "ZK_SSL_SLOT is not a slot number"),
 ])
-def test_unusable_slots_fail_cleanly(native_build: NativeBuild, served: ServedModule,
+def test_unusable_slots_fail_cleanly(build: Build, served: Daemon,
                                      tmp_path: Path, value: str, message: str) -> None:
     if value == "secp256k1":
         with served.client() as scm:
             value = str(scm.generate_key("secp256k1"))
-    result = make_csr(native_build, served, tmp_path, ZK_SSL_SLOT=value)
+    result = make_csr(build, served, tmp_path, ZK_SSL_SLOT=value)
     assert result.returncode == 1
     assert message in result.stderr
     assert not (tmp_path / "zymkey.csr").exists()
 
 
-def test_no_daemon(native_build: NativeBuild, tmp_path: Path) -> None:
+def test_no_daemon(build: Build, tmp_path: Path) -> None:
+    no_system_daemon()
     nowhere = tmp_path / "no-daemon.sock"
-    engine = openssl(native_build, nowhere, tmp_path, "engine", "-t", "zymkey_ssl")
+    engine = openssl(build, nowhere, tmp_path, "engine", "-t", "zymkey_ssl")
     assert engine.returncode == 0 and "[ unavailable ]" in engine.stdout
-    result = make_csr(native_build, nowhere, tmp_path)
+    result = make_csr(build, nowhere, tmp_path)
     assert result.returncode == 1
     assert "cannot open a context on the module" in result.stderr
     assert "-111" in result.stderr
 
 
-def test_a_daemon_refusing_the_user(native_build: NativeBuild, tmp_path: Path) -> None:
+def test_a_daemon_refusing_the_user(build: Build, tmp_path: Path) -> None:
     """A daemon whose allow-list leaves this user out closes the connection: no context."""
     import tempfile
     import threading
@@ -166,7 +181,7 @@ def test_a_daemon_refusing_the_user(native_build: NativeBuild, tmp_path: Path) -
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        result = make_csr(native_build, sock, tmp_path)
+        result = make_csr(build, sock, tmp_path)
         assert result.returncode == 1
         assert "cannot open a context on the module" in result.stderr
         assert "-111" in result.stderr
@@ -192,7 +207,7 @@ class Pki:
     other_ca: Path
 
 
-def make_ca(build: NativeBuild, daemon: ServedModule, cwd: Path, name: str) -> Path:
+def make_ca(build: Build, daemon: Daemon, cwd: Path, name: str) -> Path:
     """The tutorials' mk_ca.sh: an EC key and a self-signed CA certificate."""
     for args in (
         ["ecparam", "-genkey", "-name", "prime256v1", "-out", f"{name}.key"],
@@ -204,7 +219,7 @@ def make_ca(build: NativeBuild, daemon: ServedModule, cwd: Path, name: str) -> P
     return cwd / f"{name}.pem"
 
 
-def sign_csr(build: NativeBuild, daemon: ServedModule, cwd: Path, csr: str, out: str,
+def sign_csr(build: Build, daemon: Daemon, cwd: Path, csr: str, out: str,
              *extra: str) -> None:
     """The tutorials' sign_csr.sh: the CA signs a CSR."""
     result = openssl(build, daemon, cwd, "x509", "-req", "-SHA256", "-days", "30", "-in", csr,
@@ -213,7 +228,7 @@ def sign_csr(build: NativeBuild, daemon: ServedModule, cwd: Path, csr: str, out:
     assert result.returncode == 0, result.stderr
 
 
-def make_pki(build: NativeBuild, daemon: ServedModule, cwd: Path) -> Pki:
+def make_pki(build: Build, daemon: Daemon, cwd: Path) -> Pki:
     ca = make_ca(build, daemon, cwd, "zk_ca")
     other = make_ca(build, daemon, cwd, "other_ca")
     for args in (
@@ -230,9 +245,9 @@ def make_pki(build: NativeBuild, daemon: ServedModule, cwd: Path) -> Pki:
 
 
 @pytest.fixture(scope="module")
-def pki(native_build: NativeBuild, served: ServedModule,
+def pki(build: Build, served: Daemon,
         tmp_path_factory: pytest.TempPathFactory) -> Pki:
-    return make_pki(native_build, served, tmp_path_factory.mktemp("pki"))
+    return make_pki(build, served, tmp_path_factory.mktemp("pki"))
 
 
 def free_port() -> int:
@@ -242,14 +257,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def tls_server(build: NativeBuild, cwd: Path, cafile: Path, *extra: str) -> Iterator[int]:
+def tls_server(build: Build, cwd: Path, cafile: Path, *extra: str) -> Iterator[int]:
     """``openssl s_server -Verify 1 -www`` on 127.0.0.1; yields its port, stops it after."""
     for _attempt in range(3):
         port = free_port()
         proc = subprocess.Popen(
             ["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-cert", "srv.crt",
              "-key", "srv.key", "-CAfile", str(cafile), "-Verify", "1", "-www", *extra],
-            cwd=cwd, env=build.env(cwd / "unused.sock"), stdin=subprocess.DEVNULL,
+            cwd=cwd, env=program_env(build, cwd / "unused.sock"), stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 20
         while proc.poll() is None and time.monotonic() < deadline:
@@ -276,22 +291,22 @@ def tls_server(build: NativeBuild, cwd: Path, cafile: Path, *extra: str) -> Iter
             proc.wait(10)
 
 
-def curl(build: NativeBuild, daemon: ServedModule, cwd: Path, port: int,
+def curl(build: Build, daemon: Daemon, cwd: Path, port: int,
          *extra: str) -> subprocess.CompletedProcess[str]:
     """E3's curl line against the local server (GET instead of AWS's POST)."""
     require_tools("curl")
     cmd = ["curl", "-sS", "--max-time", "30", *extra, "--cacert", "zk_ca.pem",
            "--cert", "zymkey.crt", "--key", PLACEHOLDER, "--engine", "zymkey_ssl",
            "--key-type", "ENG", "-w", "\nHTTP %{http_code}\n", f"https://localhost:{port}/"]
-    return run(cmd, env=build.env(daemon.socket_path), cwd=cwd)
+    return run(cmd, env=program_env(build, daemon.socket), cwd=cwd)
 
 
-def s_client(build: NativeBuild, daemon: ServedModule, cwd: Path,
+def s_client(build: Build, daemon: Daemon, cwd: Path,
              port: int) -> subprocess.CompletedProcess[str]:
     return run(["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-engine", "zymkey_ssl",
                 "-keyform", "e", "-key", PLACEHOLDER, "-cert", "zymkey.crt",
                 "-CAfile", "zk_ca.pem", "-verify_return_error", "-ign_eof"],
-               env=build.env(daemon.socket_path), cwd=cwd, input="GET / HTTP/1.0\r\n\r\n",
+               env=program_env(build, daemon.socket), cwd=cwd, input="GET / HTTP/1.0\r\n\r\n",
                timeout=60)
 
 
@@ -300,10 +315,10 @@ def s_client(build: NativeBuild, daemon: ServedModule, cwd: Path,
     (("--tls-max", "1.2"), "TLSv1.2"),
     (("--tlsv1.2", "--tls-max", "1.2"), "TLSv1.2"),
 ])
-def test_curl_mutual_tls(native_build: NativeBuild, served: ServedModule, pki: Pki,
+def test_curl_mutual_tls(build: Build, served: Daemon, pki: Pki,
                          extra: tuple[str, ...], protocol: str) -> None:
-    with tls_server(native_build, pki.dir, pki.ca) as port:
-        result = curl(native_build, served, pki.dir, port, *extra)
+    with tls_server(build, pki.dir, pki.ca) as port:
+        result = curl(build, served, pki.dir, port, *extra)
     assert result.returncode == 0, result.stderr
     assert result.stdout.endswith("\nHTTP 200\n")
     page = result.stdout
@@ -353,7 +368,7 @@ def post_server(pki: Pki) -> Iterator[int]:
         thread.join(10)
 
 
-def test_curl_e3_post_verbatim(native_build: NativeBuild, served: ServedModule,
+def test_curl_e3_post_verbatim(build: Build, served: Daemon,
                                pki: Pki) -> None:
     """E3 as the tls tutorial writes it, the endpoint a local server."""
     import json
@@ -364,7 +379,7 @@ def test_curl_e3_post_verbatim(native_build: NativeBuild, served: ServedModule,
                       "--key", PLACEHOLDER, "--engine", "zymkey_ssl", "--key-type", "ENG", "-v",
                       "-X", "POST", "-d", '{ "hello": "world"}',
                       f"https://localhost:{port}/topics/hello/world"],
-                     env=native_build.env(served.socket_path), cwd=pki.dir)
+                     env=program_env(build, served.socket), cwd=pki.dir)
     assert result.returncode == 0, result.stderr
     assert "SSL connection using TLSv1." in result.stderr
     assert json.loads(result.stdout) == {
@@ -372,9 +387,9 @@ def test_curl_e3_post_verbatim(native_build: NativeBuild, served: ServedModule,
         "body": '{ "hello": "world"}'}
 
 
-def test_s_client_mutual_tls(native_build: NativeBuild, served: ServedModule, pki: Pki) -> None:
-    with tls_server(native_build, pki.dir, pki.ca) as port:
-        result = s_client(native_build, served, pki.dir, port)
+def test_s_client_mutual_tls(build: Build, served: Daemon, pki: Pki) -> None:
+    with tls_server(build, pki.dir, pki.ca) as port:
+        result = s_client(build, served, pki.dir, port)
     assert result.returncode == 0, result.stderr
     assert "Verify return code: 0 (ok)" in result.stdout
     assert "HTTP/1.0 200 ok" in result.stdout
@@ -382,29 +397,29 @@ def test_s_client_mutual_tls(native_build: NativeBuild, served: ServedModule, pk
     assert CLIENT_CN in result.stdout.split("Client certificate", 1)[1].replace(" = ", "=")
 
 
-def test_a_server_refusing_the_certificate(native_build: NativeBuild, served: ServedModule,
+def test_a_server_refusing_the_certificate(build: Build, served: Daemon,
                                            pki: Pki) -> None:
     """The server trusts another CA (and, unlike its default, fails the handshake on a
     certificate it cannot verify): the handshake fails, both programs live on."""
-    with tls_server(native_build, pki.dir, pki.other_ca, "-verify_return_error") as port:
-        result = curl(native_build, served, pki.dir, port)
+    with tls_server(build, pki.dir, pki.other_ca, "-verify_return_error") as port:
+        result = curl(build, served, pki.dir, port)
         assert result.returncode != 0
         assert "HTTP 200" not in result.stdout
-        again = s_client(native_build, served, pki.dir, port)
+        again = s_client(build, served, pki.dir, port)
         assert "HTTP/1.0 200 ok" not in again.stdout
 
 
-def test_a_destroyed_module_fails_the_handshake(native_build: NativeBuild,
-                                                fresh_served: ServedModule,
+def test_a_destroyed_module_fails_the_handshake(build: Build,
+                                                own_daemon: Daemon,
                                                 tmp_path: Path) -> None:
-    own = make_pki(native_build, fresh_served, tmp_path)
-    with tls_server(native_build, own.dir, own.ca) as port:
-        assert curl(native_build, fresh_served, own.dir, port).stdout.endswith("HTTP 200\n")
-        fresh_served.destroy()
-        result = curl(native_build, fresh_served, own.dir, port)
+    own = make_pki(build, own_daemon, tmp_path)
+    with tls_server(build, own.dir, own.ca) as port:
+        assert curl(build, own_daemon, own.dir, port).stdout.endswith("HTTP 200\n")
+        destroy(own_daemon)
+        result = curl(build, own_daemon, own.dir, port)
         assert result.returncode != 0
         assert "HTTP 200" not in result.stdout
-        again = s_client(native_build, fresh_served, own.dir, port)
+        again = s_client(build, own_daemon, own.dir, port)
         assert again.returncode != 0
         assert "module unavailable, unbound or destroyed" in again.stderr
 
@@ -413,7 +428,7 @@ def test_a_destroyed_module_fails_the_handshake(native_build: NativeBuild,
 
 
 @pytest.fixture(scope="module")
-def signer(native_build: NativeBuild, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def signer(build: Build, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``programs/engine_sign.c``: loads the engine's key, signs once per input line."""
     out = tmp_path_factory.mktemp("signer") / "engine_sign"
     result = subprocess.run(
@@ -427,9 +442,9 @@ def signer(native_build: NativeBuild, tmp_path_factory: pytest.TempPathFactory) 
 class Signer:
     """The signing program as a child process, driven line by line."""
 
-    def __init__(self, program: Path, build: NativeBuild, daemon: ServedModule,
+    def __init__(self, program: Path, build: Build, daemon: Daemon,
                  cwd: Path) -> None:
-        self.proc = subprocess.Popen([str(program)], cwd=cwd, env=build.env(daemon.socket_path),
+        self.proc = subprocess.Popen([str(program)], cwd=cwd, env=program_env(build, daemon.socket),
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True)
         assert self.line() == "loaded"
@@ -461,16 +476,16 @@ def verify_message_signature(der_hex: str, public_key: bytes) -> None:
 
 
 def test_signing_stops_cleanly_when_the_module_is_destroyed(
-        native_build: NativeBuild, fresh_served: ServedModule, signer: Path,
+        build: Build, own_daemon: Daemon, signer: Path,
         tmp_path: Path) -> None:
-    with fresh_served.client() as scm:
+    with own_daemon.client() as scm:
         public_key = scm.public_key(0)
-    child = Signer(signer, native_build, fresh_served, tmp_path)
+    child = Signer(signer, build, own_daemon, tmp_path)
     try:
         first = child.sign()
         assert first.startswith("sig "), first
         verify_message_signature(first[4:], public_key)
-        fresh_served.destroy()
+        destroy(own_daemon)
         failed = child.sign()
         assert failed.startswith("error the module refused to sign"), failed
         assert "module unavailable, unbound or destroyed" in failed
@@ -480,13 +495,12 @@ def test_signing_stops_cleanly_when_the_module_is_destroyed(
 
 
 def test_signing_stops_cleanly_when_the_daemon_goes(
-        native_build: NativeBuild, fresh_served: ServedModule, signer: Path,
+        build: Build, own_daemon: Daemon, signer: Path,
         tmp_path: Path) -> None:
-    child = Signer(signer, native_build, fresh_served, tmp_path)
+    child = Signer(signer, build, own_daemon, tmp_path)
     try:
         assert child.sign().startswith("sig ")
-        fresh_served.proc.terminate()
-        fresh_served.proc.wait(10)
+        own_daemon.kill()
         failed = child.sign()
         assert failed.startswith("error the module refused to sign"), failed
         assert "-111 (daemon unreachable)" in failed
@@ -498,10 +512,17 @@ def test_signing_stops_cleanly_when_the_daemon_goes(
 # -- installation ------------------------------------------------------------------------------
 
 
-def test_make_install_puts_the_engine_where_openssl_looks(native_build: NativeBuild) -> None:
+def test_make_install_puts_the_engine_where_openssl_looks(tmp_path: Path) -> None:
+    """With PREFIX=/usr the engine goes to OpenSSL's own engines directory (under
+    DESTDIR); any other prefix keeps it under the prefix (as the test build has it)."""
+    require_tools("make", "openssl")
     found = subprocess.run(["openssl", "version", "-e"], capture_output=True, text=True,
                            check=True).stdout
-    engines_dir = found.split('"')[1]
-    assert (native_build.stage / engines_dir.lstrip("/") / "zymkey_ssl.so").is_file()
-    assert (native_build.include / "zkAppUtilsClass.h").is_file()
-    assert (native_build.libdir / "libzk_app_utils.so").is_file()
+    openssl_dir = found.split('"')[1]
+    plan = subprocess.run(
+        ["make", "-n", "-C", str(NATIVE), f"BUILD={tmp_path / 'build'}", "PREFIX=/usr",
+         f"DESTDIR={tmp_path / 'stage'}", "install-engine", "install-cpp"],
+        capture_output=True, text=True, timeout=60)
+    assert plan.returncode == 0, plan.stderr
+    assert f"{tmp_path / 'stage'}{openssl_dir}/zymkey_ssl.so" in plan.stdout
+    assert f"{tmp_path / 'stage'}/usr/include/zymkey/" in plan.stdout
