@@ -442,9 +442,10 @@ def signer(build: Build, tmp_path_factory: pytest.TempPathFactory) -> Path:
 class Signer:
     """The signing program as a child process, driven line by line."""
 
-    def __init__(self, program: Path, build: Build, daemon: Daemon,
-                 cwd: Path) -> None:
-        self.proc = subprocess.Popen([str(program)], cwd=cwd, env=program_env(build, daemon.socket),
+    def __init__(self, program: Path, build: Build, daemon: Daemon, cwd: Path,
+                 *prefix: str) -> None:
+        self.proc = subprocess.Popen([*prefix, str(program)], cwd=cwd,
+                                     env=program_env(build, daemon.socket),
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True)
         assert self.line() == "loaded"
@@ -463,7 +464,7 @@ class Signer:
         assert self.proc.stdin is not None
         self.proc.stdin.close()
         try:
-            return self.proc.wait(30)
+            return self.proc.wait(120)
         finally:
             if self.proc.poll() is None:
                 self.proc.kill()
@@ -507,6 +508,22 @@ def test_signing_stops_cleanly_when_the_daemon_goes(
     finally:
         status = child.finish()
     assert status == 0
+
+
+def test_the_engine_runs_clean_under_valgrind(build: Build, own_daemon: Daemon, signer: Path,
+                                              tmp_path: Path) -> None:
+    """Loading, signing, a refused signature and unloading: no memory error, no leak."""
+    require_tools("valgrind")
+    child = Signer(signer, build, own_daemon, tmp_path, "valgrind", "-q", "--leak-check=full",
+                   "--errors-for-leak-kinds=definite,indirect", "--error-exitcode=99")
+    try:
+        assert child.sign().startswith("sig ")
+        destroy(own_daemon)
+        assert child.sign().startswith("error the module refused to sign")
+    finally:
+        status = child.finish()
+    assert child.proc.stderr is not None
+    assert status == 0, child.proc.stderr.read()
 
 
 # -- installation ------------------------------------------------------------------------------
