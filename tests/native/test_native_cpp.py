@@ -138,3 +138,70 @@ def test_no_daemon_throws_from_the_constructor(native_build: Build,
                  env=program_env(native_build, tmp_path / "no-daemon.sock"), cwd=tmp_path)
     assert result.returncode == 0
     assert result.stdout.splitlines() == ["open error -111"]
+
+
+def test_keys_ecdh_wallets_and_sensors_against_the_python_client(
+        native_build: Build, own_daemon: Daemon, programs: dict[str, Path],
+        tmp_path: Path) -> None:
+    """Arguments reach the C functions in their places: the results equal the Python
+    client's on the same module."""
+    def check(*args: str) -> list[list[str]]:
+        out = run_program(native_build, own_daemon, programs["check"], tmp_path, *args)
+        return [line.split(" ") for line in out]
+
+    digest = hashlib.sha256(b"foreign").digest()
+    with own_daemon.client() as scm:
+        public_key = scm.public_key(0)
+    first = check("genkey", "wallet", "cpp wallet", "foreign", public_key.hex(), "time",
+                  "perimeter", "accel", "sign", digest.hex())
+    assert [line[0] for line in first] == [
+        "genkey", "wallet", "foreign", "time", "perimeter", "accel", "sign"], first
+    key_slot, wallet_slot, foreign_slot = int(first[0][1]), int(first[1][1]), int(first[2][1])
+    mnemonic = first[1][2:]
+    sig = first[6][1]
+    with own_daemon.client() as scm:
+        assert key_slot in scm.slots()[0]
+        assert scm.wallet_node_address(wallet_slot) == ("m", "cpp wallet", wallet_slot)
+        assert len(mnemonic) == 24
+        assert foreign_slot in scm.slots(foreign=True)[0]
+        assert abs(int(first[3][1]) - scm.get_time()) <= 5
+        assert [int(t) for t in first[4][1:]] == list(scm.perimeter_info())
+        axes = scm.accelerometer()
+        assert [float(v) for v in first[5][1:4]] == pytest.approx([g for g, _ in axes], abs=1e-5)
+        assert [int(v) for v in first[5][4:]] == [d for _, d in axes]
+
+    peer = ec.generate_private_key(ec.SECP256R1())
+    numbers = peer.public_key().public_numbers()
+    peer_raw = numbers.x.to_bytes(32, "big") + numbers.y.to_bytes(32, "big")
+    salt, info = b"salt of the test", b"info"
+    flipped = bytearray(bytes.fromhex(sig))
+    flipped[5] ^= 1
+    second = check("ecdh", str(key_slot), peer_raw.hex(),
+                   "kdf", str(key_slot), peer_raw.hex(), salt.hex(), info.hex(),
+                   "kdfint", str(key_slot), "0", salt.hex(),
+                   "child", str(wallet_slot), "3",
+                   "verifyf", digest.hex(), sig, str(foreign_slot),
+                   "verifyf", digest.hex(), flipped.hex(), str(foreign_slot))
+    with own_daemon.client() as scm:
+        module_key = ec.EllipticCurvePublicKey.from_encoded_point(
+            ec.SECP256R1(), b"\x04" + scm.public_key(key_slot))
+        assert second[0] == ["ecdh", peer.exchange(ec.ECDH(), module_key).hex()]
+        assert second[1] == ["kdf", scm.ecdh(key_slot, peer_raw, kdf="rfc5869-sha256",
+                                             salt=salt, info=info, size=48).hex()]
+        assert second[2] == ["kdfint", scm.ecdh(key_slot, 0, peer_foreign=False,
+                                                kdf="pbkdf2-sha256", salt=salt,
+                                                iterations=10, size=32).hex()]
+        child_slot, chain_code = int(second[3][1]), bytes.fromhex(second[3][2])
+        address = scm.wallet_node_address(child_slot)
+        assert address == ("m/3'", "cpp wallet", wallet_slot)
+        assert len(chain_code) == 32
+    assert second[4] == ["verifyf", "true"]
+    assert second[5] == ["verifyf", "false"]
+
+    third = check("nodeaddr", str(child_slot), "keyslot", address[0], "cpp wallet",
+                  "remove", str(key_slot))
+    assert third[0] == ["nodeaddr", address[0], "cpp", "wallet", str(wallet_slot)]
+    assert third[1] == ["keyslot", str(child_slot)]
+    assert third[2] == ["remove", "ok"]
+    with own_daemon.client() as scm:
+        assert key_slot not in scm.slots()[0]

@@ -1,6 +1,10 @@
 // Calls zkAppUtils::zkClass methods named on the command line, one line of output each:
 // "<command> <result>", "<command> timeout <rc>" or "<command> error <rc>".
-//   pubkey | sign DIGESTHEX | lock HEX | unlock HEX | wait MS | serial | slots
+//   pubkey | sign DIGESTHEX | lock HEX | unlock HEX | wait MS | serial | slots | genkey |
+//   remove SLOT | ecdh SLOT PEERHEX | kdf SLOT PEERHEX SALTHEX INFOHEX |
+//   kdfint SLOT PEERSLOT SALTHEX | wallet NAME | child SLOT INDEX | nodeaddr SLOT |
+//   keyslot ADDR NAME | foreign PUBHEX | verifyf DIGESTHEX SIGHEX SLOT | time |
+//   perimeter | accel
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -28,6 +32,8 @@ static byteArray unhex(const std::string& text)
     return out;
 }
 
+static int slot_arg(const std::string& text) { return std::atoi(text.c_str()); }
+
 int main(int argc, char** argv)
 {
     zkClass* zk = NULL;
@@ -40,6 +46,9 @@ int main(int argc, char** argv)
     for (int i = 1; i < argc; i++) {
         std::string cmd = argv[i];
         std::string arg = (i + 1 < argc) ? argv[i + 1] : "";
+        std::string arg2 = (i + 2 < argc) ? argv[i + 2] : "";
+        std::string arg3 = (i + 3 < argc) ? argv[i + 3] : "";
+        std::string arg4 = (i + 4 < argc) ? argv[i + 4] : "";
         try {
             if (cmd == "pubkey") {
                 byteArray* pk = zk->exportPubKey(0, false);
@@ -76,6 +85,72 @@ int main(int argc, char** argv)
                     std::printf(" %d", (*slots)[k]);
                 std::printf("\n");
                 delete slots;
+            } else if (cmd == "genkey") {
+                std::printf("genkey %d\n", zk->genKeyPair(ZK_NISTP256));
+            } else if (cmd == "remove") {
+                i++;
+                zk->removeKey(slot_arg(arg));
+                std::printf("remove ok\n");
+            } else if (cmd == "ecdh") {
+                i += 2;
+                byteArray* secret = zk->doRawECDH(slot_arg(arg), unhex(arg2));
+                std::printf("ecdh %s\n", hex(*secret).c_str());
+                delete secret;
+            } else if (cmd == "kdf") {
+                i += 4;
+                byteArray* key = zk->doECDHAndKDF(ZK_KDF_RFC5869_SHA256, slot_arg(arg), unhex(arg2),
+                                                  unhex(arg3), unhex(arg4), 1, 48);
+                std::printf("kdf %s\n", hex(*key).c_str());
+                delete key;
+            } else if (cmd == "kdfint") {
+                i += 3;
+                byteArray* key = zk->doECDHAndKDFWithIntPeerPubkey(
+                    ZK_KDF_PBKDF2_SHA256, slot_arg(arg), slot_arg(arg2), false, unhex(arg3),
+                    byteArray(), 10, 32);
+                std::printf("kdfint %s\n", hex(*key).c_str());
+                delete key;
+            } else if (cmd == "wallet") {
+                i++;
+                std::string mnemonic;
+                int slot = zk->genWalletMasterSeed(ZK_SECP256K1, arg, recoveryStrategyBIP39(), &mnemonic);
+                std::printf("wallet %d %s\n", slot, mnemonic.c_str());
+            } else if (cmd == "child") {
+                i += 2;
+                byteArray chain_code;
+                int slot = zk->genWalletChildKey(slot_arg(arg), static_cast<uint32_t>(slot_arg(arg2)), true,
+                                                 true, &chain_code);
+                std::printf("child %d %s\n", slot, hex(chain_code).c_str());
+            } else if (cmd == "nodeaddr") {
+                i++;
+                std::string address, name;
+                int master = zk->getWalletNodeAddrFromKeySlot(slot_arg(arg), &address, &name);
+                std::printf("nodeaddr %s %s %d\n", address.c_str(), name.c_str(), master);
+            } else if (cmd == "keyslot") {
+                i += 2;
+                std::printf("keyslot %d\n", zk->getWalletKeySlotFromNodeAddr(arg, arg2, 0));
+            } else if (cmd == "foreign") {
+                i++;
+                std::printf("foreign %d\n", zk->storeForeignPubKey(ZK_NISTP256, unhex(arg)));
+            } else if (cmd == "verifyf") {
+                i += 3;
+                bool ok = zk->verifyECDSASigFromDigest(unhex(arg), unhex(arg2), slot_arg(arg3), true);
+                std::printf("verifyf %s\n", ok ? "true" : "false");
+            } else if (cmd == "time") {
+                std::printf("time %u\n", zk->getTime(false));
+            } else if (cmd == "perimeter") {
+                uint32_t* stamps = NULL;
+                int count = 0;
+                zk->getPerimeterDetectInfo(&stamps, count);
+                std::printf("perimeter");
+                for (int k = 0; k < count; k++)
+                    std::printf(" %u", stamps[k]);
+                std::printf("\n");
+                std::free(stamps);
+            } else if (cmd == "accel") {
+                accelData data;
+                zk->getAccelerometerData(data);
+                std::printf("accel %.6f %.6f %.6f %d %d %d\n", data.x, data.y, data.z, data.tapDirX,
+                            data.tapDirY, data.tapDirZ);
             } else {
                 std::printf("%s unknown\n", cmd.c_str());
             }
