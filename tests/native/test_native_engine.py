@@ -440,19 +440,38 @@ def signer(build: Build, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 class Signer:
-    """The signing program as a child process, driven line by line."""
+    """The signing program as a child process, driven line by line; every wait bounded."""
 
     def __init__(self, program: Path, build: Build, daemon: Daemon, cwd: Path,
                  *prefix: str) -> None:
-        self.proc = subprocess.Popen([*prefix, str(program)], cwd=cwd,
-                                     env=program_env(build, daemon.socket),
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True)
-        assert self.line() == "loaded"
+        import queue
+        import threading
+
+        self.errors = cwd / "signer.stderr"
+        with self.errors.open("w") as errors:
+            self.proc = subprocess.Popen([*prefix, str(program)], cwd=cwd,
+                                         env=program_env(build, daemon.socket),
+                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         stderr=errors, text=True)
+        self.lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+        try:
+            assert self.line() == "loaded", self.stderr()
+        except BaseException:
+            self.finish()
+            raise
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.put(line.strip())
+        self.lines.put("<end of output>")
 
     def line(self) -> str:
-        assert self.proc.stdout is not None
-        return self.proc.stdout.readline().strip()
+        return self.lines.get(timeout=120)
+
+    def stderr(self) -> str:
+        return self.errors.read_text()
 
     def sign(self) -> str:
         assert self.proc.stdin is not None
@@ -462,7 +481,8 @@ class Signer:
 
     def finish(self) -> int:
         assert self.proc.stdin is not None
-        self.proc.stdin.close()
+        if not self.proc.stdin.closed:
+            self.proc.stdin.close()
         try:
             return self.proc.wait(120)
         finally:
@@ -522,8 +542,7 @@ def test_the_engine_runs_clean_under_valgrind(build: Build, own_daemon: Daemon, 
         assert child.sign().startswith("error the module refused to sign")
     finally:
         status = child.finish()
-    assert child.proc.stderr is not None
-    assert status == 0, child.proc.stderr.read()
+    assert status == 0, child.stderr()
 
 
 # -- installation ------------------------------------------------------------------------------
