@@ -205,3 +205,20 @@ def test_keys_ecdh_wallets_and_sensors_against_the_python_client(
     assert third[2] == ["remove", "ok"]
     with own_daemon.client() as scm:
         assert key_slot not in scm.slots()[0]
+
+
+def test_slip39_sessions(native_build: Build, own_daemon: Daemon, programs: dict[str, Path],
+                         tmp_path: Path) -> None:
+    """A SLIP39 generation and a restore from its shares: the steps that take a share and
+    want more answer -1 (not an exception), the last ones the slots."""
+    out = run_program(native_build, own_daemon, programs["check"], tmp_path, "slip39", "shares")
+    command, *codes = out[0].split()
+    assert command == "slip39", out
+    opened, group, member1, member2, restoring, share1, share2 = map(int, codes)
+    assert (opened, group, member1, restoring, share1) == (0, 0, -1, -1, -1)
+    assert member2 >= 0 and share2 >= 0 and share2 != member2
+    with own_daemon.client() as scm:
+        assert scm.wallet_node_address(share2) == ("m", "shares-restored", share2)
+        # The same seed: the same child keys.
+        children = [scm.derive_wallet_child(root, 0, True) for root in (member2, share2)]
+        assert scm.public_key(children[0]) == scm.public_key(children[1])

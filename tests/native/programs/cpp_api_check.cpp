@@ -4,7 +4,8 @@
 //   remove SLOT | ecdh SLOT PEERHEX | kdf SLOT PEERHEX SALTHEX INFOHEX |
 //   kdfint SLOT PEERSLOT SALTHEX | wallet NAME | child SLOT INDEX | nodeaddr SLOT |
 //   keyslot ADDR NAME | foreign PUBHEX | verifyf DIGESTHEX SIGHEX SLOT | time |
-//   perimeter | accel
+//   perimeter | accel | slip39 NAME (one group of two shares, threshold 2; then restored
+//   from them as NAME-restored)
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -135,6 +136,20 @@ int main(int argc, char** argv)
                 i += 3;
                 bool ok = zk->verifyECDSASigFromDigest(unhex(arg), unhex(arg2), slot_arg(arg3), true);
                 std::printf("verifyf %s\n", ok ? "true" : "false");
+            } else if (cmd == "slip39") {
+                i++;
+                recoveryStrategySLIP39 strategy(1, 1, 0);
+                int opened = zk->genWalletMasterSeed(ZK_SECP256K1, arg, strategy);
+                int group = zk->setGenSLIP39GroupInfo(0, 2, 2);
+                std::string first, second;
+                int member1 = zk->addGenSLIP39Member("", &first);
+                int member2 = zk->addGenSLIP39Member("", &second);
+                int restoring = zk->restoreWalletMasterSeedFromMnemonic(ZK_SECP256K1, arg + "-restored",
+                                                                        byteArray(), strategy);
+                int share1 = zk->addRestoreSLIP39Mnemonic("", first);
+                int share2 = zk->addRestoreSLIP39Mnemonic("", second);
+                std::printf("slip39 %d %d %d %d %d %d %d\n", opened, group, member1, member2, restoring,
+                            share1, share2);
             } else if (cmd == "time") {
                 std::printf("time %u\n", zk->getTime(false));
             } else if (cmd == "perimeter") {
