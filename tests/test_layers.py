@@ -225,3 +225,18 @@ def test_pure_layers_have_no_clock_randomness_or_io(name: str) -> None:
             continue
         for imported in names:
             assert imported.split(".")[0] not in FORBIDDEN, f"{name} imports {imported}"
+
+
+def test_the_store_implements_the_modules_store_protocol() -> None:
+    import inspect
+
+    from softscm.module.storage import ModuleStore
+    from softscm.store import Store
+
+    wanted = [n for n, _ in inspect.getmembers(ModuleStore, inspect.isfunction)
+              if not n.startswith("_")]
+    assert len(wanted) > 40
+    for name in wanted:
+        have = inspect.signature(getattr(Store, name)).parameters
+        need = inspect.signature(getattr(ModuleStore, name)).parameters
+        assert list(have) == list(need), name

@@ -30,6 +30,7 @@ from softscm.errors import (
     SlotReadOnly,
     SoftScmError,
     Status,
+    StoreDamaged,
     Timeout,
     VerificationFailed,
     WalletNameExists,
@@ -46,7 +47,7 @@ __all__ = [
     "InternalError", "InvalidArgument", "KeyStoreFull", "ModuleUnavailable", "NoSession",
     "NotBound", "NotImplementedYet", "OperationNotSupported", "PolicyLocked",
     "ProtocolError", "SelfTestFailed", "SessionActive", "Signature", "SlotEmpty",
-    "SlotReadOnly", "SoftScmError", "Status", "Timeout", "VerificationFailed",
+    "SlotReadOnly", "SoftScmError", "Status", "StoreDamaged", "Timeout", "VerificationFailed",
     "WalletNameExists", "WalletNotFound", "__version__",
 ]
 

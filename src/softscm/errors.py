@@ -40,6 +40,7 @@ class Status(IntEnum):
     PROTOCOL_ERROR = 21
     CONNECTION_ERROR = 22
     INTERNAL_ERROR = 23
+    STORE_DAMAGED = 24
 
 
 class SoftScmError(Exception):
@@ -213,6 +214,16 @@ class InternalError(SoftScmError):
     status = Status.INTERNAL_ERROR
 
 
+class StoreDamaged(SoftScmError):
+    """The module's state on disk is damaged (a file that is not a sound database, a
+    record that does not parse, a seal that does not open): the message names the file.
+    The event log can still be exported (``softscm log export``); otherwise restore the
+    state directory from a backup. Through ``zymkey`` it is an unusable module
+    (``bad return code -5``, EIO)."""
+
+    status = Status.STORE_DAMAGED
+
+
 _BY_STATUS: dict[int, type[SoftScmError]] = {
     cls.status: cls
     for cls in (
@@ -220,7 +231,7 @@ _BY_STATUS: dict[int, type[SoftScmError]] = {
         SlotEmpty, SlotReadOnly, KeyStoreFull, OperationNotSupported, ExportDisabled,
         WalletNameExists, WalletNotFound, SessionActive, NoSession, VerificationFailed,
         Timeout, FileError, SelfTestFailed, NotImplementedYet, ProtocolError,
-        ConnectionFailed, InternalError,
+        ConnectionFailed, InternalError, StoreDamaged,
     )
 }
 

@@ -5,23 +5,28 @@ the embedded client (:mod:`softscm.client.inprocess`) and the daemon
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 from typing import Any
 
 import platformdirs
 
-from softscm.errors import InvalidArgument
+from softscm.errors import InvalidArgument, SoftScmError, StoreDamaged, VerificationFailed
 from softscm.host import SystemClock, load_or_create_salt, measure_identity
 from softscm.host.boot import current_boot_id
 from softscm.host.bootdir import read_boot_file
 from softscm.host.memory import tune_allocator
 from softscm.module import Module, Profile
 from softscm.store import Store
+from softscm.store.database import DAMAGE_ADVICE
 from softscm.store.lockfile import StateLock, lock_exclusive, lock_shared
 
 #: Environment variable naming the state directory.
 HOME_ENV = "SOFTSCM_HOME"
+#: Meta entry holding a check value of the host salt the state was made with, which
+#: tells a wrong salt from a damaged master-key seal.
+SALT_CHECK_META = "host_salt_check"
 
 
 def default_home() -> Path:
@@ -41,9 +46,16 @@ def init_state(home: Any = None, profile: Profile | None = None) -> tuple[Module
     """Provision a new module in ``home``; ``InvalidArgument`` if one is there already."""
     directory = resolve_home(home)
     holder = lock_shared(directory)
-    store = Store.open(directory, on_close=holder.release)
     try:
-        module = _provision(store, load_or_create_salt(directory), profile)
+        store = Store.open(directory, on_close=holder.release)
+    except BaseException:
+        holder.release()
+        raise
+    try:
+        salt = load_or_create_salt(directory)
+        if store.get_meta("serial") is None:
+            _require_fresh(store)
+        module = _checked(store, salt, lambda: _provision(store, salt, profile))
     except BaseException:
         store.close()
         raise
@@ -76,19 +88,69 @@ def _open_module(directory: Path, create: bool, holder: StateLock) -> tuple[Modu
     try:
         salt = load_or_create_salt(directory)
         if store.get_meta("serial") is None:
+            _require_fresh(store)
             if not create:
                 raise InvalidArgument(f"no module in {directory} (run `softscm init`)")
             try:
-                module = _provision(store, salt, None)
+                module = _checked(store, salt, lambda: _provision(store, salt, None))
             except InvalidArgument:
                 # Another process provisioned it first: use theirs.
-                module = _load(store, salt)
+                module = _checked(store, salt, lambda: _load(store, salt))
         else:
-            module = _load(store, salt)
+            module = _checked(store, salt, lambda: _load(store, salt))
     except BaseException:
         store.close()
         raise
     return module, store
+
+
+def _require_fresh(store: Store) -> None:
+    """A state without a module serial must be empty: anything else in it means the
+    serial was lost to damage, and provisioning over it would overwrite its seals."""
+    if store.all_meta():
+        raise StoreDamaged(f"the state in {store.path} holds values but no module serial: "
+                           f"it is damaged; {DAMAGE_ADVICE}")
+
+
+def _salt_check(salt: bytes) -> bytes:
+    return hashlib.sha256(b"softscm/host-salt-check/v1" + salt).digest()
+
+
+def _checked(store: Store, salt: bytes, make: Any) -> Module:
+    """Run ``make`` (provision or load the module in ``store``), reporting what a
+    damaged state makes fail as :class:`StoreDamaged` naming the file, never as a raw
+    exception; a master-key seal that does not open although the host salt is the
+    one the state was made with is damage too, not a wrong salt."""
+    try:
+        module: Module = make()
+    except VerificationFailed as exc:
+        check = store.get_meta(SALT_CHECK_META)
+        if "host salt" in exc.message and check != _salt_check(salt):
+            raise  # the salt is not the one the state was made with (or cannot be told)
+        raise StoreDamaged(
+            f"a sealed secret (the master key or a data-lock key) in {store.path} does "
+            f"not open, although the host salt is the one the state was made with: "
+            f"the state is damaged; {DAMAGE_ADVICE}") from None
+    except SoftScmError:
+        raise
+    except Exception as exc:
+        raise StoreDamaged(
+            f"the state in {store.path} is damaged: a value does not parse "
+            f"({type(exc).__name__}: {exc}); {DAMAGE_ADVICE}") from None
+    try:
+        module.profile.resolved()
+    except InvalidArgument as exc:
+        raise StoreDamaged(f"the module's profile in {store.path} is damaged "
+                           f"({exc.message}); {DAMAGE_ADVICE}") from None
+    if store.get_meta(SALT_CHECK_META) is None:
+        store.set_meta(SALT_CHECK_META, _salt_check(salt))
+    return module
+
+
+def load_module(store: Store, salt: bytes) -> Module:
+    """The module in an open ``store`` of a provisioned state, with a damaged state
+    reported as :class:`StoreDamaged` (``softscm store check``)."""
+    return _checked(store, salt, lambda: _load(store, salt))
 
 
 def _provision(store: Store, salt: bytes, profile: Profile | None) -> Module:

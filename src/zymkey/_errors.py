@@ -3,6 +3,8 @@
 - every :class:`~softscm.errors.SoftScmError` becomes Zymbit's
   ``AssertionError("bad return code N")`` with the error's ``rc`` (``zymkey-api.md``
   §2.2, §2.4);
+- :class:`~softscm.errors.StoreDamaged` (a damaged state) is an unusable module, like
+  one whose keys were destroyed: ``bad return code -5`` (EIO), from ``Zymkey()`` too;
 - :class:`~softscm.errors.Timeout` becomes ``ZymkeyTimeoutError("wait timed out")``;
 - :class:`~softscm.errors.NotImplementedYet` passes through unchanged: it is a
   ``NotImplementedError``, never mistaken for a module error;
@@ -46,14 +48,14 @@ class _LibraryCall:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, kind: Any, exc: Any, traceback: Any) -> bool:
+    def __exit__(self, kind: Any, exc: Any, traceback: Any) -> None:
+        # Never swallows: an exception leaves the block translated or as it was.
         if exc is None or isinstance(exc, NotImplementedYet):
-            return False
+            return
         if isinstance(exc, Timeout):
             raise ZymkeyTimeoutError("wait timed out") from None
         if isinstance(exc, SoftScmError):
             raise bad_return_code(return_code(exc)) from None
-        return False
 
 
 _LIBRARY_CALL = _LibraryCall()

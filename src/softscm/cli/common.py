@@ -112,7 +112,7 @@ def _quiet_module_log() -> None:
 
 def json_option(func: F) -> F:
     """Add ``--json`` to a command."""
-    return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(func)  # type: ignore[return-value]
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(func)
 
 
 def emit(as_json: bool, data: Any, text: str | None = None) -> None:
@@ -155,13 +155,6 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, (bytes, bytearray)):
         return bytes(value).hex()
     raise TypeError(f"cannot encode {type(value).__name__}")
-
-
-def handle_errors(func: F) -> F:
-    """Errors are rendered once, by :class:`Cli` (the ``softscm`` group's boundary):
-    commands need no wrapper. This returns ``func`` unchanged, for commands written
-    when each one carried its own."""
-    return func
 
 
 def parse_hex(value: str, what: str) -> bytes:

@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from softscm.cli.common import Group, State, emit, json_option
+from softscm.errors import StoreDamaged
 from softscm.module import eventlog
 from softscm.store import EventRecord
 
@@ -33,7 +34,7 @@ def log() -> None:
 def export(state: State, out: str | None, as_json: bool) -> None:
     """Every record of the event log, oldest first: one line each, or with --json the
     module's identity and the records."""
-    client = state.operator()
+    client = _log_source(state)
     records = _all_events(client)
     if as_json:
         hello = client.hello()
@@ -102,7 +103,22 @@ def _hex(value: Any) -> Any:
 
 def _chain_records(state: State) -> list[EventRecord]:
     """The records with their chain digests, as the module sends them."""
-    return [_from_wire(e) for e in _all_events(state.operator())]
+    return [_from_wire(e) for e in _all_events(_log_source(state))]
+
+
+def _log_source(state: State) -> Any:
+    """The client, or for a state too damaged to load, its log read straight from the
+    database (the log is what a damaged module is still asked for)."""
+    try:
+        return state.operator()
+    except StoreDamaged as exc:
+        from softscm.client.statecheck import DamagedStateLog
+
+        click.echo(f"warning: {exc.message}; reading the event log straight from it",
+                   err=True)
+        source = DamagedStateLog(state.home)
+        click.get_current_context().call_on_close(source.close)
+        return source
 
 
 def _from_wire(event: dict[str, Any]) -> EventRecord:

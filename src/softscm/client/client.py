@@ -58,7 +58,13 @@ class Client(PhysicalClientMixin, SupervisedBootClientMixin, WalletClientMixin,
         #: or only the operator's view (status, simulation, the log).
         self._host = host
         if host:
-            self._call("session_open", context=self._context)
+            try:
+                self._call("session_open", context=self._context)
+            except BaseException:
+                # A failed construction keeps nothing: the state lock and the database
+                # connection (in-process) or the socket go with the transport.
+                transport.close()
+                raise
 
     # -- connecting ------------------------------------------------------------------
 
@@ -141,23 +147,23 @@ class Client(PhysicalClientMixin, SupervisedBootClientMixin, WalletClientMixin,
 
     # -- data lock / unlock ----------------------------------------------------------
 
-    def lock(self, data: bytes, key: str = "zymkey") -> bytearray:
+    def lock(self, data: bytes | bytearray, key: str = "zymkey") -> bytearray:
         """Encrypt and authenticate ``data`` with the module's ``"zymkey"`` (one-way) or
         ``"cloud"`` (shared) key; the blob comes back as a ``bytearray``. Counterpart to
         :meth:`unlock`. Data larger than :data:`SINGLE_CALL_BYTES` streams in chunks."""
-        data = _buffer(data)
-        if len(data) <= SINGLE_CALL_BYTES:
-            return _bytearray(self._call("lock", data=data, key=key))
-        return bytearray(b"".join(self._stream("lock", key, _chunks(data))))
+        buffer = _buffer(data)
+        if len(buffer) <= SINGLE_CALL_BYTES:
+            return _bytearray(self._call("lock", data=buffer, key=key))
+        return bytearray(b"".join(self._stream("lock", key, _chunks(buffer))))
 
-    def unlock(self, blob: bytes, key: str = "zymkey") -> bytearray:
+    def unlock(self, blob: bytes | bytearray, key: str = "zymkey") -> bytearray:
         """Check and decrypt a blob made by :meth:`lock` (plaintext as a ``bytearray``);
         ``VerificationFailed`` if it was altered, truncated, locked with the other key or
         by another module."""
-        blob = _buffer(blob)
-        if len(blob) <= SINGLE_CALL_BYTES:
-            return _bytearray(self._call("unlock", blob=blob, key=key))
-        return bytearray(b"".join(self._stream("unlock", key, _chunks(blob))))
+        buffer = _buffer(blob)
+        if len(buffer) <= SINGLE_CALL_BYTES:
+            return _bytearray(self._call("unlock", blob=buffer, key=key))
+        return bytearray(b"".join(self._stream("unlock", key, _chunks(buffer))))
 
     def lock_file(self, src: PathLike, dst: PathLike, key: str = "zymkey", *,
                   progress: Callable[[int], None] | None = None) -> None:
@@ -321,7 +327,7 @@ def _bytearray(value: Any) -> bytearray:
     return value if type(value) is bytearray else bytearray(value)
 
 
-def _chunks(data: bytes) -> Iterator[bytes]:
+def _chunks(data: bytes | bytearray) -> Iterator[bytes]:
     view = memoryview(data)
     for start in range(0, len(view), STREAM_CHUNK):
         yield bytes(view[start:start + STREAM_CHUNK])

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from softscm.runtime import (
     HOME_ENV,
+    SALT_CHECK_META,
     default_home,
     init_state,
+    load_module,
     open_embedded,
     open_served,
     resolve_home,
 )
 
-__all__ = ["HOME_ENV", "default_home", "init_state", "open_embedded", "open_served",
-           "resolve_home"]
+__all__ = ["HOME_ENV", "SALT_CHECK_META", "default_home", "init_state", "load_module",
+           "open_embedded", "open_served", "resolve_home"]

@@ -36,7 +36,7 @@ class AtomicWriter:
     def __enter__(self) -> AtomicWriter:
         return self
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | bytearray) -> None:
         try:
             self._file.write(data)
         except OSError as exc:
@@ -72,7 +72,7 @@ def read_file(path: PathLike) -> bytes:
         raise file_error("read", path, exc) from None
 
 
-def write_file(path: PathLike, data: bytes) -> None:
+def write_file(path: PathLike, data: bytes | bytearray) -> None:
     """Write ``data`` to ``path`` atomically: a reader sees the old file or the new one."""
     with AtomicWriter(path) as out:
         out.write(data)

@@ -196,7 +196,7 @@ def lock(
     return out
 
 
-def unlock(key32: bytes, key_id: int, blob: bytes, context: bytes) -> bytearray:
+def unlock(key32: bytes, key_id: int, blob: bytes | bytearray, context: bytes) -> bytearray:
     """The plaintext of a blob that :func:`lock` or :class:`Locker` made with the same
     key, key id and context. Any failure raises one :class:`VerificationFailed`; a bad
     key, key id or context type raises :class:`InvalidArgument`."""

@@ -6,24 +6,37 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from softscm.store.paths import check_state_file, create_private, ensure_state_directory
+
 #: File name of the salt inside a state directory.
 SALT_NAME = "host.salt"
 #: Length of the salt in bytes.
 SALT_BYTES = 32
 
 
-def load_or_create_salt(directory: Path) -> bytes:
-    """The salt kept in ``directory``, created (mode 0600, durably) on first use."""
-    path = directory / SALT_NAME
+def _read(path: Path) -> bytes | None:
+    """The salt in ``path`` (checked: ours, a regular file, not a symlink), or ``None``."""
+    if not check_state_file(path):
+        return None
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
     try:
-        data = path.read_bytes()
-        if len(data) == SALT_BYTES:
-            return data
-    except FileNotFoundError:
-        pass
+        return os.read(fd, SALT_BYTES + 1)
+    finally:
+        os.close(fd)
+
+
+def load_or_create_salt(directory: Path) -> bytes:
+    """The salt kept in ``directory``, created (mode 0600, durably, never through a
+    symlink) on first use. The directory and an existing salt file are checked first
+    (``softscm.store.paths``): one planted by another user is refused."""
+    ensure_state_directory(directory)
+    path = directory / SALT_NAME
+    data = _read(path)
+    if data is not None and len(data) == SALT_BYTES:
+        return data
     salt = os.urandom(SALT_BYTES)
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    tmp = directory / f"{SALT_NAME}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
+    fd = create_private(tmp)
     try:
         os.write(fd, salt)
         os.fsync(fd)
@@ -36,5 +49,7 @@ def load_or_create_salt(directory: Path) -> bytes:
         pass
     finally:
         tmp.unlink(missing_ok=True)
-    data = path.read_bytes()
+    data = _read(path)
+    if data is None:
+        raise FileNotFoundError(path)
     return data

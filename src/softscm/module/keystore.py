@@ -31,10 +31,12 @@ from softscm.errors import (
     SessionActive,
     SlotEmpty,
     SlotReadOnly,
+    StoreDamaged,
+    VerificationFailed,
 )
 from softscm.module.profile import EPHEMERAL_SLOT, KEY_STORE_FIRST_SLOT, Profile
 from softscm.module.records import ForeignKeyRecord, KeyRecord, SealedRecord, WalletNodeRecord
-from softscm.module.storage import ModuleStore
+from softscm.module.storage import DAMAGE_ADVICE, ModuleStore
 from softscm.wallet import bip32, cardano
 from softscm.wallet.curves import WalletCurve
 
@@ -122,6 +124,15 @@ class KeyStore:
     def _aad(self, slot: int, record_id: bytes) -> bytes:
         return b"".join((_SEAL_LABEL, self._serial, struct.pack(">i", slot), record_id))
 
+    def _unseal(self, sealed: bytes, aad: bytes, what: str) -> bytes:
+        # Sealed under this module's master key for this very record: if it does not
+        # open, the record was damaged (or moved), which is a damaged store.
+        try:
+            return seal.open_sealed(self._master, sealed, aad)
+        except VerificationFailed:
+            raise StoreDamaged(f"the sealed {what} in {self._store.path} does not open: "
+                               f"the state is damaged; {DAMAGE_ADVICE}") from None
+
     def _new_record(self, slot: int, key_type: KeyType, origin: str) -> KeyRecord:
         private = ck.generate_private_key(key_type, self._entropy)
         loaded = ck.load_private_key(key_type, private)
@@ -153,8 +164,8 @@ class KeyStore:
         if rec.origin in WALLET_ORIGINS:
             key = self._wallet_private_key(rec)
         else:
-            private = seal.open_sealed(self._master, rec.sealed,
-                                       self._aad(slot, rec.record_id))
+            private = self._unseal(rec.sealed, self._aad(slot, rec.record_id),
+                                   f"key of slot {slot}")
             key = ck.load_private_key(KeyType(rec.key_type), private)
         self._private[slot] = key
         return key
@@ -327,7 +338,8 @@ class KeyStore:
         place = self._store.get_wallet_node(slot)
         if rec.origin not in WALLET_ORIGINS or place is None:
             raise InternalError(f"slot {slot} is not a wallet node")
-        payload = seal.open_sealed(self._master, rec.sealed, self._node_aad(slot, rec.record_id))
+        payload = self._unseal(rec.sealed, self._node_aad(slot, rec.record_id),
+                               f"wallet node of slot {slot}")
         if len(payload) < _NODE_HEADER + bip32.CHAIN_CODE_BYTES or payload[0] != _NODE_FORMAT:
             raise InternalError(f"the wallet node in slot {slot} has an unknown format")
         flags = payload[1]
@@ -355,7 +367,7 @@ class KeyStore:
         rec = self._store.get_wallet_session()
         if rec is None:
             return None
-        return seal.open_sealed(self._master, rec.sealed, self._session_aad(rec.record_id))
+        return self._unseal(rec.sealed, self._session_aad(rec.record_id), "SLIP39 session")
 
     def discard_session(self) -> bool:
         """Discard the open SLIP39 session; whether there was one."""

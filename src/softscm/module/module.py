@@ -452,7 +452,7 @@ class Module:
             raise Destroyed("the data-lock keys were destroyed")
         return secret, LOCK_KEYS[key]
 
-    def lock(self, data: bytes, key: str = "zymkey") -> bytes:
+    def lock(self, data: bytes, key: str = "zymkey") -> bytearray:
         """Encrypt and authenticate ``data`` with a data-lock key (softscm's segmented
         blob format, ``softscm.crypto.blob``)."""
         secret, key_id = self._lock_key(key)
@@ -460,7 +460,7 @@ class Module:
         self._host_call()
         return blob_format.lock(secret, key_id, data, self._blob_context, self._entropy)
 
-    def unlock(self, blob: bytes, key: str = "zymkey") -> bytes:
+    def unlock(self, blob: bytes, key: str = "zymkey") -> bytearray:
         """Check and decrypt a locked blob; ``VerificationFailed`` for any mismatch."""
         secret, key_id = self._lock_key(key)
         _check_bytes("blob", blob)

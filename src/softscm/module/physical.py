@@ -245,6 +245,7 @@ class Physical:
         with self.edit() as st:
             t = self._now(st)
             history = SettingHistory(tuple(st.perimeter_calls_after_lock))  # type: ignore[arg-type]
+            rejected: PolicyLocked | None
             try:
                 check_setting_change(setting, st.locked, history, channel)
             except PolicyLocked as exc:

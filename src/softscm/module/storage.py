@@ -16,11 +16,18 @@ from softscm.module.records import (
     WalletRecord,
 )
 
+#: What to do about a damaged state, closing every message that reports one.
+DAMAGE_ADVICE = ("the event log can still be exported (softscm log export); otherwise "
+                 "restore the state directory from a backup")
+
 
 class ModuleStore(Protocol):
     """The durable state of one module: meta entries, the event log, key slots,
     foreign keys, wallets, certificates, LUKS keys, counters; one write transaction at
     a time; secrets destroyed for real (``scm-behaviour.md`` §3.6)."""
+
+    #: Where the state lives (named in the messages about a damaged state).
+    path: Any
 
     def transaction(self) -> AbstractContextManager[None]: ...
     def data_version(self) -> int: ...

@@ -64,6 +64,8 @@ def delete_luks_key(store: Store, name: str) -> bool:
     """Drop the LUKS key called ``name``; whether there was one."""
     with store.transaction():
         cursor = store._db.execute("DELETE FROM luks_keys WHERE name = ?", (name,))
+        if cursor.rowcount > 0:
+            store.erased()  # a sealed secret: erased from the files too
     return cursor.rowcount > 0
 
 

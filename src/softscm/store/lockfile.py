@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from softscm.errors import ConnectionFailed
+from softscm.store.paths import ensure_state_directory, open_private
 
 #: File name of the lock inside a state directory.
 LOCK_NAME = "owner.lock"
@@ -35,8 +36,8 @@ class StateLock:
 
 
 def _open(directory: Path) -> int:
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return os.open(directory / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
+    ensure_state_directory(directory)
+    return open_private(directory / LOCK_NAME)
 
 
 def _served_by(fd: int) -> str:
