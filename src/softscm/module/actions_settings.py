@@ -8,13 +8,13 @@ state lives in this file.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from enum import Enum, IntEnum, IntFlag, unique
 from typing import Any
 
 from softscm.errors import InvalidArgument, PolicyLocked
+from softscm.module.checks import check_float
 
 # -- values (§3.4) ----------------------------------------------------------------------------
 
@@ -95,15 +95,6 @@ def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _finite(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InvalidArgument(f"{name} must be a number: {value!r}")
-    result = float(value)
-    if not math.isfinite(result):
-        raise InvalidArgument(f"{name} must be finite: {value!r}")
-    return result
-
-
 def validate_channel(channel: int) -> int:
     """A perimeter channel: 0 or 1, else ``InvalidArgument``."""
     if not _is_int(channel) or not 0 <= channel < CHANNELS:
@@ -133,7 +124,7 @@ def validate_perimeter_flags(flags: int) -> PerimeterFlags:
 
 def validate_temperature(name: str, celsius: float) -> float:
     """A temperature threshold within ``TEMPERATURE_MIN_C``..``TEMPERATURE_MAX_C``."""
-    value = _finite(name, celsius)
+    value = check_float(name, celsius)
     if not TEMPERATURE_MIN_C <= value <= TEMPERATURE_MAX_C:
         raise InvalidArgument(
             f"{name} must be within {TEMPERATURE_MIN_C}..{TEMPERATURE_MAX_C} °C: {value}"
@@ -170,7 +161,7 @@ def high_threshold_near_ambient(high_c: float) -> bool:
 
 def validate_battery_threshold(volts: float) -> float:
     """A battery voltage threshold: ``0 < volts <= BATTERY_THRESHOLD_MAX_V`` (C11)."""
-    value = _finite("battery voltage threshold", volts)
+    value = check_float("battery voltage threshold", volts)
     if not 0.0 < value <= BATTERY_THRESHOLD_MAX_V:
         raise InvalidArgument(
             f"battery voltage threshold must be above 0 and at most "

@@ -1,11 +1,15 @@
-"""Argument checks shared by the module's parts: each raises ``InvalidArgument``
-naming the argument."""
+"""The one home of the module's argument checks: every part checks its arguments here,
+before it touches a cache or any state. Each check raises ``InvalidArgument`` naming
+the argument, and returns the value it let through."""
 
 from __future__ import annotations
 
 import math
 
 from softscm.errors import InvalidArgument
+
+#: The shortest digest the module signs (only the first 32 bytes are signed).
+DIGEST_BYTES = 32
 
 
 def check_context(context: object) -> None:
@@ -14,19 +18,53 @@ def check_context(context: object) -> None:
         raise InvalidArgument("context must be a short string")
 
 
-def check_int(name: str, value: object, low: int, high: int) -> None:
-    """An int (not a bool) in ``low..high``."""
-    if type(value) is not int or not low <= value <= high:
-        raise InvalidArgument(f"{name} must be an integer in {low}..{high}")
+def check_int(name: str, value: object, low: int, high: int) -> int:
+    """An int (not a bool) in ``low..high`` (both included)."""
+    if type(value) is not int:
+        raise InvalidArgument(
+            f"{name} must be an integer in {low}..{high}, not {type(value).__name__}")
+    if not low <= value <= high:
+        raise InvalidArgument(f"{name} must be an integer in {low}..{high}, not {value}")
+    return value
+
+
+def check_slot_number(slot: object) -> int:
+    """A slot number: an int, not a bool (``True`` is not slot 1). The range is the key
+    store's to check (:meth:`softscm.module.keystore.KeyStore.check_slot`)."""
+    if type(slot) is not int:
+        raise InvalidArgument(f"slot must be an integer, not {type(slot).__name__}")
+    return slot
+
+
+def check_bytes(name: str, value: object) -> bytes | bytearray:
+    """Bytes (or a bytearray)."""
+    if not isinstance(value, (bytes, bytearray)):
+        raise InvalidArgument(f"{name} must be bytes")
+    return value
+
+
+def check_str(name: str, value: object) -> str:
+    """A string."""
+    if not isinstance(value, str):
+        raise InvalidArgument(f"{name} must be a string")
+    return value
+
+
+def check_digest(digest: object) -> bytes | bytearray:
+    """A digest to sign or verify: bytes, at least :data:`DIGEST_BYTES` long."""
+    check_bytes("digest", digest)
+    if len(digest) < DIGEST_BYTES:  # type: ignore[arg-type]
+        raise InvalidArgument(f"digest must be at least {DIGEST_BYTES} bytes")
+    return digest  # type: ignore[return-value]
 
 
 def check_float(name: str, value: object) -> float:
     """A finite number (not a bool), as a float."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InvalidArgument(f"{name} must be a number")
+        raise InvalidArgument(f"{name} must be a number: {value!r}")
     result = float(value)
     if not math.isfinite(result):
-        raise InvalidArgument(f"{name} must be finite")
+        raise InvalidArgument(f"{name} must be finite: {value!r}")
     return result
 
 

@@ -34,6 +34,7 @@ from softscm.errors import (
     StoreDamaged,
     VerificationFailed,
 )
+from softscm.module.checks import check_slot_number
 from softscm.module.profile import EPHEMERAL_SLOT, KEY_STORE_FIRST_SLOT, Profile
 from softscm.module.records import ForeignKeyRecord, KeyRecord, SealedRecord, WalletNodeRecord
 from softscm.module.storage import DAMAGE_ADVICE, ModuleStore
@@ -101,8 +102,7 @@ class KeyStore:
 
     def check_slot(self, slot: int, *, foreign: bool = False) -> None:
         """``InvalidArgument`` unless ``slot`` names a slot of the store (or keyring)."""
-        if type(slot) is not int:
-            raise InvalidArgument(f"slot must be an integer, not {type(slot).__name__}")
+        check_slot_number(slot)
         if foreign:
             if not 0 <= slot < self.profile.foreign_keyring_size:
                 raise InvalidArgument(
@@ -157,6 +157,7 @@ class KeyStore:
 
         A wallet's master seed serves derivation only and an oversight node holds no
         private key: both are ``OperationNotSupported``."""
+        check_slot_number(slot)  # before the cache: True would find slot 1's key
         key = self._private.get(slot)
         if key is not None:
             return key
@@ -188,6 +189,7 @@ class KeyStore:
 
     def public_key(self, slot: int, *, foreign: bool = False) -> ck.PublicKey:
         """The loaded public key of ``slot`` in the main store or the keyring (cached)."""
+        check_slot_number(slot)  # before the cache, as in private_key
         cached = self._public.get((foreign, slot))
         if cached is not None:
             return cached

@@ -26,6 +26,7 @@ from softscm.errors import (
 from softscm.module import eventlog
 from softscm.module.binding import development_kek, fingerprint, production_kek
 from softscm.module.certificates import Certificates
+from softscm.module.checks import check_bytes, check_digest, check_str
 from softscm.module.deferred import Deferred
 from softscm.module.keystore import KeyStore
 from softscm.module.luks import LuksKeys
@@ -42,8 +43,6 @@ from softscm.module.wallets import Wallets
 PROTOCOL_VERSION = 2
 #: Most random bytes one call returns (larger requests are split by the client).
 MAX_RANDOM_BYTES = 1 << 20
-#: Length of the digest the module signs, in bytes (SHA-256 sized).
-DIGEST_BYTES = 32
 #: Data-lock keys by name, with the key id written into each blob.
 LOCK_KEYS = {"zymkey": 0, "cloud": 1}
 #: Length of the module's secret keys, in bytes.
@@ -443,10 +442,8 @@ class Module:
     # -- data lock -----------------------------------------------------------------------
 
     def _lock_key(self, key: str) -> tuple[bytes, int]:
-        """The data-lock key named ``key``; the module must be serving the host."""
-        if key not in LOCK_KEYS:
-            raise InvalidArgument(f"unknown data-lock key {key!r} (zymkey or cloud)")
-        self._host_call()
+        """The data-lock key named ``key`` (checked by :func:`_check_lock_key`), once the
+        host guard let the call through."""
         secret = self._lock_keys.get(key)
         if secret is None:  # pragma: no cover - the host guard refuses a destroyed module
             raise Destroyed("the data-lock keys were destroyed")
@@ -455,27 +452,30 @@ class Module:
     def lock(self, data: bytes, key: str = "zymkey") -> bytearray:
         """Encrypt and authenticate ``data`` with a data-lock key (softscm's segmented
         blob format, ``softscm.crypto.blob``)."""
-        secret, key_id = self._lock_key(key)
-        _check_bytes("data", data)
+        _check_lock_key(key)
+        check_bytes("data", data)
         self._host_call()
+        secret, key_id = self._lock_key(key)
         return blob_format.lock(secret, key_id, data, self._blob_context, self._entropy)
 
     def unlock(self, blob: bytes, key: str = "zymkey") -> bytearray:
         """Check and decrypt a locked blob; ``VerificationFailed`` for any mismatch."""
-        secret, key_id = self._lock_key(key)
-        _check_bytes("blob", blob)
+        _check_lock_key(key)
+        check_bytes("blob", blob)
         self._host_call()
+        secret, key_id = self._lock_key(key)
         return blob_format.unlock(secret, key_id, blob, self._blob_context)
 
     def stream_open(self, mode: str, key: str = "zymkey") -> int:
         """Start locking (``mode="lock"``) or unlocking a stream of data in chunks, so
         that large data never sits in memory whole; returns the stream's handle."""
-        secret, key_id = self._lock_key(key)
+        _check_lock_key(key)
         if mode not in ("lock", "unlock"):
             raise InvalidArgument(f"unknown stream mode {mode!r} (lock or unlock)")
         if len(self._streams) >= MAX_STREAMS:
             raise InvalidArgument(f"at most {MAX_STREAMS} lock/unlock streams may be open")
         self._host_call()
+        secret, key_id = self._lock_key(key)
         handle = self._next_stream
         self._next_stream += 1
         if mode == "lock":
@@ -498,7 +498,7 @@ class Module:
         """Feed a chunk; returns the output it completes (only verified plaintext when
         unlocking)."""
         stream = self._stream(handle)
-        _check_bytes("chunk", chunk)
+        check_bytes("chunk", chunk)
         if len(chunk) > MAX_STREAM_CHUNK:
             raise InvalidArgument(f"a stream chunk is at most {MAX_STREAM_CHUNK} bytes")
         try:
@@ -525,7 +525,7 @@ class Module:
     ) -> tuple[bytes, int | None]:
         """Sign the first 32 bytes of ``digest`` with the key in ``slot``; returns the
         signature and, when ``recid``, the recovery id."""
-        _check_digest(digest)
+        check_digest(digest)
         if foreign:
             raise OperationNotSupported("foreign slots hold public keys only and cannot sign")
         self._host_call()
@@ -538,8 +538,8 @@ class Module:
         self, digest: bytes, signature: bytes, slot: int = 0, foreign: bool = False
     ) -> bool:
         """Whether ``signature`` is valid for ``digest`` under the key in ``slot``."""
-        _check_digest(digest)
-        _check_bytes("signature", signature)
+        check_digest(digest)
+        check_bytes("signature", signature)
         self._host_call()
         key = self.keystore.public_key(slot, foreign=foreign)
         if not key.key_type.can_sign:
@@ -567,8 +567,8 @@ class Module:
         """:meth:`ecdh` in two parts: every argument is checked and the shared secret
         computed now; the KDF is the returned work, which holds nobody else up."""
         function = kdf_from_name(kdf)
-        _check_bytes("salt", salt)
-        _check_bytes("info", info)
+        check_bytes("salt", salt)
+        check_bytes("info", info)
         check_arguments(function, salt=salt, info=info, iterations=iterations, size=size)
         if (peer_key is None) == (peer_slot is None):
             raise InvalidArgument("give exactly one of a peer key and a peer slot")
@@ -583,7 +583,7 @@ class Module:
                     f"peer key is {peer_type.name}, local key is {local.key_type.name}"
                 )
         else:
-            _check_bytes("peer key", peer_key)
+            check_bytes("peer key", peer_key)
             peer = ck.parse_public_key(local.key_type, bytes(peer_key or b""))
         secret = local.ecdh(peer)
         salt, info = bytes(salt), bytes(info)
@@ -629,13 +629,13 @@ class Module:
 
     def generate_key(self, key_type: str) -> int:
         """A new persistent key pair; returns its slot."""
-        _check_str("key_type", key_type)
+        check_str("key_type", key_type)
         self._host_call()
         return self.keystore.generate(key_type)
 
     def generate_ephemeral_key(self, key_type: str) -> None:
         """Create the ephemeral key (slot -1), replacing any previous one."""
-        _check_str("key_type", key_type)
+        check_str("key_type", key_type)
         self._host_call()
         self.keystore.generate_ephemeral(key_type)
 
@@ -646,8 +646,8 @@ class Module:
 
     def store_foreign_key(self, key_type: str, public_key: bytes) -> int:
         """Keep a peer's public key in the foreign keyring; returns its slot."""
-        _check_str("key_type", key_type)
-        _check_bytes("public key", public_key)
+        check_str("key_type", key_type)
+        check_bytes("public key", public_key)
         self._host_call()
         return self.keystore.store_foreign(key_type, public_key)
 
@@ -696,17 +696,6 @@ class _UnlockStream:
         return bytes(self._unlocker.finish())
 
 
-def _check_bytes(name: str, value: object) -> None:
-    if not isinstance(value, (bytes, bytearray)):
-        raise InvalidArgument(f"{name} must be bytes")
-
-
-def _check_str(name: str, value: object) -> None:
-    if not isinstance(value, str):
-        raise InvalidArgument(f"{name} must be a string")
-
-
-def _check_digest(digest: object) -> None:
-    _check_bytes("digest", digest)
-    if len(digest) < DIGEST_BYTES:  # type: ignore[arg-type]
-        raise InvalidArgument(f"digest must be at least {DIGEST_BYTES} bytes")
+def _check_lock_key(key: object) -> None:
+    if not isinstance(key, str) or key not in LOCK_KEYS:
+        raise InvalidArgument(f"unknown data-lock key {key!r} (zymkey or cloud)")

@@ -33,6 +33,7 @@ from softscm.errors import (
     WalletNameExists,
     WalletNotFound,
 )
+from softscm.module.checks import check_int
 from softscm.module.keystore import (
     ORIGIN_OVERSIGHT,
     ORIGIN_WALLET_CHILD,
@@ -291,9 +292,9 @@ class Wallets:
         spec = _spec(key_type, wallet_name, master_gen_key, variant)
         secret = _slip39_passphrase(passphrase)
         limit = self.slip39_limit
-        _check_int("group_count", group_count, 1, limit)
-        _check_int("group_threshold", group_threshold, 1, group_count)
-        _check_int("iteration_exponent", iteration_exponent, 0, 5)
+        check_int("group_count", group_count, 1, limit)
+        check_int("group_threshold", group_threshold, 1, group_count)
+        check_int("iteration_exponent", iteration_exponent, 0, 5)
         self._host_call()
         with self._store.transaction():
             self._keys.check_no_session()
@@ -311,7 +312,7 @@ class Wallets:
         once its predecessor's shares are all made."""
         for name, value in (("group_index", group_index), ("member_count", member_count),
                             ("member_threshold", member_threshold)):
-            _check_int(name, value, -2**31, 2**31 - 1)
+            check_int(name, value, -2**31, 2**31 - 1)
         self._host_call()
         with self._store.transaction():
             session = self._session()
@@ -534,14 +535,6 @@ def _curve_of(key_type: int) -> WalletCurve:
         if int(value) == key_type:
             return curve
     raise InternalError(f"key type {key_type} is not a wallet curve")
-
-
-def _check_int(name: str, value: object, low: int, high: int) -> int:
-    if type(value) is not int:
-        raise InvalidArgument(f"{name} must be an integer, not {type(value).__name__}")
-    if not low <= value <= high:
-        raise InvalidArgument(f"{name} {value} is out of range ({low} to {high})")
-    return value
 
 
 def _check_name(name: object) -> str:

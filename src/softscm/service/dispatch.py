@@ -4,6 +4,7 @@ called from outside. It only moves frames; every check is the module's."""
 from __future__ import annotations
 
 import contextlib
+import inspect
 import logging
 import math
 import time
@@ -90,18 +91,54 @@ def _call(module: Any, op: str, args: dict[str, Any]) -> Any:
     method = module.operation(op)
     if method is None:
         raise ProtocolError(f"unknown operation {op!r}")
+    _bind(op, method, args)
     return _guarded(op, lambda: method(**args))
 
 
+class _Parameters:
+    """The keyword arguments a method accepts, read once from its signature."""
+
+    __slots__ = ("names", "required", "any_keyword", "signature")
+
+    def __init__(self, method: Any) -> None:
+        self.signature = inspect.signature(method)
+        kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+        params = self.signature.parameters.values()
+        self.names = frozenset(p.name for p in params if p.kind in kinds)
+        self.required = frozenset(p.name for p in params
+                                  if p.kind in kinds and p.default is p.empty)
+        self.any_keyword = any(p.kind is p.VAR_KEYWORD for p in params)
+
+
+#: :class:`_Parameters` by the function behind an operation's method.
+_PARAMETERS: dict[Any, _Parameters] = {}
+
+
+def _bind(op: str, method: Any, args: dict[str, Any]) -> None:
+    """``InvalidArgument`` unless ``args`` bind to ``method``'s signature (no unknown,
+    no missing argument): the caller's mistake is told from a ``TypeError`` raised
+    inside the module, which is the module's own failure (``InternalError``)."""
+    function = getattr(method, "__func__", method)
+    params = _PARAMETERS.get(function)
+    if params is None:
+        params = _PARAMETERS[function] = _Parameters(method)
+    keys = args.keys()
+    if (params.any_keyword or keys <= params.names) and params.required <= keys:
+        return
+    try:
+        params.signature.bind(**args)
+    except TypeError as exc:
+        raise InvalidArgument(f"bad arguments for {op}: {exc}") from None
+    raise InvalidArgument(f"bad arguments for {op}")  # pragma: no cover - bind agreed
+
+
 def _guarded(op: str, work: Any) -> Any:
-    """Run ``work`` (part of operation ``op``), turning any failure into a softscm error."""
+    """Run ``work`` (part of operation ``op``), turning any failure into a softscm error:
+    anything but a softscm error is a failure inside the module."""
     try:
         return work()
     except SoftScmError:
         raise
-    except TypeError as exc:
-        # Unknown or missing arguments: the caller's mistake, not the module's.
-        raise InvalidArgument(f"bad arguments for {op}: {exc}") from None
     except Exception:
         log.exception("operation %s failed", op)
         raise InternalError(f"{op} failed inside the module") from None
