@@ -136,11 +136,12 @@ def test_module_errors_are_one_line(run) -> None:
 
 
 def module_has(op: str) -> bool:
-    """Whether the module serves ``op`` (``sim_corrupt`` lives with supervised boot)."""
-    from softscm.module.simulation import SimulationControls
-    from softscm.module.supervised_boot import SupervisedBoot
+    """Whether the module serves ``op`` as a simulation input (``sim_corrupt`` lives
+    with supervised boot)."""
+    from softscm.module.module import OPERATIONS
+    from softscm.module.operations import Kind
 
-    return any(op in part.OPERATIONS for part in (SimulationControls, SupervisedBoot))
+    return op in OPERATIONS and OPERATIONS[op].kind is Kind.SIMULATION
 
 
 @pytest.mark.parametrize("name", sorted(SAMPLES))

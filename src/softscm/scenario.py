@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import re
+import string
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -34,18 +35,9 @@ from datetime import datetime, timezone
 from typing import Any
 
 from softscm.errors import InvalidArgument, SoftScmError
-from softscm.module.limits import (
-    MODULE_TIME_MAX_S,
-    SIM_ACCEL_MAX_G,
-    SIM_BATTERY_MAX_V,
-    SIM_DRIFT_MAX_PPM,
-    SIM_DURATION_MAX_S,
-    SIM_IDENTITY_MAX_CHARS,
-    SIM_TEMP_MAX_C,
-    SIM_TEMP_MIN_C,
-)
-from softscm.module.physical import DEFAULT_TAP_G
-from softscm.module.supervised_boot import CORRUPTIBLE_AREAS
+from softscm.module.limits import SIM_DURATION_MAX_S
+from softscm.module.module import OPERATIONS
+from softscm.module.operations import Input, Kind, Param, of_kind
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -64,7 +56,6 @@ EVENT_KEYS = ("at", "do")
 #: Inputs a scenario does not take: its events' ``at`` times move the clock.
 NOT_IN_SCENARIOS = frozenset({"advance"})
 
-_REQUIRED = object()
 _EVENT_HEADER = re.compile(r"^\s*\[\[\s*(?:event|\"event\"|'event')\s*\]\]")
 _AXIS = re.compile(r"^([xyzXYZ])([+-]?)$")
 
@@ -88,93 +79,12 @@ class EventFailed(ScenarioError):
         self.cause = cause
 
 
-@dataclass(frozen=True)
-class Param:
-    """One parameter of an input: its name (as a scenario key), its kind (``int``,
-    ``number``, ``text``, ``bool``, ``hex`` bytes, or ``axis`` such as ``"x+"``), a
-    default (none: required), and for a number its bounds (``softscm.module.limits``;
-    a number is always finite), for text its longest length (``high``)."""
-
-    name: str
-    kind: str
-    default: Any = _REQUIRED
-    low: float | None = None
-    high: float | None = None
-
-    @property
-    def required(self) -> bool:
-        """Whether the parameter must be given."""
-        return self.default is _REQUIRED
-
-
-@dataclass(frozen=True)
-class Input:
-    """A simulation input: its operator name, the ``client.sim`` control it drives, its
-    parameters and a one-line help."""
-
-    name: str
-    control: str
-    params: tuple[Param, ...] = ()
-    help: str = ""
-
-
-def _inputs(*items: Input) -> dict[str, Input]:
-    return {i.name: i for i in items}
-
-
-_CHANNEL = Param("channel", "int")
-_SECONDS = Param("seconds", "number", low=0.0, high=SIM_DURATION_MAX_S)
-_CELSIUS = Param("celsius", "number", low=SIM_TEMP_MIN_C, high=SIM_TEMP_MAX_C)
-_VOLTS = Param("volts", "number", low=0.0, high=SIM_BATTERY_MAX_V)
-
-
-def _g(name: str, default: Any = _REQUIRED) -> Param:
-    return Param(name, "number", default, low=-SIM_ACCEL_MAX_G, high=SIM_ACCEL_MAX_G)
-
-
-#: Every simulation input by its operator name (the ``softscm sim`` command).
-INPUTS: dict[str, Input] = _inputs(
-    Input("tamper", "loop_open", (_CHANNEL,), "break perimeter loop CHANNEL (0 or 1)"),
-    Input("close", "loop_close", (_CHANNEL,), "restore perimeter loop CHANNEL"),
-    Input("pulse", "loop_pulse",
-          (_CHANNEL, Param("duration", "number", low=0.0, high=SIM_DURATION_MAX_S)),
-          "open perimeter loop CHANNEL for SECONDS, then close it"),
-    Input("temp", "set_temperature", (_CELSIUS,), "CPU temperature, °C"),
-    Input("aux-temp", "set_aux_temperature", (Param("index", "int"), _CELSIUS),
-          "auxiliary temperature sensor I (0 or 1), °C"),
-    Input("battery", "set_battery", (_VOLTS,), "battery voltage, V"),
-    Input("remove-battery", "remove_battery", (), "take the backup battery out"),
-    Input("insert-battery", "insert_battery", (_VOLTS,),
-          "put a battery of V volts in"),
-    Input("power", "main_power", (Param("on", "bool"),), "main (host) power on or off"),
-    Input("power-cycle", "power_cycle", (), "main power off, then on: a cold boot"),
-    Input("host-reboot", "host_reboot", (), "the host restarts; the module stays powered"),
-    Input("host-stall", "host_stall", (_SECONDS,), "the host sends no heartbeat for S seconds"),
-    Input("host-identity", "set_host_identity",
-          (Param("factor", "text"), Param("value", "text", high=SIM_IDENTITY_MAX_CHARS)),
-          "override a binding factor (machine_id, cpu_serial, boot_device_serial)"),
-    Input("delete-salt", "delete_host_salt", (), "lose the host-side binding salt"),
-    Input("restore-salt", "restore_host_salt", (Param("salt", "hex"),),
-          "put salt bytes back (hex)"),
-    Input("tap", "tap", (Param("axis", "axis"), _g("g", DEFAULT_TAP_G)),
-          "an acceleration impulse on an axis: x+, x-, y+, y-, z+, z-"),
-    Input("accel", "set_acceleration",
-          (_g("x"), _g("y"), _g("z")),
-          "static acceleration, g per axis"),
-    Input("brownout", "brownout", (_SECONDS,), "the main supply dips for S seconds"),
-    Input("corrupt", "corrupt", (Param("area", "text"),),
-          "damage a protected area of the store: " + ", ".join(CORRUPTIBLE_AREAS)),
-    # No lower bound here: the module says why time cannot go back.
-    Input("advance", "advance", (Param("seconds", "number", high=SIM_DURATION_MAX_S),),
-          "move module time forward by SECONDS"),
-    Input("host-time", "set_host_time",
-          (Param("epoch", "number", low=0.0, high=MODULE_TIME_MAX_S),
-           Param("ntp_synced", "bool", True)),
-          "the host's wall clock (epoch seconds) and whether NTP is synchronised"),
-    Input("drift", "set_drift",
-          (Param("ppm", "number", low=-SIM_DRIFT_MAX_PPM, high=SIM_DRIFT_MAX_PPM),),
-          "simulated RTC drift, ppm"),
-)
+#: Every simulation input by its operator name (the ``softscm sim`` command), in the
+#: order of the module's registry of operations.
+INPUTS: dict[str, Input] = {
+    op.input.name: op.input for op in of_kind(OPERATIONS, Kind.SIMULATION)
+    if op.input is not None
+}
 
 
 # -- one input ---------------------------------------------------------------------------
@@ -266,36 +176,36 @@ def _control_args(name: str, args: dict[str, Any]) -> dict[str, Any]:
 
 
 def describe(name: str, args: Mapping[str, Any]) -> str:
-    """What input ``name`` with checked ``args`` does, in words."""
-    a = dict(args)
-    texts: dict[str, Callable[[], str]] = {
-        "tamper": lambda: f"perimeter loop {a['channel']} opened",
-        "close": lambda: f"perimeter loop {a['channel']} closed",
-        "pulse": lambda: f"perimeter loop {a['channel']} opened for {_num(a['duration'])} s",
-        "temp": lambda: f"CPU temperature set to {_num(a['celsius'])} °C",
-        "aux-temp": lambda: (f"auxiliary temperature {a['index']} set to "
-                             f"{_num(a['celsius'])} °C"),
-        "battery": lambda: f"battery set to {_num(a['volts'])} V",
-        "remove-battery": lambda: "battery removed",
-        "insert-battery": lambda: f"battery inserted ({_num(a['volts'])} V)",
-        "power": lambda: f"main power {'on' if a['on'] else 'off'}",
-        "power-cycle": lambda: "power cycled (main power off, then on)",
-        "host-reboot": lambda: "host rebooted",
-        "host-stall": lambda: f"host stalled for {_num(a['seconds'])} s",
-        "host-identity": lambda: f"host identity {a['factor']} set to {a['value']!r}",
-        "delete-salt": lambda: "host salt deleted",
-        "restore-salt": lambda: f"host salt restored ({len(a['salt'])} bytes)",
-        "tap": lambda: f"tap on {a['axis']} ({_num(a['g'])} g)",
-        "accel": lambda: (f"acceleration set to x {_num(a['x'])} g, y {_num(a['y'])} g, "
-                          f"z {_num(a['z'])} g"),
-        "brownout": lambda: f"brownout for {_num(a['seconds'])} s",
-        "corrupt": lambda: f"{a['area']} corrupted",
-        "advance": lambda: f"module time advanced {_num(a['seconds'])} s",
-        "host-time": lambda: (f"host time set to {_iso(a['epoch'])} (NTP "
-                              + ("synchronised)" if a["ntp_synced"] else "not synchronised)")),
-        "drift": lambda: f"RTC drift set to {_num(a['ppm'])} ppm",
-    }
-    return texts[name]()
+    """What input ``name`` with checked ``args`` does, in words (its ``done`` text)."""
+    return string.Formatter().vformat(
+        INPUTS[name].done, (), {key: _Shown(value) for key, value in args.items()})
+
+
+class _Shown:
+    """An argument as a ``done`` text shows it: ``{x:iso}`` an epoch as an ISO date,
+    ``{x:yes|no}`` a bool as one of two words, ``{x:len}`` a length; other specs as
+    ``format`` has them."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __format__(self, spec: str) -> str:
+        if spec == "iso":
+            return _iso(self.value)
+        if spec == "len":
+            return str(len(self.value))
+        if "|" in spec:
+            yes, no = spec.split("|", 1)
+            return yes if self.value else no
+        return format(self.value, spec)
+
+    def __repr__(self) -> str:
+        return repr(self.value)
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 def _num(value: float) -> str:

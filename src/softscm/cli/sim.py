@@ -1,21 +1,29 @@
 """``softscm sim``: the physical world and the factory, as the operator plays them
-(``scm-behaviour.md`` §0.1). One command per simulation input, named as in
-:data:`softscm.scenario.INPUTS`, and ``sim run`` for a scenario file.
+(``scm-behaviour.md`` §0.1). One command per simulation input, made from the input's
+declaration in the module's registry of operations (:data:`softscm.scenario.INPUTS`),
+and ``sim run`` for a scenario file.
 
 A module made with ``softscm init --no-simulation`` refuses every one of them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
-from softscm.cli.common import INTEGER, Group, State, emit, json_option
-from softscm.module.physical import IDENTITY_FACTORS
-from softscm.module.supervised_boot import CORRUPTIBLE_AREAS
-from softscm.scenario import INPUTS, ScenarioError, Step, apply_input, check_args, load, play
+from softscm.cli.common import INTEGER, Command, Group, State, emit, json_option
+from softscm.scenario import (
+    INPUTS,
+    Input,
+    Param,
+    ScenarioError,
+    Step,
+    apply_input,
+    check_args,
+    load,
+    play,
+)
 
 
 @click.group(cls=Group)
@@ -31,151 +39,8 @@ def _apply(state: State, as_json: bool, name: str, **args: Any) -> None:
                    "done": done}, done)
 
 
-def _help(name: str) -> str:
-    return INPUTS[name].help[:1].upper() + INPUTS[name].help[1:] + "."
-
-
-def _input_command(name: str, **settings: Any) -> Callable[[Callable[..., Any]], click.Command]:
-    """A ``sim`` subcommand for input ``name``, helped by the input's own text."""
-    return sim.command(name, help=_help(name), **settings)
-
-
-# -- perimeter -----------------------------------------------------------------------------
-
-
-@_input_command("tamper")
-@click.argument("channel", type=INTEGER)
-@json_option
-@click.pass_obj
-def tamper(state: State, channel: int, as_json: bool) -> None:
-    _apply(state, as_json, "tamper", channel=channel)
-
-
-@_input_command("close")
-@click.argument("channel", type=INTEGER)
-@json_option
-@click.pass_obj
-def close(state: State, channel: int, as_json: bool) -> None:
-    _apply(state, as_json, "close", channel=channel)
-
-
-@_input_command("pulse")
-@click.argument("channel", type=INTEGER)
-@click.argument("duration", metavar="SECONDS", type=float)
-@json_option
-@click.pass_obj
-def pulse(state: State, channel: int, duration: float, as_json: bool) -> None:
-    _apply(state, as_json, "pulse", channel=channel, duration=duration)
-
-
-# -- temperature and battery -------------------------------------------------------------
-
-
-@_input_command("temp")
-@click.argument("celsius", metavar="C", type=float)
-@json_option
-@click.pass_obj
-def temp(state: State, celsius: float, as_json: bool) -> None:
-    _apply(state, as_json, "temp", celsius=celsius)
-
-
-@_input_command("aux-temp")
-@click.argument("index", metavar="I", type=INTEGER)
-@click.argument("celsius", metavar="C", type=float)
-@json_option
-@click.pass_obj
-def aux_temp(state: State, index: int, celsius: float, as_json: bool) -> None:
-    _apply(state, as_json, "aux-temp", index=index, celsius=celsius)
-
-
-@_input_command("battery")
-@click.argument("volts", metavar="V", type=float)
-@json_option
-@click.pass_obj
-def battery(state: State, volts: float, as_json: bool) -> None:
-    _apply(state, as_json, "battery", volts=volts)
-
-
-@_input_command("remove-battery")
-@json_option
-@click.pass_obj
-def remove_battery(state: State, as_json: bool) -> None:
-    _apply(state, as_json, "remove-battery")
-
-
-@_input_command("insert-battery")
-@click.argument("volts", metavar="V", type=float)
-@json_option
-@click.pass_obj
-def insert_battery(state: State, volts: float, as_json: bool) -> None:
-    _apply(state, as_json, "insert-battery", volts=volts)
-
-
-# -- power and host ------------------------------------------------------------------------
-
-
-@_input_command("power")
-@click.argument("switch", metavar="on|off", type=click.Choice(["on", "off"]))
-@json_option
-@click.pass_obj
-def power(state: State, switch: str, as_json: bool) -> None:
-    _apply(state, as_json, "power", on=switch == "on")
-
-
-@_input_command("power-cycle")
-@json_option
-@click.pass_obj
-def power_cycle(state: State, as_json: bool) -> None:
-    _apply(state, as_json, "power-cycle")
-
-
-@_input_command("host-reboot")
-@json_option
-@click.pass_obj
-def host_reboot(state: State, as_json: bool) -> None:
-    _apply(state, as_json, "host-reboot")
-
-
-@_input_command("host-stall")
-@click.argument("seconds", metavar="S", type=float)
-@json_option
-@click.pass_obj
-def host_stall(state: State, seconds: float, as_json: bool) -> None:
-    _apply(state, as_json, "host-stall", seconds=seconds)
-
-
-@_input_command("host-identity")
-@click.argument("factor", type=click.Choice(IDENTITY_FACTORS))
-@click.argument("value")
-@json_option
-@click.pass_obj
-def host_identity(state: State, factor: str, value: str, as_json: bool) -> None:
-    _apply(state, as_json, "host-identity", factor=factor, value=value)
-
-
-@_input_command("delete-salt")
-@json_option
-@click.pass_obj
-def delete_salt(state: State, as_json: bool) -> None:
-    _apply(state, as_json, "delete-salt")
-
-
-@sim.command("restore-salt")
-@click.argument("hexfile", type=click.Path(exists=True, dir_okay=False))
-@json_option
-@click.pass_obj
-def restore_salt(state: State, hexfile: str, as_json: bool) -> None:
-    """Put the host salt back from HEXFILE: hexadecimal text, or the raw salt file
-    (``host.salt`` of a state directory)."""
-    data = Path(hexfile).read_bytes()
-    try:
-        salt = bytes.fromhex(data.decode("ascii").strip())
-    except (UnicodeDecodeError, ValueError):
-        salt = data
-    _apply(state, as_json, "restore-salt", salt=salt)
-
-
-# -- motion --------------------------------------------------------------------------------
+def _help(spec: Input) -> str:
+    return spec.help[:1].upper() + spec.help[1:] + "."
 
 
 def _axis(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -185,72 +50,64 @@ def _axis(ctx: click.Context, param: click.Parameter, value: str) -> str:
         raise click.BadParameter("an axis and a direction such as x+, y- or z+") from None
 
 
-@_input_command("tap")
-@click.argument("axis", metavar="AXIS±", callback=_axis)
-@click.option("--g", "g", type=float, default=None,
-              help="Size of the impulse in g (default: 16, seen by every enabled axis).")
-@json_option
-@click.pass_obj
-def tap(state: State, axis: str, g: float | None, as_json: bool) -> None:
-    args: dict[str, Any] = {"axis": axis}
-    if g is not None:
-        args["g"] = g
-    _apply(state, as_json, "tap", **args)
+def _salt_file(ctx: click.Context, param: click.Parameter, value: str) -> bytes:
+    """The salt in a file: hexadecimal text, or the raw salt file (``host.salt`` of a
+    state directory)."""
+    data = Path(value).read_bytes()
+    try:
+        return bytes.fromhex(data.decode("ascii").strip())
+    except (UnicodeDecodeError, ValueError):
+        return data
 
 
-@_input_command("accel")
-@click.argument("x", type=float)
-@click.argument("y", type=float)
-@click.argument("z", type=float)
-@json_option
-@click.pass_obj
-def accel(state: State, x: float, y: float, z: float, as_json: bool) -> None:
-    _apply(state, as_json, "accel", x=x, y=y, z=z)
+def _switch(ctx: click.Context, param: click.Parameter, value: str) -> bool:
+    return value == "on"
 
 
-# -- supply, store, clock --------------------------------------------------------------------
+#: The click type of a required parameter, by the parameter's kind.
+_TYPES: dict[str, Any] = {"int": INTEGER, "number": float, "text": str}
 
 
-@_input_command("brownout")
-@click.argument("seconds", metavar="S", type=float)
-@json_option
-@click.pass_obj
-def brownout(state: State, seconds: float, as_json: bool) -> None:
-    _apply(state, as_json, "brownout", seconds=seconds)
+def _click_param(param: Param) -> click.Parameter:
+    """The argument (a required parameter) or option (one with a default) of ``param``
+    on its ``softscm sim`` command."""
+    if not param.required:
+        if param.kind == "bool":
+            return click.Option([param.option or f"--{param.name}", param.name],
+                                default=param.default, show_default=True, help=param.help)
+        # Not given: the module's default applies (the input's default, in its words).
+        return click.Option([param.option or f"--{param.name}", param.name],
+                            type=_TYPES[param.kind], default=None, help=param.help)
+    if param.kind == "bool":
+        return click.Argument(["switch"], metavar=param.metavar,
+                              type=click.Choice(["on", "off"]), callback=_switch)
+    if param.kind == "hex":
+        return click.Argument([param.name], metavar=param.metavar, callback=_salt_file,
+                              type=click.Path(exists=True, dir_okay=False))
+    if param.kind == "axis":
+        return click.Argument([param.name], metavar=param.metavar, callback=_axis)
+    kind = click.Choice(param.choices) if param.choices else _TYPES[param.kind]
+    return click.Argument([param.name], metavar=param.metavar, type=kind)
 
 
-@_input_command("corrupt")
-@click.argument("area", metavar="|".join(CORRUPTIBLE_AREAS))
-@json_option
-@click.pass_obj
-def corrupt(state: State, area: str, as_json: bool) -> None:
-    _apply(state, as_json, "corrupt", area=area)
+def _input_command(spec: Input) -> click.Command:
+    """The ``sim`` subcommand of simulation input ``spec``, helped by the input's own
+    text: its parameters as arguments (and options, for those with a default)."""
+
+    @click.pass_obj
+    def command(state: State, as_json: bool, **values: Any) -> None:
+        if "switch" in values:  # an on|off argument names its bool parameter "on"
+            values["on"] = values.pop("switch")
+        args = {name: value for name, value in values.items() if value is not None}
+        _apply(state, as_json, spec.name, **args)
+
+    params = [_click_param(param) for param in spec.params]
+    return Command(spec.name, callback=json_option(command), help=_help(spec),
+                   params=params + command.__click_params__)  # type: ignore[attr-defined]
 
 
-@_input_command("advance")
-@click.argument("seconds", type=float)
-@json_option
-@click.pass_obj
-def advance(state: State, seconds: float, as_json: bool) -> None:
-    _apply(state, as_json, "advance", seconds=seconds)
-
-
-@_input_command("host-time")
-@click.argument("epoch", type=float)
-@click.option("--ntp/--no-ntp", "ntp_synced", default=True, show_default=True,
-              help="Whether the host's clock is synchronised by NTP.")
-@json_option
-@click.pass_obj
-def host_time(state: State, epoch: float, ntp_synced: bool, as_json: bool) -> None:
-    _apply(state, as_json, "host-time", epoch=epoch, ntp_synced=ntp_synced)
-
-
-@_input_command("drift")
-@click.argument("ppm", type=float)
-@json_option
-@click.pass_obj
-def drift(state: State, ppm: float, as_json: bool) -> None:
-    _apply(state, as_json, "drift", ppm=ppm)
+for _spec in INPUTS.values():
+    sim.add_command(_input_command(_spec))
 
 
 # -- scenarios -------------------------------------------------------------------------------

@@ -19,7 +19,8 @@ from softscm.client.certificates import CertificateClientMixin
 from softscm.client.files import AtomicWriter, PathLike, file_error, write_file
 from softscm.client.luks import LuksClientMixin
 from softscm.client.metrics import MetricsClientMixin
-from softscm.client.physical import PhysicalClientMixin, Simulation
+from softscm.client.physical import PhysicalClientMixin
+from softscm.client.simulation import Simulation
 from softscm.client.supervised_boot import SupervisedBootClientMixin
 from softscm.client.wallets import WalletClientMixin
 from softscm.errors import SoftScmError

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives import serialization
 from softscm.crypto import csr
 from softscm.crypto.curves import KeyType
 from softscm.errors import InvalidArgument, KeyStoreFull, SlotEmpty
+from softscm.module.operations import Kind, exposed
 
 if TYPE_CHECKING:
     from softscm.module.module import Module
@@ -33,15 +34,11 @@ _PEM_START = b"-----BEGIN"
 class Certificates:
     """The certificate store and request signing of a module."""
 
-    #: Host operations of this part.
-    OPERATIONS = frozenset({
-        "certificate_store", "certificate_get", "certificate_list", "certificate_remove",
-        "certificate_request",
-    })
 
     def __init__(self, module: Module) -> None:
         self._m = module
 
+    @exposed(Kind.HOST)
     def certificate_store(self, slot: int, certificate: bytes) -> None:
         """Keep ``certificate`` (DER, or one PEM certificate) for the key in ``slot``,
         replacing the one it had. ``InvalidArgument`` unless it parses and its public
@@ -61,6 +58,7 @@ class Certificates:
                 raise KeyStoreFull(f"the module keeps at most {MAX_CERTIFICATES} certificates")
             store.put_certificate(slot, der)
 
+    @exposed(Kind.HOST)
     def certificate_get(self, slot: int) -> bytes:
         """The DER certificate of ``slot`` (``SlotEmpty`` if it has none)."""
         self._m._host_call()
@@ -70,6 +68,7 @@ class Certificates:
             raise SlotEmpty(f"slot {slot} has no certificate")
         return der
 
+    @exposed(Kind.HOST)
     def certificate_list(self) -> list[dict[str, Any]]:
         """One entry per certificate: ``slot``, ``subject`` (RFC 4514), ``issuer``,
         ``not_before`` and ``not_after`` (epoch seconds)."""
@@ -87,6 +86,7 @@ class Certificates:
             })
         return out
 
+    @exposed(Kind.HOST)
     def certificate_remove(self, slot: int) -> None:
         """Drop the certificate of ``slot`` (``SlotEmpty`` if it has none)."""
         self._m._host_call()
@@ -94,6 +94,7 @@ class Certificates:
         if not self._m._store.delete_certificate(slot):
             raise SlotEmpty(f"slot {slot} has no certificate")
 
+    @exposed(Kind.HOST)
     def certificate_request(self, slot: int, subject: str) -> bytes:
         """A PKCS#10 request (DER) for the key in ``slot`` with ``subject`` in OpenSSL's
         ``-subj`` form, signed with that key: ECDSA with SHA-256 for NIST P-256 and

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from softscm.crypto import seal
 from softscm.errors import InvalidArgument, KeyStoreFull
+from softscm.module.operations import Kind, exposed
 from softscm.module.records import SealedRecord
 
 if TYPE_CHECKING:
@@ -46,8 +47,6 @@ def check_name(name: object) -> str:
 class LuksKeys:
     """The sealed LUKS keys of a module."""
 
-    #: Host operations of this part.
-    OPERATIONS = frozenset({"luks_key_create", "luks_key", "luks_key_list", "luks_key_remove"})
 
     def __init__(self, module: Module) -> None:
         self._m = module
@@ -63,6 +62,7 @@ class LuksKeys:
             raise InvalidArgument("the module holds no master key")
         return master
 
+    @exposed(Kind.HOST)
     def luks_key_create(self, name: str) -> None:
         """Draw a new 64-byte key and keep it sealed as ``name`` (``InvalidArgument``
         if the name is taken, ``KeyStoreFull`` beyond :data:`MAX_LUKS_KEYS`)."""
@@ -81,6 +81,7 @@ class LuksKeys:
                                entropy)
             store.add_luks_key(name, SealedRecord(sealed, record_id))
 
+    @exposed(Kind.HOST)
     def luks_key(self, name: str) -> bytes:
         """The 64 bytes of the LUKS key ``name``."""
         check_name(name)
@@ -90,11 +91,13 @@ class LuksKeys:
             raise InvalidArgument(f"no LUKS key named {name!r}")
         return seal.open_sealed(master, record.sealed, self._aad(name, record.record_id))
 
+    @exposed(Kind.HOST)
     def luks_key_list(self) -> list[str]:
         """The names of the LUKS keys, sorted."""
         self._m._host_call()
         return self._m._store.luks_key_names()
 
+    @exposed(Kind.HOST)
     def luks_key_remove(self, name: str) -> None:
         """Erase the LUKS key ``name`` (a container it opened can no longer be opened
         with it)."""

@@ -15,6 +15,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from softscm.errors import InvalidArgument
+from softscm.module.operations import Kind, exposed
 
 if TYPE_CHECKING:
     from softscm.module.module import Module
@@ -88,8 +89,6 @@ def _good_name(text: str) -> bool:
 class Metrics:
     """The counters of a module and its host events."""
 
-    #: Operations of this part (operator view and host scripts: no host session needed).
-    OPERATIONS = frozenset({"metrics", "host_event"})
 
     def __init__(self, module: Module) -> None:
         self._m = module
@@ -98,11 +97,10 @@ class Metrics:
         self._due = module._clock.now() + FLUSH_SECONDS
 
     def count_call(self, op: str) -> None:
-        """One call of operation ``op``, if the module has it (kept in this process
+        """One call of operation ``op``, which the module has (kept in this process
         until the next write of the state, :data:`FLUSH_CALLS` calls or
         :data:`FLUSH_SECONDS`)."""
-        if op in UNCOUNTED_CALLS or not (op in self._m.OPERATIONS or any(
-                op in part.OPERATIONS for part in self._m._parts)):
+        if op in UNCOUNTED_CALLS:
             return
         self._calls[op] += 1
         self._pending += 1
@@ -139,6 +137,7 @@ class Metrics:
         self._pending = 0
         return counts
 
+    @exposed(Kind.OPERATOR)
     def metrics(self) -> dict[str, Any]:
         """Every counter: the plain ones as numbers, the grouped ones as maps from
         reason, channel, event name or operation to a number."""
@@ -153,6 +152,7 @@ class Metrics:
                 out[name] = count
         return out
 
+    @exposed(Kind.HOST)
     def host_event(self, name: str, fields: dict[str, str] | None = None) -> None:
         """Record a ``host_event {name, fields…}`` in the event log (any state)."""
         detail = check_host_event(name, {} if fields is None else fields)

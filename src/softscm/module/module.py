@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from softscm.crypto import blob as blob_format
 from softscm.crypto import keys as ck
@@ -31,6 +31,7 @@ from softscm.module.deferred import Deferred
 from softscm.module.keystore import KeyStore
 from softscm.module.luks import LuksKeys
 from softscm.module.metrics import Metrics
+from softscm.module.operations import Kind, Operation, exposed, operations_of, registry
 from softscm.module.physical import Physical
 from softscm.module.profile import Profile
 from softscm.module.simulation import SimulationControls
@@ -88,19 +89,10 @@ class Module:
     constructor. Operations of an area with a file of its own live on a part
     (``module.wallets``); :meth:`operation` finds either."""
 
-    #: Operations a client may call on the module itself (the parts list their own).
-    OPERATIONS = frozenset({
-        "hello", "status", "model_number", "firmware_version", "serial_number", "get_time",
-        "random_bytes", "lock", "unlock",
-        "sign_digest", "verify_digest", "ecdh", "public_key", "public_key_pem", "slots",
-        "keys", "generate_key", "generate_ephemeral_key", "invalidate_ephemeral_key",
-        "store_foreign_key", "disable_public_key_export", "remove_key",
-        "stream_open", "stream_update", "stream_finish", "stream_abort", "events",
-        "module_time",
-    })
-    #: Operations whose slow part runs after the module's lock is released: the
-    #: operation's name to the method that returns a :class:`Deferred` for it.
-    DEFERRED_OPERATIONS = {"ecdh": "begin_ecdh", "get_time": "begin_get_time"}
+    #: The operations served by the module's own methods, not a part's (set below,
+    #: from the registry).
+    OPERATIONS: ClassVar[frozenset[str]] = frozenset()
+
 
     def __init__(
         self, store: ModuleStore, *, clock: Clock, entropy: Callable[[int], bytes], salt: bytes,
@@ -152,24 +144,23 @@ class Module:
         self._parts: tuple[Any, ...] = (self.wallets, self.supervised_boot, self.physical,
                                         self.simulation, self.certificates, self.luks,
                                         self.metrics)
+        owners = {type(owner): owner for owner in (self, *self._parts)}
+        #: Operation name to (the object serving it, the name of its method).
+        self._served: dict[str, tuple[object, str]] = {
+            name: (owners[_OWNER[name]], op.method) for name, op in OPERATIONS.items()}
         self._version = store.data_version()
         self._token: bytes | None = None
         self.physical.on_open()
 
     def operation(self, op: str) -> Callable[..., Any] | None:
-        """The method that serves operation ``op``, or ``None`` if there is none. The
-        method of an operation with slow work returns a :class:`Deferred`, to be run
-        once the module is free for other callers."""
+        """The method that serves operation ``op`` (:data:`OPERATIONS`), or ``None`` if
+        there is none. The method of an operation with slow work returns a
+        :class:`Deferred`, to be run once the module is free for other callers."""
+        served = self._served.get(op)
+        if served is None:
+            return None
         self.metrics.count_call(op)
-        deferred = self.DEFERRED_OPERATIONS.get(op)
-        if deferred is not None:
-            return getattr(self, deferred)  # type: ignore[no-any-return]
-        if op in self.OPERATIONS:
-            return getattr(self, op)  # type: ignore[no-any-return]
-        for part in self._parts:
-            if op in part.OPERATIONS:
-                return getattr(part, op)  # type: ignore[no-any-return]
-        return None
+        return getattr(*served)  # type: ignore[no-any-return]
 
     @classmethod
     def provision(
@@ -324,6 +315,7 @@ class Module:
             self._store.append_event(eventlog.make_record(previous, at, kind, detail))
             self.metrics.on_record(kind, detail)
 
+    @exposed(Kind.OPERATOR)
     def events(self, after: int = 0, limit: int = 100) -> list[dict[str, Any]]:
         """Event-log records after sequence number ``after`` (oldest first)."""
         if type(after) is not int or type(limit) is not int or limit < 0 or after < 0:
@@ -344,6 +336,7 @@ class Module:
 
     # -- identity ------------------------------------------------------------------------
 
+    @exposed(Kind.OPERATOR)
     def hello(self) -> dict[str, Any]:
         """Protocol version and identity; needs no binding."""
         return {
@@ -351,6 +344,7 @@ class Module:
             "model": self.profile.model, "firmware": self.profile.firmware,
         }
 
+    @exposed(Kind.OPERATOR)
     def status(self) -> dict[str, Any]:
         """The operator's view of the module (``softscm status``)."""
         self._sync()
@@ -369,6 +363,7 @@ class Module:
         status.update(self.physical.physical_status())
         return status
 
+    @exposed(Kind.OPERATOR)
     def module_time(self) -> float:
         """Module time in seconds (the clock plus the simulated offset)."""
         self._sync()
@@ -393,16 +388,19 @@ class Module:
         last = self._store.last_event()
         return 0 if last is None else last.seq
 
+    @exposed(Kind.HOST)
     def model_number(self) -> str:
         """The model string."""
         self._host_call()
         return self.profile.model
 
+    @exposed(Kind.HOST)
     def firmware_version(self) -> str:
         """The firmware string."""
         self._host_call()
         return self.profile.firmware
 
+    @exposed(Kind.HOST)
     def serial_number(self) -> str:
         """The serial number, fixed at provisioning."""
         self._host_call()
@@ -413,6 +411,7 @@ class Module:
         (at most 1 s)."""
         return self.begin_get_time(precise).run()
 
+    @exposed(Kind.HOST, name="get_time")
     def begin_get_time(self, precise: bool = False) -> Deferred[int]:
         """:meth:`get_time` in two parts: the RTC is read now, the wait for the next
         second boundary is the returned work, which holds nobody else up."""
@@ -432,6 +431,7 @@ class Module:
 
     # -- random ----------------------------------------------------------------------------
 
+    @exposed(Kind.HOST)
     def random_bytes(self, num_bytes: int) -> bytes:
         """``num_bytes`` bytes from the module's generator (at most 1 MiB a call)."""
         if type(num_bytes) is not int or not 0 <= num_bytes <= MAX_RANDOM_BYTES:
@@ -449,6 +449,7 @@ class Module:
             raise Destroyed("the data-lock keys were destroyed")
         return secret, LOCK_KEYS[key]
 
+    @exposed(Kind.HOST)
     def lock(self, data: bytes, key: str = "zymkey") -> bytearray:
         """Encrypt and authenticate ``data`` with a data-lock key (softscm's segmented
         blob format, ``softscm.crypto.blob``)."""
@@ -458,6 +459,7 @@ class Module:
         secret, key_id = self._lock_key(key)
         return blob_format.lock(secret, key_id, data, self._blob_context, self._entropy)
 
+    @exposed(Kind.HOST)
     def unlock(self, blob: bytes, key: str = "zymkey") -> bytearray:
         """Check and decrypt a locked blob; ``VerificationFailed`` for any mismatch."""
         _check_lock_key(key)
@@ -466,6 +468,7 @@ class Module:
         secret, key_id = self._lock_key(key)
         return blob_format.unlock(secret, key_id, blob, self._blob_context)
 
+    @exposed(Kind.HOST)
     def stream_open(self, mode: str, key: str = "zymkey") -> int:
         """Start locking (``mode="lock"``) or unlocking a stream of data in chunks, so
         that large data never sits in memory whole; returns the stream's handle."""
@@ -494,6 +497,7 @@ class Module:
             raise InvalidArgument(f"no open stream {handle!r}")
         return stream
 
+    @exposed(Kind.HOST)
     def stream_update(self, handle: int, chunk: bytes) -> bytes:
         """Feed a chunk; returns the output it completes (only verified plaintext when
         unlocking)."""
@@ -507,6 +511,7 @@ class Module:
             del self._streams[handle]
             raise
 
+    @exposed(Kind.HOST)
     def stream_finish(self, handle: int) -> bytes:
         """End a stream: the last output. An unlock stream raises ``VerificationFailed``
         unless the whole blob verified. The handle is closed either way."""
@@ -514,12 +519,14 @@ class Module:
         del self._streams[handle]
         return stream.finish()
 
+    @exposed(Kind.HOST)
     def stream_abort(self, handle: int) -> None:
         """Drop a stream without output (a client went away)."""
         self._streams.pop(handle, None)
 
     # -- signatures ------------------------------------------------------------------------
 
+    @exposed(Kind.HOST)
     def sign_digest(
         self, digest: bytes, slot: int = 0, recid: bool = False, foreign: bool = False
     ) -> tuple[bytes, int | None]:
@@ -534,6 +541,7 @@ class Module:
             raise OperationNotSupported(f"a {key.key_type.name} key cannot sign")
         return key.sign_digest(digest, recid)
 
+    @exposed(Kind.HOST)
     def verify_digest(
         self, digest: bytes, signature: bytes, slot: int = 0, foreign: bool = False
     ) -> bool:
@@ -559,6 +567,7 @@ class Module:
         return self.begin_ecdh(slot, kdf, salt, info, iterations, size, peer_key,
                                peer_slot, peer_foreign).run()
 
+    @exposed(Kind.HOST, name="ecdh")
     def begin_ecdh(
         self, slot: int, kdf: str = "none", salt: bytes = b"", info: bytes = b"",
         iterations: int = 1, size: int = 32, peer_key: bytes | None = None,
@@ -599,17 +608,20 @@ class Module:
 
     # -- keys ------------------------------------------------------------------------------
 
+    @exposed(Kind.HOST)
     def public_key(self, slot: int = 0, foreign: bool = False) -> bytes:
         """The raw public key of ``slot``, if its export is allowed."""
         self._host_call()
         return self.keystore.exported_public(slot, foreign=foreign)[1]
 
+    @exposed(Kind.HOST)
     def public_key_pem(self, slot: int = 0, foreign: bool = False) -> str:
         """The public key of ``slot`` as PEM, if its export is allowed."""
         self._host_call()
         key_type, raw = self.keystore.exported_public(slot, foreign=foreign)
         return ck.public_key_pem(key_type, raw)
 
+    @exposed(Kind.HOST)
     def slots(self, foreign: bool = False) -> tuple[list[int], int]:
         """Allocated slots and the pool size."""
         self._host_call()
@@ -617,6 +629,7 @@ class Module:
             return self.keystore.foreign_slots(), self.profile.foreign_keyring_size
         return self.keystore.slots(), self.profile.key_store_size
 
+    @exposed(Kind.HOST)
     def keys(self, foreign: bool = False) -> list[dict[str, Any]]:
         """One public record per allocated slot (no key material)."""
         self._host_call()
@@ -627,23 +640,27 @@ class Module:
         return [{"slot": r.slot, "key_type": KeyType(r.key_type).name.lower(), "origin": r.origin,
                  "exportable": r.exportable} for r in self.keystore.records()]
 
+    @exposed(Kind.HOST)
     def generate_key(self, key_type: str) -> int:
         """A new persistent key pair; returns its slot."""
         check_str("key_type", key_type)
         self._host_call()
         return self.keystore.generate(key_type)
 
+    @exposed(Kind.HOST)
     def generate_ephemeral_key(self, key_type: str) -> None:
         """Create the ephemeral key (slot -1), replacing any previous one."""
         check_str("key_type", key_type)
         self._host_call()
         self.keystore.generate_ephemeral(key_type)
 
+    @exposed(Kind.HOST)
     def invalidate_ephemeral_key(self) -> None:
         """Take the ephemeral key out of service."""
         self._host_call()
         self.keystore.invalidate_ephemeral()
 
+    @exposed(Kind.HOST)
     def store_foreign_key(self, key_type: str, public_key: bytes) -> int:
         """Keep a peer's public key in the foreign keyring; returns its slot."""
         check_str("key_type", key_type)
@@ -651,11 +668,13 @@ class Module:
         self._host_call()
         return self.keystore.store_foreign(key_type, public_key)
 
+    @exposed(Kind.HOST)
     def disable_public_key_export(self, slot: int = 0, foreign: bool = False) -> None:
         """Forbid exporting the public key of ``slot`` for good."""
         self._host_call()
         self.keystore.disable_export(slot, foreign=foreign)
 
+    @exposed(Kind.HOST)
     def remove_key(self, slot: int, foreign: bool = False) -> None:
         """Remove a key (key store or foreign keyring)."""
         self._host_call()
@@ -699,3 +718,12 @@ class _UnlockStream:
 def _check_lock_key(key: object) -> None:
     if not isinstance(key, str) or key not in LOCK_KEYS:
         raise InvalidArgument(f"unknown data-lock key {key!r} (zymkey or cloud)")
+
+
+#: The module and its parts that serve operations (the order of the registry).
+PARTS: tuple[type, ...] = (Module, Wallets, Physical, SimulationControls, SupervisedBoot,
+                           Certificates, LuksKeys, Metrics)
+#: Every operation of the module (:mod:`softscm.module.operations`), by name.
+OPERATIONS: dict[str, Operation] = registry(PARTS)
+_OWNER: dict[str, type] = {name: cls for cls in PARTS for name in operations_of(cls)}
+Module.OPERATIONS = frozenset(operations_of(Module))

@@ -42,6 +42,7 @@ from softscm.module.actions_settings import (
 from softscm.module.checks import check_context, check_float, check_int
 from softscm.module.engine import Engine
 from softscm.module.led import USER_MS_MAX
+from softscm.module.operations import Kind, exposed
 from softscm.module.selftest import run_self_test
 from softscm.module.state import PhysicalState
 
@@ -63,21 +64,6 @@ MAX_CONTEXTS = 256
 class Physical:
     """The physical part of a module."""
 
-    #: Host (``zymkey``) operations of this part.
-    HOST_OPERATIONS = frozenset({
-        "lock_binding", "binding_info", "set_perimeter_event_actions",
-        "set_digital_perimeter_lp_period", "set_digital_perimeter_lp_max_bits",
-        "set_digital_perimeter_delays", "perimeter_info", "clear_perimeter_info",
-        "poll_perimeter", "poll_tap", "set_tap_sensitivity", "accelerometer", "cpu_temp",
-        "aux_temp", "rtc_drift", "battery_voltage", "set_battery_voltage_action",
-        "set_battery_voltage_threshold", "set_cpu_temp_action", "set_cpu_low_temp_threshold",
-        "set_cpu_high_temp_threshold", "set_i2c_address", "led_on", "led_off", "led_flash",
-    })
-    #: Operator and session operations.
-    OPERATOR_OPERATIONS = frozenset({
-        "session_open", "session_close", "led", "led_timeline", "physical_status",
-    })
-    OPERATIONS = HOST_OPERATIONS | OPERATOR_OPERATIONS
 
     def __init__(self, module: Module, *, identity: dict[str, str], salt: bytes,
                  host_boot_id: str = "") -> None:
@@ -172,6 +158,7 @@ class Physical:
             self._record("power_on", t, {"cold": fresh})
             self.engine.boot(st, t, replay=False)
 
+    @exposed(Kind.OPERATOR)
     def session_open(self, context: str) -> None:
         """A host context opens (a ``zymkey`` client): it binds if the module waits."""
         check_context(context)
@@ -182,6 +169,7 @@ class Physical:
             if st.lifecycle == S.WAITING:
                 self.engine.bind(st, self._now(st))
 
+    @exposed(Kind.OPERATOR)
     def session_close(self, context: str) -> None:
         """A host context ends."""
         check_context(context)
@@ -215,6 +203,7 @@ class Physical:
 
     # -- binding ------------------------------------------------------------------------
 
+    @exposed(Kind.HOST)
     def lock_binding(self) -> None:
         """Make the binding permanent; production starts at the next boot (§2.3 B3)."""
         self.require_host()
@@ -230,6 +219,7 @@ class Physical:
             if st.battery is None:
                 self._record("warning", t, {"kind": "no_battery"})
 
+    @exposed(Kind.HOST)
     def binding_info(self) -> tuple[bool, bool]:
         """``(binding_is_locked, is_bound)``."""
         self.require_host()
@@ -266,6 +256,7 @@ class Physical:
     def _settings(self, st: PhysicalState, **changes: Any) -> None:
         st.settings = replace(st.event_settings, **changes).as_dict()
 
+    @exposed(Kind.HOST)
     def set_perimeter_event_actions(self, channel: int, notify: bool = True,
                                     self_destruct: bool = False) -> None:
         """Replace channel ``channel``'s action flags."""
@@ -280,18 +271,21 @@ class Physical:
         self._change(Setting.PERIMETER_EVENT_ACTIONS, apply, channel=channel,
                      value=int(flags))
 
+    @exposed(Kind.HOST)
     def set_digital_perimeter_lp_period(self, lp_period: int) -> None:
         """Low-power sampling period, µs (1 … 10 000 000)."""
         check_int("lp_period", lp_period, 1, 10_000_000)
         self._change(Setting.DIGITAL_PERIMETER_LP_PERIOD,
                      lambda st: setattr(st, "lp_period_us", lp_period), value=lp_period)
 
+    @exposed(Kind.HOST)
     def set_digital_perimeter_lp_max_bits(self, max_num_bits: int) -> None:
         """Low-power pattern length, bits (1 … 32)."""
         check_int("max_num_bits", max_num_bits, 1, 32)
         self._change(Setting.DIGITAL_PERIMETER_LP_MAX_BITS,
                      lambda st: setattr(st, "lp_max_bits", max_num_bits), value=max_num_bits)
 
+    @exposed(Kind.HOST)
     def set_digital_perimeter_delays(self, min_delay_ns: int, max_delay_ns: int) -> None:
         """Accepted loop propagation delays, ns (0 ≤ min ≤ max)."""
         check_int("min_delay_ns", min_delay_ns, 0, 2**31 - 1)
@@ -302,6 +296,7 @@ class Physical:
                      lambda st: setattr(st, "delays_ns", [min_delay_ns, max_delay_ns]),
                      value=[min_delay_ns, max_delay_ns])
 
+    @exposed(Kind.HOST)
     def set_cpu_temp_action(self, self_destruct: bool = False) -> None:
         """The action when the CPU temperature leaves its window."""
         action = temperature_action(bool(self_destruct))
@@ -309,6 +304,7 @@ class Physical:
                      lambda st: self._settings(st, temperature_action=action),
                      value=int(action))
 
+    @exposed(Kind.HOST)
     def set_cpu_low_temp_threshold(self, threshold: float) -> None:
         """The low temperature threshold, °C."""
         low = validate_low_threshold(threshold, self.state().event_settings.high_temp_c)
@@ -317,6 +313,7 @@ class Physical:
         if low_threshold_near_ambient(low):
             self._m.record("warning", kind="threshold_near_ambient", threshold=low)
 
+    @exposed(Kind.HOST)
     def set_cpu_high_temp_threshold(self, threshold: float) -> None:
         """The high temperature threshold, °C."""
         high = validate_high_threshold(threshold, self.state().event_settings.low_temp_c)
@@ -325,18 +322,21 @@ class Physical:
         if high_threshold_near_ambient(high):
             self._m.record("warning", kind="threshold_near_ambient", threshold=high)
 
+    @exposed(Kind.HOST)
     def set_battery_voltage_action(self, sleep: bool = False, self_destruct: bool = False) -> None:
         """The action when the battery is low at power-off."""
         action = battery_action(bool(sleep), bool(self_destruct))
         self._change(Setting.BATTERY_VOLTAGE_ACTION,
                      lambda st: self._settings(st, battery_action=action), value=int(action))
 
+    @exposed(Kind.HOST)
     def set_battery_voltage_threshold(self, threshold: float) -> None:
         """The battery threshold, V (0 < v ≤ 2.5)."""
         volts = validate_battery_threshold(threshold)
         self._change(Setting.BATTERY_VOLTAGE_THRESHOLD,
                      lambda st: self._settings(st, battery_threshold_v=volts), value=volts)
 
+    @exposed(Kind.HOST)
     def set_i2c_address(self, address: int) -> None:
         """Validated and stored; no other effect on an SCM (C21)."""
         if type(address) is not int or address not in I2C_ADDRESSES:
@@ -347,11 +347,13 @@ class Physical:
 
     # -- perimeter -----------------------------------------------------------------------
 
+    @exposed(Kind.HOST)
     def perimeter_info(self) -> list[int]:
         """First-breach timestamps of both channels (0: none since the last clear)."""
         self.require_host()
         return list(self.state().breach)
 
+    @exposed(Kind.HOST)
     def clear_perimeter_info(self) -> None:
         """Clear both timestamps and re-arm; an open loop is seen again at once."""
         self.require_host()
@@ -381,17 +383,20 @@ class Physical:
                     return "event"
         return "timeout" if self._now(self.state()) >= deadline else "wait"
 
+    @exposed(Kind.HOST)
     def poll_perimeter(self, context: str, deadline: float) -> str:
         """One look for a perimeter notification of ``context``: ``"event"`` (consumed),
         ``"timeout"`` (module time passed ``deadline``) or ``"wait"``."""
         return self._poll(0, context, deadline)
 
+    @exposed(Kind.HOST)
     def poll_tap(self, context: str, deadline: float) -> str:
         """As :meth:`poll_perimeter`, for taps."""
         return self._poll(1, context, deadline)
 
     # -- sensors (host side) -------------------------------------------------------------
 
+    @exposed(Kind.HOST)
     def set_tap_sensitivity(self, axis: str = "all", pct: float = 50.0) -> None:
         """Tap sensitivity of ``x``, ``y``, ``z`` or ``all``, percent (0 = off)."""
         if not isinstance(axis, str) or axis.lower() not in AXES:
@@ -404,17 +409,20 @@ class Physical:
             for index in AXES[axis.lower()]:
                 st.tap_sensitivity[index] = value
 
+    @exposed(Kind.HOST)
     def accelerometer(self) -> list[list[Any]]:
         """``[[g, tap_dir], …]`` for x, y, z."""
         self.require_host()
         st = self.state()
         return [[float(st.accel[i]), int(st.tap_dir[i])] for i in range(3)]
 
+    @exposed(Kind.HOST)
     def cpu_temp(self) -> float:
         """CPU temperature, °C."""
         self.require_host()
         return float(self.state().cpu_temp)
 
+    @exposed(Kind.HOST)
     def aux_temp(self, index: int = 0) -> float:
         """Auxiliary temperature ``index`` (0 or 1), °C."""
         if type(index) is not int or index not in (0, 1):
@@ -422,11 +430,13 @@ class Physical:
         self.require_host()
         return float(self.state().aux_temp[index])
 
+    @exposed(Kind.HOST)
     def rtc_drift(self) -> float:
         """The RTC drift measured between the last two host syncs, ppm."""
         self.require_host()
         return float(self.state().measured_drift_ppm)
 
+    @exposed(Kind.HOST)
     def battery_voltage(self) -> float:
         """Battery voltage, V (0.0 when removed)."""
         self.require_host()
@@ -440,20 +450,24 @@ class Physical:
         with self.edit() as st:
             self.engine.show(st, self._now(st), desc)
 
+    @exposed(Kind.HOST)
     def led_on(self) -> None:
         """User mode: steadily on."""
         self._user_led(["user_on"])
 
+    @exposed(Kind.HOST)
     def led_off(self) -> None:
         """User mode: off."""
         self._user_led(["user_off"])
 
+    @exposed(Kind.HOST)
     def led_flash(self, on_ms: int, off_ms: int = 0, num_flashes: int = 0) -> None:
         """User mode: flashing (``off_ms`` 0 means ``on_ms``; 0 flashes: forever)."""
         for name, value in (("on_ms", on_ms), ("off_ms", off_ms), ("num_flashes", num_flashes)):
             check_int(name, value, 0, USER_MS_MAX)
         self._user_led(["user_flash", on_ms, off_ms or on_ms, num_flashes])
 
+    @exposed(Kind.OPERATOR)
     def led(self) -> dict[str, Any]:
         """What the LED shows now: the pattern's label and descriptor."""
         st = self.catch_up()
@@ -465,6 +479,7 @@ class Physical:
         return {"label": pattern.label, "pattern": shown[1], "since_ms": shown[0],
                 "simulated": pattern.simulated}
 
+    @exposed(Kind.OPERATOR)
     def led_timeline(self, since_ms: int = 0) -> dict[str, Any]:
         """The §5.8 timeline up to now: ``segments`` and ``spans`` (module ms)."""
         if type(since_ms) is not int:
@@ -474,6 +489,7 @@ class Physical:
         view["now_ms"] = int(round(self._now(st) * 1000))
         return view
 
+    @exposed(Kind.OPERATOR)
     def physical_status(self) -> dict[str, Any]:
         """The operator's view of power, lifecycle, binding, sensors and settings."""
         st = self.catch_up()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from softscm.errors import InvalidArgument, OperationNotSupported
 from softscm.module import state as S
@@ -25,6 +25,7 @@ from softscm.module.limits import (
     SIM_TEMP_MAX_C,
     SIM_TEMP_MIN_C,
 )
+from softscm.module.operations import REQUIRED, Input, Kind, Param, exposed
 from softscm.module.physical import AXES, DEFAULT_TAP_G, IDENTITY_FACTORS
 from softscm.module.state import PhysicalState
 
@@ -50,19 +51,24 @@ def _g(name: str, value: object) -> float:
     return check_range(name, value, -SIM_ACCEL_MAX_G, SIM_ACCEL_MAX_G, "g")
 
 
+# -- the inputs' parameters, as the operator gives them -----------------------------------
+
+_CHANNEL = Param("channel", "int")
+_SECONDS = Param("seconds", "number", low=0.0, high=SIM_DURATION_MAX_S, metavar="S")
+_CELSIUS = Param("celsius", "number", low=SIM_TEMP_MIN_C, high=SIM_TEMP_MAX_C, metavar="C")
+_VOLTS = Param("volts", "number", low=0.0, high=SIM_BATTERY_MAX_V, metavar="V")
+_TAP_G_HELP = "Size of the impulse in g (default: 16, seen by every enabled axis)."
+
+
+def _g_param(name: str, default: Any = REQUIRED, **cli: Any) -> Param:
+    return Param(name, "number", default, low=-SIM_ACCEL_MAX_G, high=SIM_ACCEL_MAX_G, **cli)
+
+
+
 class SimulationControls:
     """Drives a module's sensors, power, host and clock. Every value is checked against
     :mod:`softscm.module.limits` before anything changes."""
 
-    #: Operations this part serves.
-    OPERATIONS = frozenset({
-        "sim_loop_open", "sim_loop_close", "sim_loop_pulse", "sim_set_temperature",
-        "sim_set_aux_temperature", "sim_set_battery", "sim_remove_battery",
-        "sim_insert_battery", "sim_main_power", "sim_power_cycle", "sim_host_reboot",
-        "sim_host_stall", "sim_set_host_identity", "sim_delete_host_salt",
-        "sim_restore_host_salt", "sim_tap", "sim_set_acceleration", "sim_brownout",
-        "sim_advance", "sim_set_host_time", "sim_set_drift",
-    })
 
     def __init__(self, physical: Physical, simulation: bool) -> None:
         self._p = physical
@@ -84,6 +90,9 @@ class SimulationControls:
             raise InvalidArgument(f"{seconds:g} s from now is past the last module time "
                                   f"({MODULE_TIME_MAX_S:g})")
 
+    @exposed(Kind.SIMULATION, input=Input(
+        "tamper", params=(_CHANNEL,), help="break perimeter loop CHANNEL (0 or 1)",
+        done="perimeter loop {channel} opened"))
     def sim_loop_open(self, channel: int) -> None:
         """Break perimeter loop ``channel``."""
         self._sim()
@@ -95,6 +104,9 @@ class SimulationControls:
             if self.engine.monitored(st):
                 self.engine.breach(st, self._now(st), channel)
 
+    @exposed(Kind.SIMULATION, input=Input(
+        "close", params=(_CHANNEL,), help="restore perimeter loop CHANNEL",
+        done="perimeter loop {channel} closed"))
     def sim_loop_close(self, channel: int) -> None:
         """Restore perimeter loop ``channel``."""
         self._sim()
@@ -102,6 +114,12 @@ class SimulationControls:
         with self.edit() as st:
             st.loops_open[channel] = False
 
+    @exposed(Kind.SIMULATION, input=Input(
+        "pulse",
+        params=(_CHANNEL, Param("duration", "number", low=0.0, high=SIM_DURATION_MAX_S,
+                                metavar="SECONDS")),
+        help="open perimeter loop CHANNEL for SECONDS, then close it",
+        done="perimeter loop {channel} opened for {duration:g} s"))
     def sim_loop_pulse(self, channel: int, duration: float) -> None:
         """Open loop ``channel`` for ``duration`` seconds, then close it (§4.5: on
         battery only a pulse spanning a sampling instant is seen)."""
@@ -124,6 +142,9 @@ class SimulationControls:
                     else:
                         self.engine.schedule(st, instant, "lp_breach", channel=channel)
 
+    @exposed(Kind.SIMULATION, input=Input(
+        "temp", params=(_CELSIUS,), help="CPU temperature, °C",
+        done="CPU temperature set to {celsius:g} °C"))
     def sim_set_temperature(self, celsius: float) -> None:
         """Set the CPU temperature (°C)."""
         self._sim()
@@ -133,6 +154,10 @@ class SimulationControls:
             if self.engine.monitored(st):
                 self.engine.temperature(st, self._now(st))
 
+    @exposed(Kind.SIMULATION, input=Input(
+        "aux-temp", params=(Param("index", "int", metavar="I"), _CELSIUS),
+        help="auxiliary temperature sensor I (0 or 1), °C",
+        done="auxiliary temperature {index} set to {celsius:g} °C"))
     def sim_set_aux_temperature(self, index: int, celsius: float) -> None:
         """Set auxiliary temperature sensor ``index``."""
         self._sim()
@@ -142,6 +167,9 @@ class SimulationControls:
         with self.edit() as st:
             st.aux_temp[index] = value
 
+    @exposed(Kind.SIMULATION, input=Input(
+        "battery", params=(_VOLTS,), help="battery voltage, V",
+        done="battery set to {volts:g} V"))
     def sim_set_battery(self, volts: float) -> None:
         """Set the battery voltage."""
         self._sim()
@@ -151,6 +179,8 @@ class SimulationControls:
             trigger = Trigger.IMMEDIATELY if st.main_power else Trigger.POWER_OFF
             self.engine.battery(st, self._now(st), trigger)
 
+    @exposed(Kind.SIMULATION, input=Input(
+        "remove-battery", help="take the backup battery out", done="battery removed"))
     def sim_remove_battery(self) -> None:
         """Take the battery out (0 V)."""
         self._sim()
@@ -163,6 +193,9 @@ class SimulationControls:
             trigger = Trigger.IMMEDIATELY if st.main_power else Trigger.POWER_OFF
             self.engine.battery(st, t, trigger)
 
+    @exposed(Kind.SIMULATION, input=Input(
+        "insert-battery", params=(_VOLTS,), help="put a battery of V volts in",
+        done="battery inserted ({volts:g} V)"))
     def sim_insert_battery(self, volts: float = 3.0) -> None:
         """Put a battery in."""
         self._sim()
@@ -174,6 +207,9 @@ class SimulationControls:
             if st.unpowered_since is not None:
                 self._repowered(st, t)
 
+    @exposed(Kind.SIMULATION, input=Input(
+        "power", params=(Param("on", "bool", metavar="on|off"),),
+        help="main (host) power on or off", done="main power {on:on|off}"))
     def sim_main_power(self, on: bool) -> None:
         """Switch main power off or on (a battery keeps the module's monitors alive)."""
         self._sim()
@@ -218,6 +254,9 @@ class SimulationControls:
         st.rtc_valid = False
         self._record("rtc_invalid", t, {})
 
+    @exposed(Kind.SIMULATION, input=Input(
+        "power-cycle", help="main power off, then on: a cold boot",
+        done="power cycled (main power off, then on)"))
     def sim_power_cycle(self) -> None:
         """Main power off, then on: a cold boot of module and host."""
         self._sim()
@@ -226,12 +265,18 @@ class SimulationControls:
             self._main_power(st, t, False)
             self._main_power(st, t, True)
 
+    @exposed(Kind.SIMULATION, input=Input(
+        "host-reboot", help="the host restarts; the module stays powered",
+        done="host rebooted"))
     def sim_host_reboot(self) -> None:
         """The host restarts; the module stays powered and re-binds."""
         self._sim()
         with self.edit() as st:
             self.engine.host_reboot(st, self._now(st))
 
+    @exposed(Kind.SIMULATION, input=Input(
+        "host-stall", params=(_SECONDS,), help="the host sends no heartbeat for S seconds",
+        done="host stalled for {seconds:g} s"))
     def sim_host_stall(self, seconds: float) -> None:
         """The host stops sending heartbeats for ``seconds``."""
         self._sim()
@@ -244,6 +289,12 @@ class SimulationControls:
             if value >= HEARTBEAT_TIMEOUT_S:
                 self.engine.schedule(st, t + HEARTBEAT_TIMEOUT_S, "heartbeat_lost")
 
+    @exposed(Kind.SIMULATION, input=Input(
+        "host-identity",
+        params=(Param("factor", "text", choices=IDENTITY_FACTORS),
+                Param("value", "text", high=SIM_IDENTITY_MAX_CHARS)),
+        help="override a binding factor (machine_id, cpu_serial, boot_device_serial)",
+        done="host identity {factor} set to {value!r}"))
     def sim_set_host_identity(self, factor: str, value: str) -> None:
         """Override one binding factor of the host (tests, the other host)."""
         self._sim()
@@ -256,12 +307,17 @@ class SimulationControls:
         with self.edit() as st:
             st.identity[factor] = value
 
+    @exposed(Kind.SIMULATION, input=Input(
+        "delete-salt", help="lose the host-side binding salt", done="host salt deleted"))
     def sim_delete_host_salt(self) -> None:
         """Lose the host-side binding salt (seen at the next bind)."""
         self._sim()
         with self.edit() as st:
             st.salt_state = "missing"
 
+    @exposed(Kind.SIMULATION, input=Input(
+        "restore-salt", params=(Param("salt", "hex", metavar="HEXFILE"),),
+        help="put salt bytes back (hex)", done="host salt restored ({salt:len} bytes)"))
     def sim_restore_host_salt(self, salt: bytes) -> None:
         """Put salt bytes back; only the original ones bind a locked module again."""
         self._sim()
@@ -271,6 +327,12 @@ class SimulationControls:
         with self.edit() as st:
             st.salt_state = "present" if digest == self.engine.salt_digest else digest
 
+    @exposed(Kind.SIMULATION, input=Input(
+        "tap",
+        params=(Param("axis", "axis", metavar="AXIS±"),
+                _g_param("g", DEFAULT_TAP_G, option="--g", help=_TAP_G_HELP)),
+        help="an acceleration impulse on an axis: x+, x-, y+, y-, z+, z-",
+        done="tap on {axis} ({g:g} g)"))
     def sim_tap(self, axis: str, g: float = DEFAULT_TAP_G, direction: int = 1) -> None:
         """An acceleration impulse of ``g`` on ``axis`` in ``direction`` (±1)."""
         self._sim()
@@ -289,6 +351,10 @@ class SimulationControls:
             for latches in st.contexts.values():
                 latches[1] = True
 
+    @exposed(Kind.SIMULATION, input=Input(
+        "accel", params=(_g_param("x"), _g_param("y"), _g_param("z")),
+        help="static acceleration, g per axis",
+        done="acceleration set to x {x:g} g, y {y:g} g, z {z:g} g"))
     def sim_set_acceleration(self, x: float, y: float, z: float) -> None:
         """Static acceleration in g."""
         self._sim()
@@ -296,6 +362,9 @@ class SimulationControls:
         with self.edit() as st:
             st.accel = values
 
+    @exposed(Kind.SIMULATION, input=Input(
+        "brownout", params=(_SECONDS,), help="the main supply dips for S seconds",
+        done="brownout for {seconds:g} s"))
     def sim_brownout(self, seconds: float) -> None:
         """The main supply dips for ``seconds``; services come back 1 s after it is
         stable again. Nothing else changes (§2.6)."""
@@ -308,6 +377,10 @@ class SimulationControls:
             until = t + value + BROWNOUT_SETTLE_S
             st.brownout_until = max(until, st.brownout_until or until)
 
+    # No lower bound on the input's seconds: the module says why time cannot go back.
+    @exposed(Kind.SIMULATION, input=Input(
+        "advance", params=(Param("seconds", "number", high=SIM_DURATION_MAX_S),),
+        help="move module time forward by SECONDS", done="module time advanced {seconds:g} s"))
     def sim_advance(self, seconds: float) -> None:
         """Move module time forward for every process on this state."""
         self._sim()
@@ -319,6 +392,13 @@ class SimulationControls:
             st.offset += value
             self.engine.run_until(st, self._now(st))
 
+    @exposed(Kind.SIMULATION, input=Input(
+        "host-time",
+        params=(Param("epoch", "number", low=0.0, high=MODULE_TIME_MAX_S),
+                Param("ntp_synced", "bool", True, option="--ntp/--no-ntp",
+                      help="Whether the host's clock is synchronised by NTP.")),
+        help="the host's wall clock (epoch seconds) and whether NTP is synchronised",
+        done="host time set to {epoch:iso} (NTP {ntp_synced:synchronised|not synchronised})"))
     def sim_set_host_time(self, epoch: float, ntp_synced: bool = True) -> None:
         """The host's wall clock; with NTP synchronised the module syncs its RTC to it
         and measures its drift between syncs (§7.2)."""
@@ -337,6 +417,10 @@ class SimulationControls:
             st.rtc_valid = True
             self._record("rtc_synced", t, {"drift_ppm": st.measured_drift_ppm})
 
+    @exposed(Kind.SIMULATION, input=Input(
+        "drift",
+        params=(Param("ppm", "number", low=-SIM_DRIFT_MAX_PPM, high=SIM_DRIFT_MAX_PPM),),
+        help="simulated RTC drift, ppm", done="RTC drift set to {ppm:g} ppm"))
     def sim_set_drift(self, ppm: float) -> None:
         """Simulated RTC drift, ppm."""
         self._sim()

@@ -35,6 +35,7 @@ from softscm.errors import (
     SoftScmError,
 )
 from softscm.module.actions_settings import Setting, validate_supervised_boot_policy
+from softscm.module.operations import Input, Kind, Param, exposed
 
 if TYPE_CHECKING:
     from softscm.module.module import Module
@@ -167,13 +168,6 @@ def check_slot(slot: object, factory_slots: int) -> int:
 class SupervisedBoot:
     """The supervised-boot part of a module."""
 
-    #: Operations this part serves.
-    OPERATIONS: frozenset[str] = frozenset({
-        "set_supervised_boot_policy", "prepare_supervised_boot_file",
-        "add_or_update_supervised_boot_file", "remove_supervised_boot_file",
-        "supervised_boot_manifest", "supervised_boot_entries", "supervised_boot_dir",
-        "sim_corrupt",
-    })
 
     def __init__(self, module: Module, boot_files: BootFiles) -> None:
         self._module = module
@@ -303,10 +297,12 @@ class SupervisedBoot:
 
     # -- manifest calls (§6.2) -----------------------------------------------------------
 
+    @exposed(Kind.HOST)
     def supervised_boot_dir(self) -> str:
         """The boot directory the module verifies (provisioning setting)."""
         return self._module.profile.boot_dir
 
+    @exposed(Kind.HOST)
     def prepare_supervised_boot_file(self, path: str, slot: int = DEFAULT_SLOT) -> str:
         """Check ``path`` and ``slot`` for :meth:`add_or_update_supervised_boot_file`
         and return the boot directory the client reads the file from: the rules are
@@ -316,6 +312,7 @@ class SupervisedBoot:
         check_slot(slot, self._module.profile.factory_slots)
         return self._module.profile.boot_dir
 
+    @exposed(Kind.HOST)
     def add_or_update_supervised_boot_file(self, path: str, slot: int = DEFAULT_SLOT,
                                            digest: bytes = b"") -> None:
         """Sign ``digest`` (the SHA-256 of the file the client read) with factory key
@@ -351,6 +348,7 @@ class SupervisedBoot:
                 detail["reset"] = True
             module.record("manifest_changed", t, **detail)
 
+    @exposed(Kind.HOST)
     def remove_supervised_boot_file(self, path: str) -> None:
         """Drop ``path`` from the manifest; ``InvalidArgument`` if it is not listed.
         Removing the last entry turns supervised boot off."""
@@ -368,6 +366,7 @@ class SupervisedBoot:
             self._save(kept)
             module.record("manifest_changed", t, path=path, op="remove")
 
+    @exposed(Kind.HOST)
     def supervised_boot_manifest(self) -> str:
         """The manifest's paths in insertion order, separated by single spaces; ``""``
         when it is empty (``zymkey-api.md`` §5.16)."""
@@ -375,6 +374,7 @@ class SupervisedBoot:
         self._provision_shipped(self._now())
         return " ".join(e.path for e in self._host_entries())
 
+    @exposed(Kind.HOST)
     def supervised_boot_entries(self) -> list[dict[str, Any]]:
         """The manifest's entries: ``path``, ``slot`` and ``digest`` (SHA-256)."""
         self._host()
@@ -382,6 +382,7 @@ class SupervisedBoot:
         return [{"path": e.path, "slot": e.slot, "digest": e.digest}
                 for e in self._host_entries()]
 
+    @exposed(Kind.HOST)
     def set_supervised_boot_policy(self, policy_id: int) -> None:
         """What a failed verification does: 0 nothing, 1 self-destruct, 2 hold the host
         in reset (§3.4). Allowed without limit, before and after locking (§3.3)."""
@@ -396,6 +397,10 @@ class SupervisedBoot:
 
     # -- simulation ----------------------------------------------------------------------
 
+    @exposed(Kind.SIMULATION, input=Input(
+        "corrupt", params=(Param("area", "text", metavar="|".join(CORRUPTIBLE_AREAS)),),
+        help="damage a protected area of the store: " + ", ".join(CORRUPTIBLE_AREAS),
+        done="{area} corrupted"))
     def sim_corrupt(self, area: str) -> None:
         """Damage a protected area of the store (a test hook for integrity failures):
         ``"manifest"`` makes the stored manifest fail its integrity check, so the next

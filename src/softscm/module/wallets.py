@@ -40,6 +40,7 @@ from softscm.module.keystore import (
     ORIGIN_WALLET_MASTER,
     WALLET_KEY_TYPES,
 )
+from softscm.module.operations import Kind, exposed
 from softscm.module.records import WalletRecord
 from softscm.wallet import bip32, bip39, cardano
 from softscm.wallet import path as wpath
@@ -153,14 +154,6 @@ class Wallets:
     """The wallet part of a module. Every operation checks its arguments first, then
     starts as a host call, and changes the state in one transaction or not at all."""
 
-    #: Operations this part serves.
-    OPERATIONS: frozenset[str] = frozenset({
-        "create_wallet", "create_wallet_bip39", "restore_wallet_bip39",
-        "start_slip39_generation", "set_slip39_group", "add_slip39_member",
-        "start_slip39_restore", "add_slip39_share", "cancel_slip39_session",
-        "slip39_session", "create_oversight_wallet", "derive_wallet_child",
-        "wallet_node_address", "wallet_key_slot", "wallets", "wallet_info",
-    })
 
     def __init__(self, module: Module) -> None:
         self._module = module
@@ -188,6 +181,7 @@ class Wallets:
 
     # -- master seeds --------------------------------------------------------------------
 
+    @exposed(Kind.HOST)
     def create_wallet(self, key_type: str, wallet_name: str, master_gen_key: bytes = b"",
                       variant: str = "") -> int:
         """A new wallet whose master seed comes from the module's generator, with no
@@ -202,6 +196,7 @@ class Wallets:
 
         return self._make_wallet(spec, node)
 
+    @exposed(Kind.HOST)
     def create_wallet_bip39(self, key_type: str, wallet_name: str, master_gen_key: bytes = b"",
                             variant: str = "", passphrase: str = "") -> list[Any]:
         """A new wallet from a new 24-word English BIP39 mnemonic and the base64
@@ -218,6 +213,7 @@ class Wallets:
         slot = self._make_wallet(spec, node)
         return [slot, words[0]]
 
+    @exposed(Kind.HOST)
     def restore_wallet_bip39(self, key_type: str, wallet_name: str, mnemonic: str,
                              master_gen_key: bytes = b"", variant: str = "",
                              passphrase: str = "") -> int:
@@ -230,6 +226,7 @@ class Wallets:
         self._host_call()
         return self._make_wallet(spec, lambda: _bip39_master(spec, mnemonic, secret))
 
+    @exposed(Kind.HOST)
     def create_oversight_wallet(self, key_type: str, public_key: bytes, chain_code: bytes,
                                 node_address: str, wallet_name: str, variant: str = "") -> int:
         """A watch-only wallet from the public key and chain code of the hardened node
@@ -280,6 +277,7 @@ class Wallets:
 
     # -- SLIP39 sessions -----------------------------------------------------------------
 
+    @exposed(Kind.HOST)
     def start_slip39_generation(self, key_type: str, wallet_name: str, group_count: int,
                                 group_threshold: int, iteration_exponent: int,
                                 master_gen_key: bytes = b"", variant: str = "",
@@ -305,6 +303,7 @@ class Wallets:
                                           max_members=limit)
             self._save(_Session(spec, generation))
 
+    @exposed(Kind.HOST)
     def set_slip39_group(self, group_index: int, member_count: int,
                          member_threshold: int) -> None:
         """Set up the next group of the open generation session: ``member_count``
@@ -319,6 +318,7 @@ class Wallets:
             session.generation().set_group_info(group_index, member_count, member_threshold)
             self._save(session)
 
+    @exposed(Kind.HOST)
     def add_slip39_member(self, password: str = "") -> list[Any]:
         """Make the next share of the current group, bound to the member ``password``
         (plain text; ``""`` for a standard SLIP39 share). Returns ``[None, mnemonic]``,
@@ -338,6 +338,7 @@ class Wallets:
             self._keys.discard_session()
             return [slot, mnemonic]
 
+    @exposed(Kind.HOST)
     def start_slip39_restore(self, key_type: str, wallet_name: str, master_gen_key: bytes = b"",
                              variant: str = "", passphrase: str = "") -> None:
         """Open a SLIP39 restore session for a wallet: shares then go, one at a time, to
@@ -351,6 +352,7 @@ class Wallets:
             self._keys.free_slot()
             self._save(_Session(spec, Slip39Restore(secret)))
 
+    @exposed(Kind.HOST)
     def add_slip39_share(self, mnemonic: str, password: str = "") -> int | None:
         """Feed one share, with its member password, into the open restore session.
 
@@ -374,12 +376,14 @@ class Wallets:
             self._keys.discard_session()
             return slot
 
+    @exposed(Kind.HOST)
     def cancel_slip39_session(self) -> None:
         """Discard the open SLIP39 session and all its partial results; with no session
         open, do nothing."""
         self._host_call()
         self._keys.discard_session()
 
+    @exposed(Kind.HOST)
     def slip39_session(self) -> dict[str, Any] | None:
         """What the open SLIP39 session is, without its secrets: ``kind``
         (``"generate"`` or ``"restore"``), the wallet it makes and, for a generation,
@@ -416,6 +420,7 @@ class Wallets:
 
     # -- children and lookups --------------------------------------------------------------
 
+    @exposed(Kind.HOST)
     def derive_wallet_child(self, parent_slot: int, index: int, hardened: bool,
                             return_chain_code: bool = False) -> list[Any]:
         """Derive child ``index`` (0 to 2**31-1; hardened: ``index + 2**31``) of the
@@ -448,6 +453,7 @@ class Wallets:
                                        parent_slot=parent_slot, origin=origin)
         return [slot, child.chain_code if return_chain_code else None]
 
+    @exposed(Kind.HOST)
     def wallet_node_address(self, slot: int) -> list[Any]:
         """``[node_address, wallet_name, root_slot]`` of the wallet node in ``slot``;
         a master seed gives ``["m", name, slot]``. ``WalletNotFound`` for any other
@@ -460,6 +466,7 @@ class Wallets:
         wallet = self._wallet_by_id(place.wallet_id)
         return [place.path, wallet.name, wallet.root_slot]
 
+    @exposed(Kind.HOST)
     def wallet_key_slot(self, node_address: str, wallet_name: str | None = None,
                         master_slot: int | None = None) -> int:
         """The slot of the node at ``node_address`` in the wallet named ``wallet_name``
@@ -478,6 +485,7 @@ class Wallets:
             raise WalletNotFound(f"wallet {wallet.name!r} has no node {address}")
         return node.slot
 
+    @exposed(Kind.HOST)
     def wallets(self) -> list[dict[str, Any]]:
         """One record per wallet: ``name``, ``slot`` (its root), ``key_type``,
         ``variant``, ``kind`` (``"master"`` or ``"oversight"``), ``address`` (its root's)
@@ -485,6 +493,7 @@ class Wallets:
         self._host_call()
         return [self._describe(w) for w in self._store.list_wallets()]
 
+    @exposed(Kind.HOST)
     def wallet_info(self, wallet_name: str | None = None,
                     master_slot: int | None = None) -> dict[str, Any]:
         """A wallet's record (as :meth:`wallets`) with its nodes: ``slot``, ``address``,
