@@ -5,9 +5,16 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Callable
 from typing import Any
 
-from softscm.errors import InternalError, InvalidArgument, ProtocolError, SoftScmError
+from softscm.errors import (
+    ConnectionFailed,
+    InternalError,
+    InvalidArgument,
+    ProtocolError,
+    SoftScmError,
+)
 from softscm.service import protocol
 
 log = logging.getLogger("softscm.service")
@@ -17,17 +24,20 @@ POLL_STEP_S = 0.02
 _NO_LOCK = contextlib.nullcontext()
 
 
-def call(module: Any, op: str, args: dict[str, Any], lock: Any = _NO_LOCK) -> Any:
+def call(module: Any, op: str, args: dict[str, Any], lock: Any = _NO_LOCK,
+         cancelled: Callable[[], bool] | None = None) -> Any:
     """Run one operation on ``module`` (the method :meth:`Module.operation` names) under
     ``lock``; raises softscm errors only. A blocking wait holds the lock only while it
-    looks, so that it blocks nobody but its caller."""
+    looks, so that it blocks nobody but its caller; it ends with ``ConnectionFailed``
+    as soon as ``cancelled()`` is true (its caller went away, the daemon stops)."""
     if op == "wait":
-        return _wait(module, args, lock)
+        return _wait(module, args, lock, cancelled)
     with lock:
         return _call(module, op, args)
 
 
-def _wait(module: Any, args: dict[str, Any], lock: Any) -> str:
+def _wait(module: Any, args: dict[str, Any], lock: Any,
+          cancelled: Callable[[], bool] | None = None) -> str:
     kind, context, timeout_ms = args.get("kind"), args.get("context"), args.get("timeout_ms")
     if kind not in ("perimeter", "tap") or type(timeout_ms) is not int or set(args) - {
         "kind", "context", "timeout_ms"
@@ -38,6 +48,8 @@ def _wait(module: Any, args: dict[str, Any], lock: Any) -> str:
         start = _call(module, "module_time", {})
     deadline = start + timeout_ms / 1000 if timeout_ms >= 0 else float("inf")
     while True:
+        if cancelled is not None and cancelled():
+            raise ConnectionFailed("the wait was cancelled")
         with lock:
             result = _call(module, poll, {"context": context, "deadline": deadline})
             now = _call(module, "module_time", {})
