@@ -14,6 +14,8 @@ import socket
 import struct
 from dataclasses import dataclass, field
 
+from softscm.errors import InvalidArgument
+
 #: The group whose members may use the daemon by default.
 DEFAULT_GROUP = "softscm"
 _UCRED = struct.Struct("3i")
@@ -102,8 +104,17 @@ class AllowList:
     @classmethod
     def parse(cls, users: list[str], groups: list[str]) -> AllowList:
         """An allow-list from user and group names or numbers."""
-        uids = {int(u) if u.isdigit() else pwd.getpwnam(u).pw_uid for u in users}
-        gids = {int(g) if g.isdigit() else grp.getgrnam(g).gr_gid for g in groups}
+        uids, gids = set(), set()
+        for user in users:
+            try:
+                uids.add(int(user) if user.isdigit() else pwd.getpwnam(user).pw_uid)
+            except KeyError:
+                raise InvalidArgument(f"no such user: {user!r}") from None
+        for group in groups:
+            try:
+                gids.add(int(group) if group.isdigit() else grp.getgrnam(group).gr_gid)
+            except KeyError:
+                raise InvalidArgument(f"no such group: {group!r}") from None
         return cls(frozenset(uids), frozenset(gids))
 
     def allows(self, peer: Peer) -> bool:
