@@ -77,3 +77,24 @@ def test_a_reference_from_the_socket_is_refused(module) -> None:
                                           "key": "zymkey"}], use_bin_type=True)
     with pytest.raises(softscm.InvalidArgument):
         protocol.decode_response(dispatch(module, frame), 1)
+
+
+def test_an_exception_of_the_caller_passes_through_decoding(monkeypatch) -> None:
+    """A signal handler's exception raised while an answer is decoded is not mistaken
+    for a malformed frame."""
+    from softscm.service import protocol as proto
+
+    class Interrupted(Exception):
+        pass
+
+    def interrupted(*args, **kwargs):
+        raise Interrupted
+
+    frame = proto.encode_result(1, "ok")
+    original = proto.msgpack.unpackb
+    monkeypatch.setattr(proto.msgpack, "unpackb", interrupted)
+    with pytest.raises(Interrupted):
+        proto.decode_response(frame, 1)
+    monkeypatch.setattr(proto.msgpack, "unpackb", original)
+    with pytest.raises(proto.AnswerMismatch):
+        proto.decode_response(b"\xc1", 1)
