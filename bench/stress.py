@@ -637,55 +637,86 @@ def _found(home: Path, secrets: list[bytes]) -> int:
     return found
 
 
-def phase_destruction(report: Report, work: Path, trials: int) -> None:
+def _destroy_trial(home: Path, sink: Any) -> None:
+    """One trial, in a process of its own: a wallet and keys, production, a reader in
+    another process, then the perimeter's self-destruct. Sends the known secrets as
+    soon as it has them, then whether the module ended destroyed."""
     from mnemonic import Mnemonic
 
     from softscm import Client, Destroyed
 
-    phase = "destruction + reader"
-    found = errors = not_destroyed = 0
     env = dict(os.environ)
     env.pop("SOFTSCM_SOCKET", None)
+    words = Mnemonic("english").generate(128)
+    reader = None
+    try:
+        with Client.open(home) as scm:
+            scm.restore_wallet_bip39("secp256k1", "stress", words)
+            for key_type in ("nistp256", "secp256k1", "ed25519"):
+                scm.generate_key(key_type)
+            sink.put(("secrets", _known_secrets(home, words)))
+            scm.lock_binding()
+            scm.sim.power_cycle()
+            scm.sim.advance(15)
+            reader = subprocess.Popen([sys.executable, "-c", _READER, str(home),
+                                       str(os.getpid())], env=env,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(0.5)
+            scm.set_perimeter_event_actions(0, notify=True, self_destruct=True)
+            scm.sim.loop_open(0)
+            try:
+                scm.public_key(16)
+                sink.put(("destroyed", False))
+            except Destroyed:
+                sink.put(("destroyed", True))
+            time.sleep(0.3)
+    except Exception as exc:  # noqa: BLE001
+        sink.put(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        if reader is not None:
+            reader.kill()
+            reader.wait()
+
+
+def phase_destruction(report: Report, work: Path, trials: int) -> None:
+    phase = "destruction + reader"
+    found = errors = not_destroyed = crashed = 0
+    ctx = multiprocessing.get_context("spawn")
     for trial in range(trials):
         home = work / f"destroy{trial}"
-        words = Mnemonic("english").generate(128)
-        reader = None
-        try:
-            with Client.open(home) as scm:
-                scm.restore_wallet_bip39("secp256k1", "stress", words)
-                for key_type in ("nistp256", "secp256k1", "ed25519"):
-                    scm.generate_key(key_type)
-                secrets = _known_secrets(home, words)
-                scm.lock_binding()
-                scm.sim.power_cycle()
-                scm.sim.advance(15)
-                reader = subprocess.Popen([sys.executable, "-c", _READER, str(home),
-                                           str(os.getpid())], env=env,
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                time.sleep(0.5)
-                scm.set_perimeter_event_actions(0, notify=True, self_destruct=True)
-                scm.sim.loop_open(0)
-                try:
-                    scm.public_key(16)
-                    not_destroyed += 1
-                except Destroyed:
-                    pass
-                time.sleep(0.3)
-        except Exception as exc:  # noqa: BLE001
+        sink = ctx.Queue()
+        proc = ctx.Process(target=_destroy_trial, args=(home, sink))
+        proc.start()
+        messages: dict[str, Any] = {}
+        while proc.is_alive() or not sink.empty():
+            try:
+                kind, value = sink.get(timeout=0.5)
+            except Exception:  # noqa: BLE001 - nothing new
+                continue
+            messages[kind] = value
+        proc.join()
+        if proc.exitcode != 0:
+            crashed += 1
+            print(f"    trial {trial} ended with {_how(proc.exitcode)}", file=sys.stderr)
+        if "error" in messages:
             errors += 1
-            print(f"    trial {trial}: {type(exc).__name__}: {exc}", file=sys.stderr)
-            secrets = []
-        finally:
-            if reader is not None:
-                reader.kill()
-                reader.wait()
-        if secrets:
-            found += _found(home, secrets)
+            print(f"    trial {trial}: {messages['error']}", file=sys.stderr)
+        if messages.get("destroyed") is False:
+            not_destroyed += 1
+        time.sleep(0.2)  # its reader notices its parent is gone
+        found += _found(home, messages.get("secrets", []))
         shutil.rmtree(home, ignore_errors=True)
     report.add(phase, "trials", trials)
+    report.zero(phase, "trials crashed", crashed)
     report.zero(phase, "secrets found in files", found)
     report.zero(phase, "modules not destroyed", not_destroyed)
     report.zero(phase, "errors", errors)
+
+
+def _how(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        return f"signal {signal.Signals(-exitcode).name}"
+    return f"code {exitcode}"
 
 
 # -- fuzzed frames ----------------------------------------------------------------------
@@ -915,8 +946,7 @@ def main(argv: list[str] | None = None) -> int:
             isolated(report, "SIGKILL embedded", phase_kill_embedded, work,
                      sizes["kill_rounds"])
         if "destroy" not in skip:
-            isolated(report, "destruction + reader", phase_destruction, work,
-                     sizes["destroy_trials"])
+            phase_destruction(report, work, sizes["destroy_trials"])
     finally:
         if watcher is not None:
             watcher.stop()
