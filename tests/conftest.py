@@ -67,13 +67,18 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 class DaemonThread:
     """A daemon serving ``home`` on ``socket_path`` from a thread of the test process."""
 
-    def __init__(self, home: Path, socket_path: Path) -> None:
+    def __init__(self, home: Path, socket_path: Path, **server_options: object) -> None:
         from softscm.runtime import open_served
         from softscm.service.server import Server
 
         self.module, self.store = open_served(home, str(socket_path))
-        self.server = Server(self.module, socket_path, on_event=lambda line: None)
-        self.server.bind()
+        server_options.setdefault("on_event", lambda line: None)
+        self.server = Server(self.module, socket_path, **server_options)  # type: ignore[arg-type]
+        try:
+            self.server.bind()
+        except BaseException:
+            self.store.close()
+            raise
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
         self.path = socket_path

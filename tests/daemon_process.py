@@ -9,12 +9,13 @@ import time
 from pathlib import Path
 
 
-def start_daemon(home: Path, sock: Path, *extra: str) -> subprocess.Popen:
+def start_daemon(home: Path, sock: Path, *extra: str, preexec_fn=None) -> subprocess.Popen:
     env = dict(os.environ, SOFTSCM_HOME=str(home))
     env.pop("SOFTSCM_SOCKET", None)
     proc = subprocess.Popen(
         [sys.executable, "-m", "softscm", "serve", "--socket", str(sock), *extra],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=preexec_fn,
     )
     deadline = time.monotonic() + 20
     while not sock.exists():

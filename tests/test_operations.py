@@ -51,19 +51,26 @@ def test_every_simulation_operation_is_an_input_with_a_control() -> None:
         assert declared == [p for p in params if p != "direction"], op.name
 
 
+def _signature(function: object) -> list[tuple[str, object, object]]:
+    params = list(inspect.signature(function).parameters.values())  # type: ignore[arg-type]
+    return [(p.name, p.default, p.annotation) for p in params]
+
+
 @pytest.mark.parametrize("op", SIMULATION, ids=lambda op: op.name)
 def test_client_sim_has_each_control_with_the_modules_signature(op) -> None:
     control = getattr(Simulation, op.name[len("sim_"):])
-    assert inspect.signature(control) == inspect.signature(op.function)
-    assert control.__doc__ == op.function.__doc__
+    assert _signature(control) == _signature(op.function)
+    assert inspect.getdoc(control) == inspect.getdoc(op.function)
     sent = []
     sim = Simulation(lambda name, **args: sent.append((name, args)))
-    required = [p for p in list(inspect.signature(op.function).parameters.values())[1:]
-                if p.default is p.empty]
+    params = list(inspect.signature(op.function).parameters.values())[1:]
+    required = [p for p in params if p.default is p.empty]
     getattr(sim, op.name[len("sim_"):])(*range(len(required)))
-    assert sent == [(op.name, {p.name: i for i, p in enumerate(required)})]
+    expected = {p.name: i for i, p in enumerate(required)}
+    expected.update({p.name: p.default for p in params if p.default is not p.empty})
+    assert sent == [(op.name, expected)]
     with pytest.raises(TypeError):
-        getattr(sim, op.name[len("sim_"):])(*range(len(required) + 4))
+        getattr(sim, op.name[len("sim_"):])(*range(len(params) + 1))
 
 
 def test_client_sim_has_nothing_else() -> None:

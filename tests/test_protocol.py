@@ -91,3 +91,24 @@ def test_an_absurd_timeout_through_the_client_is_an_invalid_argument(client) -> 
     with pytest.raises(softscm.InvalidArgument):
         client.wait_for_perimeter_event(timeout_ms=10**400)
     assert client.model_number() == "SCM"
+
+
+def test_an_exception_of_the_caller_passes_through_decoding(monkeypatch) -> None:
+    """A signal handler's exception raised while an answer is decoded is not mistaken
+    for a malformed frame."""
+    from softscm.service import protocol as proto
+
+    class Interrupted(Exception):
+        pass
+
+    def interrupted(*args, **kwargs):
+        raise Interrupted
+
+    frame = proto.encode_result(1, "ok")
+    original = proto.msgpack.unpackb
+    monkeypatch.setattr(proto.msgpack, "unpackb", interrupted)
+    with pytest.raises(Interrupted):
+        proto.decode_response(frame, 1)
+    monkeypatch.setattr(proto.msgpack, "unpackb", original)
+    with pytest.raises(proto.AnswerMismatch):
+        proto.decode_response(b"\xc1", 1)

@@ -95,7 +95,7 @@ def _input_command(spec: Input) -> click.Command:
     text: its parameters as arguments (and options, for those with a default)."""
 
     @click.pass_obj
-    def command(state: State, as_json: bool, **values: Any) -> None:
+    def command(state: State, /, as_json: bool, **values: Any) -> None:
         if "switch" in values:  # an on|off argument names its bool parameter "on"
             values["on"] = values.pop("switch")
         args = {name: value for name, value in values.items() if value is not None}

@@ -2,19 +2,62 @@
 
 from __future__ import annotations
 
+import os
+import pwd
 import socket
+import stat
 import threading
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from softscm.errors import ConnectionFailed, ProtocolError, SoftScmError
 from softscm.service import framing, protocol
+from softscm.service.access import credentials
+
+#: Environment variable naming the user the daemon runs as (name or uid), whose socket
+#: the client trusts besides root's and its own.
+DAEMON_USER_ENV = "SOFTSCM_DAEMON_USER"
+#: The system daemon's user, trusted when the host has it and the variable is not set.
+DAEMON_USER = "softscm"
+
+
+def trusted_owners() -> frozenset[int]:
+    """The users whose daemon socket a client connects to: root, itself, and the daemon
+    user (``SOFTSCM_DAEMON_USER``, else the ``softscm`` user if the host has one)."""
+    owners = {0, os.geteuid()}
+    name = os.environ.get(DAEMON_USER_ENV) or DAEMON_USER
+    if name.isdigit():
+        owners.add(int(name))
+    else:
+        try:
+            owners.add(pwd.getpwnam(name).pw_uid)
+        except KeyError:
+            if DAEMON_USER_ENV in os.environ:
+                raise ConnectionFailed(
+                    f"{DAEMON_USER_ENV} names no user of this host: {name!r}") from None
+    return frozenset(owners)
+
+
+def _check_owner(path: Path, owners: frozenset[int]) -> None:
+    """Refuse a socket (or a symbolic link to one) owned by anyone else."""
+    try:
+        link = os.lstat(path)
+        st = os.stat(path) if stat.S_ISLNK(link.st_mode) else link
+    except OSError:
+        return  # nothing there: connecting says so
+    for what in (link, st):
+        if what.st_uid not in owners:
+            raise ConnectionFailed(
+                f"the daemon socket {path} is owned by uid {what.st_uid}, who is neither "
+                f"root, this user nor the daemon's user; refusing to connect "
+                f"(set {DAEMON_USER_ENV} to trust a daemon run by another user)")
 
 
 class SocketTransport:
     """Carries frames to a daemon. One call at a time per transport (thread-safe). A
     broken connection fails the call under way with ``ConnectionFailed``; the next call
-    connects again, to the same daemon only.
+    connects again, to the same daemon only. It connects only to a socket, and a
+    daemon, of root, its own user or the daemon's user (:func:`trusted_owners`).
 
     Every answer must carry the id of the request it answers. A call that ends in any
     way other than with its own answer (an interrupt, a signal handler raising, a
@@ -31,17 +74,26 @@ class SocketTransport:
         self._connect()
 
     def _connect(self) -> None:
+        owners = trusted_owners()
+        _check_owner(self.path, owners)
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             sock.connect(str(self.path))
+            # The kernel's word on who listens, whatever happened to the path since.
+            listener_uid = credentials(sock)[1]
         except OSError as exc:
             sock.close()
             raise ConnectionFailed(
                 f"the daemon socket {self.path} refuses connections ({exc.strerror}); "
                 "is `softscm serve` running?"
             ) from None
+        if listener_uid not in owners:
+            sock.close()
+            raise ConnectionFailed(
+                f"the daemon on {self.path} runs as uid {listener_uid}, who is neither "
+                f"root, this user nor the daemon's user; refusing to talk to it")
         self._sock = sock
-        self._reader = sock.makefile("rb", buffering=1 << 16)
+        self._reader = cast(BinaryIO, sock.makefile("rb", buffering=1 << 16))
 
     def _drop(self) -> None:
         if self._reader is not None:

@@ -1,17 +1,28 @@
-"""Who may connect to the daemon: the peer's credentials (``SO_PEERCRED``) against an
-allow-list of users and groups."""
+"""Who may connect to the daemon: the peer's credentials from the kernel (``SO_PEERCRED``
+for its uid and gid, ``SO_PEERGROUPS`` for its supplementary groups, else the uid's
+groups in the user database) against an allow-list of users and groups. Nothing is read
+from ``/proc/<pid>``: a pid can be reused by another process between the connection and
+the look."""
 
 from __future__ import annotations
 
+import errno
 import grp
 import os
+import pwd
 import socket
 import struct
 from dataclasses import dataclass, field
 
+from softscm.errors import InvalidArgument
+
 #: The group whose members may use the daemon by default.
 DEFAULT_GROUP = "softscm"
 _UCRED = struct.Struct("3i")
+#: ``SO_PEERGROUPS`` (Linux 4.13 and later); Python may not name it.
+SO_PEERGROUPS = getattr(socket, "SO_PEERGROUPS", 59)
+#: Most supplementary groups asked of the kernel at once (``NGROUPS_MAX`` is 65536).
+_GROUPS_FIRST, _GROUPS_MAX = 256, 65536
 
 
 @dataclass(frozen=True)
@@ -24,23 +35,49 @@ class Peer:
     groups: frozenset[int] = frozenset()
 
 
-def peer_of(sock: socket.socket) -> Peer:
-    """The credentials of the process at the other end of a Unix socket."""
+def credentials(sock: socket.socket) -> tuple[int, int, int]:
+    """``(pid, uid, gid)`` of the process at the other end of a Unix socket, as the
+    kernel recorded them when it connected (or listened)."""
     pid, uid, gid = _UCRED.unpack(
         sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _UCRED.size)
     )
-    return Peer(pid, uid, gid, _supplementary_groups(pid))
+    return pid, uid, gid
 
 
-def _supplementary_groups(pid: int) -> frozenset[int]:
+def peer_of(sock: socket.socket) -> Peer:
+    """The credentials of the process at the other end of a Unix socket."""
+    pid, uid, gid = credentials(sock)
+    groups = kernel_groups(sock)
+    if groups is None:
+        groups = user_groups(uid, gid)
+    return Peer(pid, uid, gid, groups)
+
+
+def kernel_groups(sock: socket.socket) -> frozenset[int] | None:
+    """The peer's supplementary groups as the kernel recorded them at connection
+    (``SO_PEERGROUPS``), or ``None`` where the kernel cannot say."""
+    size = _GROUPS_FIRST
+    while size <= _GROUPS_MAX:
+        try:
+            raw = sock.getsockopt(socket.SOL_SOCKET, SO_PEERGROUPS, size * 4)
+        except OSError as exc:
+            if exc.errno == errno.ERANGE:
+                size *= 4
+                continue
+            return None  # ENOPROTOOPT: a kernel older than 4.13
+        count = len(raw) // 4
+        return frozenset(struct.unpack(f"={count}I", raw[:count * 4]))
+    return None
+
+
+def user_groups(uid: int, gid: int) -> frozenset[int]:
+    """The groups of user ``uid`` in the user database (with ``gid``); none for a uid
+    the database does not know."""
     try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("Groups:"):
-                    return frozenset(int(g) for g in line.split()[1:])
-    except (OSError, ValueError):
-        pass
-    return frozenset()
+        name = pwd.getpwuid(uid).pw_name
+        return frozenset(os.getgrouplist(name, gid))
+    except (KeyError, OSError):
+        return frozenset({gid})
 
 
 def group_id(name: str) -> int | None:
@@ -67,10 +104,17 @@ class AllowList:
     @classmethod
     def parse(cls, users: list[str], groups: list[str]) -> AllowList:
         """An allow-list from user and group names or numbers."""
-        import pwd
-
-        uids = {int(u) if u.isdigit() else pwd.getpwnam(u).pw_uid for u in users}
-        gids = {int(g) if g.isdigit() else grp.getgrnam(g).gr_gid for g in groups}
+        uids, gids = set(), set()
+        for user in users:
+            try:
+                uids.add(int(user) if user.isdigit() else pwd.getpwnam(user).pw_uid)
+            except KeyError:
+                raise InvalidArgument(f"no such user: {user!r}") from None
+        for group in groups:
+            try:
+                gids.add(int(group) if group.isdigit() else grp.getgrnam(group).gr_gid)
+            except KeyError:
+                raise InvalidArgument(f"no such group: {group!r}") from None
         return cls(frozenset(uids), frozenset(gids))
 
     def allows(self, peer: Peer) -> bool:

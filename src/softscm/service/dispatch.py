@@ -8,9 +8,16 @@ import inspect
 import logging
 import math
 import time
+from collections.abc import Callable
 from typing import Any
 
-from softscm.errors import InternalError, InvalidArgument, ProtocolError, SoftScmError
+from softscm.errors import (
+    ConnectionFailed,
+    InternalError,
+    InvalidArgument,
+    ProtocolError,
+    SoftScmError,
+)
 from softscm.module.deferred import Deferred
 from softscm.service import protocol
 
@@ -26,14 +33,16 @@ WAIT_MIN_MS = -(2**31)
 _NO_LOCK = contextlib.nullcontext()
 
 
-def call(module: Any, op: str, args: dict[str, Any], lock: Any = _NO_LOCK) -> Any:
+def call(module: Any, op: str, args: dict[str, Any], lock: Any = _NO_LOCK,
+         cancelled: Callable[[], bool] | None = None) -> Any:
     """Run one operation on ``module`` (the method :meth:`Module.operation` names) under
     ``lock``; raises softscm errors only. A blocking wait holds the lock only while it
     looks, and the slow part of an operation (a :class:`Deferred` it returns: PBKDF2,
     the precise-time wait) runs after the lock is released, so that neither blocks
-    anybody but its caller."""
+    anybody but its caller. A wait ends with ``ConnectionFailed`` as soon as
+    ``cancelled()`` is true (its caller went away, the daemon stops)."""
     if op == "wait":
-        return _wait(module, args, lock)
+        return _wait(module, args, lock, cancelled)
     with lock:
         result = _call(module, op, args)
     if isinstance(result, Deferred):
@@ -55,7 +64,8 @@ def may_block(op: str, args: dict[str, Any]) -> bool:
     return False
 
 
-def _wait(module: Any, args: dict[str, Any], lock: Any) -> str:
+def _wait(module: Any, args: dict[str, Any], lock: Any,
+          cancelled: Callable[[], bool] | None = None) -> str:
     kind, context, timeout_ms = args.get("kind"), args.get("context"), args.get("timeout_ms")
     if kind not in ("perimeter", "tap") or type(timeout_ms) is not int or set(args) - {
         "kind", "context", "timeout_ms"
@@ -69,6 +79,8 @@ def _wait(module: Any, args: dict[str, Any], lock: Any) -> str:
         jumps = bool(getattr(module, "clock_jumps", False))
     deadline = start + timeout_ms / 1000 if timeout_ms >= 0 else float("inf")
     while True:
+        if cancelled is not None and cancelled():
+            raise ConnectionFailed("the wait was cancelled")
         with lock:
             result = _call(module, poll, {"context": context, "deadline": deadline})
             now = _call(module, "module_time", {})

@@ -35,6 +35,8 @@ SIDE_EXT = 1
 
 
 _BUFFERS = (bytes, bytearray)
+#: What msgpack raises for a frame it cannot read.
+_UNPACK_ERRORS = (ValueError, TypeError, msgpack.exceptions.UnpackException)
 _local = threading.local()
 
 
@@ -152,7 +154,9 @@ def decode_response(frame: bytes, request_id: int, side: list[Any] | None = None
     raised as itself."""
     try:
         message = msgpack.unpackb(frame, raw=False, ext_hook=_hook(side))
-    except Exception:
+    except _UNPACK_ERRORS:
+        # Only what a bad frame raises: an exception of the caller's own (a signal
+        # handler's) passes through as itself.
         raise AnswerMismatch("malformed response frame") from None
     if not isinstance(message, list) or len(message) not in (3, 4) or type(message[0]) is not int:
         raise AnswerMismatch("malformed response frame")

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from softscm.errors import ModuleUnavailable, StoreDamaged
-from softscm.module.storage import DAMAGE_ADVICE
+from softscm.module.storage import DAMAGE_ADVICE as DAMAGE_ADVICE  # re-exported
 from softscm.store import changes, scrub
 from softscm.store import derived as _derived
 from softscm.store.paths import (
