@@ -59,15 +59,29 @@ class FakeClock:
     def __init__(self, start: float = DEFAULT_START) -> None:
         self._time = float(start)
         self._lock = threading.Lock()
+        #: Every sleep asked for, in seconds, in order (what a caller waited).
+        self.slept: list[float] = []
 
     def now(self) -> float:
         """The current time, epoch seconds."""
         with self._lock:
             return self._time
 
+    @property
+    def time(self) -> float:
+        """The current time, epoch seconds (settable: a test may put the clock at a
+        moment of its choosing)."""
+        return self.now()
+
+    @time.setter
+    def time(self, value: float) -> None:
+        with self._lock:
+            self._time = float(value)
+
     def sleep(self, seconds: float) -> None:
         """Let ``seconds`` pass (at once), and let other threads run."""
         with self._lock:
+            self.slept.append(seconds)
             self._time += max(0.0, float(seconds))
         time.sleep(0)
 
