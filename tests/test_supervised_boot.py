@@ -518,3 +518,22 @@ def test_manifest_survives_reopening(clock: FakeClock, boot_dir: Path) -> None:
 def test_boot_dir_reported(m: Module, boot_dir: Path) -> None:
     assert m.supervised_boot.supervised_boot_dir() == str(boot_dir)
     assert m.supervised_boot.prepare_supervised_boot_file("sample.txt") == str(boot_dir)
+
+
+def test_one_executor_carries_out_the_decisions_of_both_paths(
+        m: Module, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = m.physical.engine
+    seen: list[tuple[str, bool]] = []
+    carry_out = engine.carry_out
+
+    def spy(st, t, decision, event, **options):  # type: ignore[no-untyped-def]
+        seen.append((event, bool(options.get("at_boot"))))
+        return carry_out(st, t, decision, event, **options)
+
+    monkeypatch.setattr(engine, "carry_out", spy)
+    m.supervised_boot.set_supervised_boot_policy(2)
+    add(m, "sample.txt")
+    m.supervised_boot.sim_corrupt("manifest")
+    cycle_spans(m, clock, 12 + SEQ_22_9_MS / 1000)
+    m.simulation.sim_loop_open(0)
+    assert seen == [("supervised_boot", True), ("tamper", False)]

@@ -17,11 +17,13 @@ from softscm.module import state as S
 from softscm.module.actions import (
     Decision,
     Event,
+    LogKind,
     Mode,
     Trigger,
     decide,
     mode_for,
 )
+from softscm.module.actions_settings import PerimeterFlags
 from softscm.module.actions_thresholds import (
     battery_low,
     battery_released,
@@ -204,27 +206,11 @@ class Engine:
                 else Event.SUPERVISED_BOOT_SIGNATURE,
                 self.mode(st), st.event_settings, Trigger.ON_BOOT, profile=self.profile,
             )
-            if decision.destroy:
-                self.record("self_destruct", t, {"cause": "supervised_boot"})
-                self.record("boot_partition_destroyed", t, {})
-                self._destroy(st, t, decision, replay)
+            after = self.carry_out(st, t, decision, "supervised_boot", at_boot=True,
+                                   replay=replay)
+            if after is None:
                 return
-            if decision.hold is not None and decision.code is not None:
-                st.lifecycle = S.HELD
-                st.hold = decision.hold.value
-                self.record("held", t, {"reason": st.hold})
-                length = sequence_ms(decision.code.main, decision.code.sub) / 1000
-                if replay:
-                    self.show(st, t, ["fatal", decision.code.label, False])
-                self.schedule(st, t + (length if replay else 1.0), "hold_check",
-                              reason=st.hold)
-                return
-            if decision.code is not None:
-                self.record("simulated_action", t,
-                            {"event": "supervised_boot", "code": decision.code.label})
-                if replay:
-                    self.show(st, t, ["fatal", decision.code.label, True])
-                    t += sequence_ms(decision.code.main, decision.code.sub) / 1000
+            t = after
         if not replay:
             self.bind(st, t)
             return
@@ -408,34 +394,52 @@ class Engine:
 
     def apply(self, st: PhysicalState, t: float, decision: Decision, event: str) -> None:
         """Carry out an event-action decision made while the module is up."""
+        self.carry_out(st, t, decision, event)
+
+    def carry_out(self, st: PhysicalState, t: float, decision: Decision, event: str, *,
+                  at_boot: bool = False, replay: bool = True) -> float | None:
+        """Carry out ``decision`` (§3.2), made for ``event`` at ``t``: the one executor of
+        the decision table, for the events of a running module and for supervised boot's
+        outcome while the module boots (``at_boot``; ``replay``: its LED stages are shown
+        in simulated time). Returns the time at which the boot goes on (after a
+        simulated sequence), or ``None`` when the decision ends it (destroyed, held)."""
         if decision.destroy:
-            if st.destroyed_code is None:  # destruction is terminal: it happens once
-                self._destroy(st, t, decision, replay=True)
-            return
+            if at_boot or st.destroyed_code is None:  # destruction happens once
+                self._destroy(st, t, decision, replay=replay)
+            return None
         if decision.latch_sleep:
             st.battery_sleep = True
         if decision.hold is not None and st.lifecycle == S.OFF:
-            return  # nothing to hold while off: the next boot checks the condition
+            return None  # nothing to hold while off: the next boot checks the condition
         if decision.hold is not None and decision.code is not None:
             st.lifecycle = S.HELD
             st.hold = decision.hold.value
             self.record("held", t, {"reason": st.hold})
-            self.cancel(st)
-            self.show(st, t, ["fatal", decision.code.label, False])
-            self.schedule(st, t + sequence_ms(decision.code.main, decision.code.sub) / 1000,
-                          "hold_check", reason=st.hold)
-            return
+            length = sequence_ms(decision.code.main, decision.code.sub) / 1000
+            if not at_boot:
+                self.cancel(st)
+            if replay:
+                self.show(st, t, ["fatal", decision.code.label, False])
+            self.schedule(st, t + (length if replay else 1.0), "hold_check", reason=st.hold)
+            return None
         if decision.code is not None and decision.simulated:
             self.record("simulated_action", t, {"event": event, "code": decision.code.label})
-            self.sequence(st, t, decision.code.label, True)
+            if not at_boot:
+                self.sequence(st, t, decision.code.label, True)
+            elif replay:
+                # The boot waits for the sequence, then goes on.
+                self.show(st, t, ["fatal", decision.code.label, True])
+                t += sequence_ms(decision.code.main, decision.code.sub) / 1000
+        return t
 
     def _destroy(self, st: PhysicalState, t: float, decision: Decision, replay: bool) -> None:
         cause = decision.cause.value if decision.cause is not None else "unknown"
-        if cause != "supervised_boot":
-            detail: dict[str, Any] = {"cause": cause}
-            if decision.channels:
-                detail["channel"] = decision.channels[0]
-            self.record("self_destruct", t, detail)
+        detail: dict[str, Any] = {"cause": cause}
+        if decision.channels:
+            detail["channel"] = decision.channels[0]
+        self.record("self_destruct", t, detail)
+        if LogKind.BOOT_PARTITION_DESTROYED in decision.log:
+            self.record("boot_partition_destroyed", t, {})
         self.destroy_keys()
         code = decision.destroyed_code
         st.destroyed_code = code.label if code is not None else "6"
@@ -487,10 +491,11 @@ class Engine:
         settings = st.event_settings
         decision = decide(Event.TAMPER, self.mode(st), settings, Trigger.IMMEDIATELY,
                           channel=channel, latched_mask=st.latched_mask, profile=self.profile)
-        flags = int(settings.flags(channel))
+        flags = PerimeterFlags(settings.flags(channel))
         self.record("perimeter_breach", t, {
             "channel": channel, "timestamp": stamp,
-            "actions": {"notify": bool(flags & 1), "self_destruct": bool(flags & 2)},
+            "actions": {"notify": bool(flags & PerimeterFlags.NOTIFY),
+                        "self_destruct": bool(flags & PerimeterFlags.SELF_DESTRUCT)},
         })
         st.latched_mask |= 1 << channel
         if decision.notify:

@@ -45,7 +45,7 @@ PROTOCOL_VERSION = 2
 #: Most random bytes one call returns (larger requests are split by the client).
 MAX_RANDOM_BYTES = 1 << 20
 #: Data-lock keys by name, with the key id written into each blob.
-LOCK_KEYS = {"zymkey": 0, "cloud": 1}
+LOCK_KEYS = {"zymkey": blob_format.KeyId.ZYMKEY, "cloud": blob_format.KeyId.CLOUD}
 #: Length of the module's secret keys, in bytes.
 SECRET_KEY_BYTES = 32
 #: Length of the random part of a serial number, in bytes.
