@@ -14,7 +14,6 @@ from softscm.module.actions import (
     Decision,
     Event,
     EventSettings,
-    LogKind,
     Mode,
     Outcome,
     PerimeterFlags,
@@ -32,6 +31,7 @@ from softscm.module.actions import (
     temperature_released,
     temperature_side,
 )
+from softscm.module.codes import EventKind
 from softscm.module.led_codes import FatalCode
 
 DEV, ALPHA, STD = Mode.DEVELOPMENT, Mode.ALPHA_PRODUCTION, Mode.STANDARD_PRODUCTION
@@ -395,7 +395,7 @@ def test_s30_standard_production_breach_destroys() -> None:  # S-30
     settings = EventSettings().with_flags(0, BOTH)
     d = decide(Event.TAMPER, STD, settings, NOW, channel=0)
     assert d.notify and d.destroy and d.reboot
-    assert d.log == (LogKind.PERIMETER_BREACH, LogKind.SELF_DESTRUCT, LogKind.MODULE_REBOOT)
+    assert d.log == (EventKind.PERIMETER_BREACH, EventKind.SELF_DESTRUCT, EventKind.MODULE_REBOOT)
     assert d.cause is Cause.PERIMETER and d.channels == (0,)
     assert d.destroyed_code == FatalCode(5)
 
@@ -407,7 +407,7 @@ def test_s31_alpha_breach_is_simulated() -> None:  # S-31
     seq = d.sequence()
     assert seq is not None and seq.label == "fatal 6/1" and seq.simulated
     assert seq.duration_ms == 30_850
-    assert LogKind.SIMULATED_ACTION in d.log
+    assert EventKind.SIMULATED_ACTION in d.log
 
 
 def test_s32_development_channel_1_self_destruct() -> None:  # S-32
@@ -439,7 +439,7 @@ def test_s38_defaults_only_log() -> None:  # S-38
     assert temperature_side(-15, s.low_temp_c, s.high_temp_c) is Side.LOW
     for side in Side:
         d = decide(Event.temperature(side), DEV, s, NOW)
-        assert d.outcome is Outcome.LOG and d.log == (LogKind.TEMPERATURE_OUT_OF_RANGE,)
+        assert d.outcome is Outcome.LOG and d.log == (EventKind.TEMPERATURE_OUT_OF_RANGE,)
 
 
 def test_s39_development_temperature_is_simulated() -> None:  # S-39
@@ -456,7 +456,7 @@ def test_s40_standard_scm_holds_until_back_in_range() -> None:  # S-40
     seq = d.sequence()
     assert seq is not None and seq.label == "fatal 20/2" and not seq.simulated
     still = temperature_hold(Side.HIGH, 64.5, TEMP_SD.low_temp_c, TEMP_SD.high_temp_c)
-    assert still is not None and still.code == FatalCode(20, 2) and still.log == (LogKind.HELD,)
+    assert still is not None and still.code == FatalCode(20, 2) and still.log == (EventKind.HELD,)
     assert temperature_hold(Side.HIGH, 63.5, TEMP_SD.low_temp_c, TEMP_SD.high_temp_c) is None
     low = temperature_hold(Side.LOW, -9.5, TEMP_SD.low_temp_c, TEMP_SD.high_temp_c)
     assert low is not None and low.code == FatalCode(20, 1)
@@ -475,13 +475,13 @@ def test_s42_alpha_temperature_is_simulated() -> None:  # S-42
 def test_s43_low_battery_with_main_power() -> None:  # S-43
     assert battery_low(2.2, 2.3)
     d = decide(Event.LOW_BATTERY, DEV, EventSettings(), NOW)
-    assert d.outcome is Outcome.LOG and d.log == (LogKind.BATTERY_LOW,)
+    assert d.outcome is Outcome.LOG and d.log == (EventKind.BATTERY_LOW,)
 
 
 def test_s44_last_gasp_destroys_at_power_off() -> None:  # S-44
     d = decide(Event.LOW_BATTERY, STD, battery(BatteryAction.SELF_DESTRUCT), OFF)
     assert d.destroy and d.cause is Cause.BATTERY and d.destroyed_code == FatalCode(6)
-    assert LogKind.SELF_DESTRUCT in d.log
+    assert EventKind.SELF_DESTRUCT in d.log
 
 
 def test_s45_sleep_prevents_boot_until_recovered() -> None:  # S-45
@@ -516,14 +516,14 @@ def test_s48_removed_battery_while_off_is_last_gasp() -> None:  # S-48
 
 def test_s49_battery_action_none_in_production() -> None:  # S-49
     d = decide(Event.LOW_BATTERY, STD, battery(BatteryAction.NONE), OFF)
-    assert d.outcome is Outcome.LOG and d.log == (LogKind.BATTERY_LOW,)
+    assert d.outcome is Outcome.LOG and d.log == (EventKind.BATTERY_LOW,)
 
 
 def test_s51_development_changed_file() -> None:  # S-51
     d = decide(Event.SUPERVISED_BOOT_SIGNATURE, DEV, EventSettings(), BOOT)
     seq = d.sequence()
     assert seq is not None and seq.label == "fatal 4/2" and seq.simulated
-    assert seq.duration_ms == 27_850 and d.log[0] is LogKind.SUPERVISED_BOOT_FAIL
+    assert seq.duration_ms == 27_850 and d.log[0] is EventKind.SUPERVISED_BOOT_FAIL
 
 
 def test_s55_standard_policy_2_holds() -> None:  # S-55
@@ -538,14 +538,14 @@ def test_s56_standard_policy_1_destroys() -> None:  # S-56
     )
     assert d.destroy and d.cause is Cause.SUPERVISED_BOOT
     assert d.log[:3] == (
-        LogKind.SUPERVISED_BOOT_FAIL, LogKind.SELF_DESTRUCT, LogKind.BOOT_PARTITION_DESTROYED,
+        EventKind.SUPERVISED_BOOT_FAIL, EventKind.SELF_DESTRUCT, EventKind.BOOT_PARTITION_DESTROYED,
     )
     assert d.destroyed_code == FatalCode(6)
 
 
 def test_s57_policy_0_only_logs() -> None:  # S-57
     d = decide(Event.SUPERVISED_BOOT_SIGNATURE, STD, policy(SupervisedBootPolicy.NONE), BOOT)
-    assert d.outcome is Outcome.LOG and d.log == (LogKind.SUPERVISED_BOOT_FAIL,)
+    assert d.outcome is Outcome.LOG and d.log == (EventKind.SUPERVISED_BOOT_FAIL,)
 
 
 def test_s58_process_failure_shows_22_9() -> None:  # S-58

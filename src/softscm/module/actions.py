@@ -56,6 +56,7 @@ from softscm.module.actions_thresholds import (
     temperature_released,
     temperature_side,
 )
+from softscm.module.codes import EventKind
 from softscm.module.led import Pattern, fatal
 from softscm.module.led_codes import (
     CODE_BOOT_PROCESS,
@@ -79,7 +80,6 @@ __all__ = [
     "Decision",
     "Event",
     "EventSettings",
-    "LogKind",
     "Mode",
     "Outcome",
     "PerimeterFlags",
@@ -209,21 +209,6 @@ class Cause(Enum):
     SUPERVISED_BOOT = "supervised_boot"
 
 
-@unique
-class LogKind(Enum):
-    """Event-log record types (§9.1) that a decision asks for."""
-
-    PERIMETER_BREACH = "perimeter_breach"
-    TEMPERATURE_OUT_OF_RANGE = "temperature_out_of_range"
-    BATTERY_LOW = "battery_low"
-    SUPERVISED_BOOT_FAIL = "supervised_boot_fail"
-    SIMULATED_ACTION = "simulated_action"
-    SELF_DESTRUCT = "self_destruct"
-    BOOT_PARTITION_DESTROYED = "boot_partition_destroyed"
-    HELD = "held"
-    MODULE_REBOOT = "module_reboot"
-
-
 @dataclass(frozen=True)
 class Decision:
     """What happens for one event (§3.2). Effects run in this order: record the breach,
@@ -238,7 +223,7 @@ class Decision:
     event: Event
     mode: Mode
     outcome: Outcome
-    log: tuple[LogKind, ...]
+    log: tuple[EventKind, ...]
     record_breach: bool = False
     """Tamper only: store the channel's first-breach timestamp (always, whatever the flags)."""
     notify: bool = False
@@ -269,24 +254,24 @@ class Decision:
         return fatal(self.code, simulated=self.simulated)
 
 
-def _log_only(event: Event, mode: Mode, kind: LogKind) -> Decision:
+def _log_only(event: Event, mode: Mode, kind: EventKind) -> Decision:
     return Decision(event, mode, Outcome.LOG, (kind,))
 
 
-def _simulate(event: Event, mode: Mode, kind: LogKind, code: FatalCode) -> Decision:
+def _simulate(event: Event, mode: Mode, kind: EventKind, code: FatalCode) -> Decision:
     return Decision(
-        event, mode, Outcome.SIMULATE, (kind, LogKind.SIMULATED_ACTION), code=code, simulated=True
+        event, mode, Outcome.SIMULATE, (kind, EventKind.SIMULATED_ACTION), code=code, simulated=True
     )
 
 
 def _hold(
-    event: Event, mode: Mode, kinds: tuple[LogKind, ...], code: FatalCode, cause: Cause
+    event: Event, mode: Mode, kinds: tuple[EventKind, ...], code: FatalCode, cause: Cause
 ) -> Decision:
     return Decision(
         event,
         mode,
         Outcome.HOLD,
-        (*kinds, LogKind.HELD),
+        (*kinds, EventKind.HELD),
         code=code,
         hold=cause,
         reboot=True,
@@ -297,17 +282,17 @@ def _hold(
 def _destroy(
     event: Event,
     mode: Mode,
-    kinds: tuple[LogKind, ...],
+    kinds: tuple[EventKind, ...],
     cause: Cause,
     destroyed_code: FatalCode,
     *,
     reboot: bool = True,
 ) -> Decision:
-    log = (*kinds, LogKind.SELF_DESTRUCT)
+    log = (*kinds, EventKind.SELF_DESTRUCT)
     if cause is Cause.SUPERVISED_BOOT:
-        log += (LogKind.BOOT_PARTITION_DESTROYED,)
+        log += (EventKind.BOOT_PARTITION_DESTROYED,)
     if reboot:
-        log += (LogKind.MODULE_REBOOT,)
+        log += (EventKind.MODULE_REBOOT,)
     return Decision(
         event,
         mode,
@@ -374,7 +359,7 @@ def _tamper(mode: Mode, settings: EventSettings, channel: int, latched_mask: int
         Event.TAMPER,
         mode,
         Outcome.NOTIFY if notify else Outcome.LOG,
-        (LogKind.PERIMETER_BREACH,),
+        (EventKind.PERIMETER_BREACH,),
         record_breach=True,
         notify=notify,
     )
@@ -383,16 +368,16 @@ def _tamper(mode: Mode, settings: EventSettings, channel: int, latched_mask: int
     mask = latched_mask | (1 << channel)
     channels = tuple(ch for ch in range(2) if mask & (1 << ch))
     if mode is not Mode.STANDARD_PRODUCTION:
-        decision = _simulate(Event.TAMPER, mode, LogKind.PERIMETER_BREACH, tamper_code(mask))
+        decision = _simulate(Event.TAMPER, mode, EventKind.PERIMETER_BREACH, tamper_code(mask))
     elif settings.tamper_production_action is TamperProductionAction.HOLD:
         decision = _hold(
-            Event.TAMPER, mode, (LogKind.PERIMETER_BREACH,), tamper_code(mask), Cause.PERIMETER
+            Event.TAMPER, mode, (EventKind.PERIMETER_BREACH,), tamper_code(mask), Cause.PERIMETER
         )
     else:
         decision = _destroy(
             Event.TAMPER,
             mode,
-            (LogKind.PERIMETER_BREACH,),
+            (EventKind.PERIMETER_BREACH,),
             Cause.PERIMETER,
             CODE_TAMPER_DESTROYED,
         )
@@ -401,7 +386,7 @@ def _tamper(mode: Mode, settings: EventSettings, channel: int, latched_mask: int
 
 
 def _temperature(event: Event, mode: Mode, settings: EventSettings, profile: str) -> Decision:
-    kind = LogKind.TEMPERATURE_OUT_OF_RANGE
+    kind = EventKind.TEMPERATURE_OUT_OF_RANGE
     if settings.temperature_action is TemperatureAction.NONE:
         return _log_only(event, mode, kind)
     code = CODE_LOW_TEMPERATURE if event is Event.LOW_TEMPERATURE else CODE_HIGH_TEMPERATURE
@@ -413,7 +398,7 @@ def _temperature(event: Event, mode: Mode, settings: EventSettings, profile: str
 
 
 def _battery(mode: Mode, settings: EventSettings, trigger: Trigger) -> Decision:
-    event, kind = Event.LOW_BATTERY, LogKind.BATTERY_LOW
+    event, kind = Event.LOW_BATTERY, EventKind.BATTERY_LOW
     action = settings.battery_action
     if trigger is not Trigger.POWER_OFF or action is BatteryAction.NONE:
         return _log_only(event, mode, kind)
@@ -428,7 +413,7 @@ def _battery(mode: Mode, settings: EventSettings, trigger: Trigger) -> Decision:
 
 
 def _supervised_boot(event: Event, mode: Mode, settings: EventSettings) -> Decision:
-    kind = LogKind.SUPERVISED_BOOT_FAIL
+    kind = EventKind.SUPERVISED_BOOT_FAIL
     policy = settings.supervised_boot_policy
     if policy is SupervisedBootPolicy.NONE:
         return _log_only(event, mode, kind)

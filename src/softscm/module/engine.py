@@ -17,7 +17,6 @@ from softscm.module import state as S
 from softscm.module.actions import (
     Decision,
     Event,
-    LogKind,
     Mode,
     Trigger,
     decide,
@@ -31,6 +30,7 @@ from softscm.module.actions_thresholds import (
     temperature_side,
 )
 from softscm.module.binding import fingerprint
+from softscm.module.codes import EventKind
 from softscm.module.led_codes import (
     CODE_HEARTBEAT_LOST,
     CODE_HIGH_TEMPERATURE,
@@ -168,7 +168,8 @@ class Engine:
         self.drop_ephemeral()
         st.tap_dir = [0, 0, 0]
         failed = self.self_test()
-        self.record("self_test", t, {"result": "fail" if failed else "pass", "failed": failed})
+        self.record(EventKind.SELF_TEST, t,
+                    {"result": "fail" if failed else "pass", "failed": failed})
         if st.destroyed_code is not None:
             st.lifecycle = S.DESTROYED
             self._fatal_then(st, t, st.destroyed_code, replay, "reboot", reason="destroyed")
@@ -178,7 +179,7 @@ class Engine:
             code, why = held
             st.lifecycle = S.HELD
             st.hold = why
-            self.record("held", t, {"reason": why})
+            self.record(EventKind.HELD, t, {"reason": why})
             self._fatal_then(st, t, code, replay, "hold_check", reason=why)
             return
         st.lifecycle = S.BOOTING
@@ -234,14 +235,14 @@ class Engine:
             volts = st.battery or 0.0
             if battery_released(volts, settings.battery_threshold_v):
                 st.battery_sleep = False
-                self.record("released", t, {"reason": "battery"})
+                self.record(EventKind.RELEASED, t, {"reason": "battery"})
             elif st.main_power:
                 return CODE_LOW_BATTERY.label, "battery"
         if (settings.temperature_action.value and self.profile == "scm"
                 and st.temp_side is not None):
             if temperature_released(st.cpu_temp, settings.low_temp_c, settings.high_temp_c):
                 st.temp_side = None
-                self.record("released", t, {"reason": "temperature"})
+                self.record(EventKind.RELEASED, t, {"reason": "temperature"})
             else:
                 code = CODE_LOW_TEMPERATURE if st.temp_side == "low" else CODE_HIGH_TEMPERATURE
                 return code.label, "temperature"
@@ -258,11 +259,11 @@ class Engine:
         self.schedule(st, t + BOOT_INIT_MS / 1000 + length, then, **data)
 
     def _on_reboot(self, st: PhysicalState, t: float, reason: str = "") -> None:
-        self.record("module_reboot", t, {"reason": reason or "fatal"})
+        self.record(EventKind.MODULE_REBOOT, t, {"reason": reason or "fatal"})
         self.boot(st, t, replay=True, reason="reboot")
 
     def _on_hold_check(self, st: PhysicalState, t: float, reason: str = "") -> None:
-        self.record("module_reboot", t, {"reason": f"held: {reason}"})
+        self.record(EventKind.MODULE_REBOOT, t, {"reason": f"held: {reason}"})
         self.boot(st, t, replay=True, reason="reboot")
 
     # -- binding ----------------------------------------------------------------------
@@ -287,7 +288,7 @@ class Engine:
         if st.binding == S.UNBOUND:
             st.binding = S.BOUND_DEV
             st.fingerprint = fingerprint
-            self.record("bind_ok", t, {})
+            self.record(EventKind.BIND_OK, t, {})
         elif st.binding == S.BOUND_DEV:
             if fingerprint is None:
                 # Development: a lost salt is replaced by a new one; keys are kept.
@@ -296,28 +297,28 @@ class Engine:
                 fingerprint = self.fingerprint(st)
             if fingerprint != st.fingerprint:
                 st.fingerprint = fingerprint
-                self.record("rebind", t, {})
+                self.record(EventKind.REBIND, t, {})
             else:
-                self.record("bind_ok", t, {})
+                self.record(EventKind.BIND_OK, t, {})
         else:
             if fingerprint is None or fingerprint != st.fingerprint:
                 st.binding = S.PRODUCTION_CANNOT_BIND if st.binding != S.LOCK_PENDING \
                     else S.PRODUCTION_CANNOT_BIND
                 st.lifecycle = S.CANNOT_BIND
-                self.record("bind_failed", t,
+                self.record(EventKind.BIND_FAILED, t,
                             {"reason": "salt" if fingerprint is None else "fingerprint"})
                 self.show(st, t, ["cannot_bind"])
                 return
             if st.binding == S.LOCK_PENDING:
                 st.binding = S.PRODUCTION
                 self.seal_for_production(fingerprint)
-                self.record("production_active", t, {})
+                self.record(EventKind.PRODUCTION_ACTIVE, t, {})
             elif st.binding == S.PRODUCTION_CANNOT_BIND:
                 st.binding = S.PRODUCTION
                 self.seal_for_production(fingerprint)
-                self.record("bind_ok", t, {})
+                self.record(EventKind.BIND_OK, t, {})
             else:
-                self.record("bind_ok", t, {})
+                self.record(EventKind.BIND_OK, t, {})
         st.lifecycle = S.RUNNING
         self.show(st, t, self.running_desc(st))
         self._after_running(st, t)
@@ -368,7 +369,7 @@ class Engine:
 
     def _on_sequence_end(self, st: PhysicalState, t: float, simulated: bool = True) -> None:
         if not simulated:
-            self.record("module_reboot", t, {"reason": "fatal"})
+            self.record(EventKind.MODULE_REBOOT, t, {"reason": "fatal"})
             self.boot(st, t, replay=True, reason="reboot")
             return
         if st.queued_sequences:
@@ -414,7 +415,7 @@ class Engine:
         if decision.hold is not None and decision.code is not None:
             st.lifecycle = S.HELD
             st.hold = decision.hold.value
-            self.record("held", t, {"reason": st.hold})
+            self.record(EventKind.HELD, t, {"reason": st.hold})
             length = sequence_ms(decision.code.main, decision.code.sub) / 1000
             if not at_boot:
                 self.cancel(st)
@@ -423,7 +424,8 @@ class Engine:
             self.schedule(st, t + (length if replay else 1.0), "hold_check", reason=st.hold)
             return None
         if decision.code is not None and decision.simulated:
-            self.record("simulated_action", t, {"event": event, "code": decision.code.label})
+            self.record(EventKind.SIMULATED_ACTION, t,
+                        {"event": event, "code": decision.code.label})
             if not at_boot:
                 self.sequence(st, t, decision.code.label, True)
             elif replay:
@@ -437,16 +439,16 @@ class Engine:
         detail: dict[str, Any] = {"cause": cause}
         if decision.channels:
             detail["channel"] = decision.channels[0]
-        self.record("self_destruct", t, detail)
-        if LogKind.BOOT_PARTITION_DESTROYED in decision.log:
-            self.record("boot_partition_destroyed", t, {})
+        self.record(EventKind.SELF_DESTRUCT, t, detail)
+        if EventKind.BOOT_PARTITION_DESTROYED in decision.log:
+            self.record(EventKind.BOOT_PARTITION_DESTROYED, t, {})
         self.destroy_keys()
         code = decision.destroyed_code
         st.destroyed_code = code.label if code is not None else "6"
         st.lifecycle = S.DESTROYED if st.lifecycle != S.OFF else S.OFF
         self.cancel(st)
         if decision.reboot and st.main_power:
-            self.record("module_reboot", t, {"reason": "self_destruct"})
+            self.record(EventKind.MODULE_REBOOT, t, {"reason": "self_destruct"})
             self.boot(st, t, replay=replay, reason="reboot")
 
     # -- sensors over time --------------------------------------------------------------
@@ -458,12 +460,12 @@ class Engine:
         if side is None:
             if st.temp_side is not None and st.lifecycle != S.HELD:
                 st.temp_side = None
-                self.record("temperature_in_range", t, {"value": st.cpu_temp})
+                self.record(EventKind.TEMPERATURE_IN_RANGE, t, {"value": st.cpu_temp})
             self.cancel(st, "temperature_sample")
             return
         if not sample or st.temp_side != side.value:
             threshold = settings.low_temp_c if side.value == "low" else settings.high_temp_c
-            self.record("temperature_out_of_range", t,
+            self.record(EventKind.TEMPERATURE_OUT_OF_RANGE, t,
                         {"side": side.value, "value": st.cpu_temp, "threshold": threshold})
         st.temp_side = side.value
         if st.lifecycle in (S.HELD, S.DESTROYED, S.SEQUENCE):
@@ -487,12 +489,13 @@ class Engine:
         if st.breach[channel]:
             return
         stamp = int(self.rtc(st, t))
-        st.breach[channel] = stamp
         settings = st.event_settings
         decision = decide(Event.TAMPER, self.mode(st), settings, Trigger.IMMEDIATELY,
                           channel=channel, latched_mask=st.latched_mask, profile=self.profile)
+        if decision.record_breach:
+            st.breach[channel] = stamp
         flags = PerimeterFlags(settings.flags(channel))
-        self.record("perimeter_breach", t, {
+        self.record(EventKind.PERIMETER_BREACH, t, {
             "channel": channel, "timestamp": stamp,
             "actions": {"notify": bool(flags & PerimeterFlags.NOTIFY),
                         "self_destruct": bool(flags & PerimeterFlags.SELF_DESTRUCT)},
@@ -518,7 +521,8 @@ class Engine:
         volts = st.battery if st.battery is not None else 0.0
         if not battery_low(volts, settings.battery_threshold_v):
             return
-        self.record("battery_low", t, {"volts": volts, "threshold": settings.battery_threshold_v})
+        self.record(EventKind.BATTERY_LOW, t,
+                    {"volts": volts, "threshold": settings.battery_threshold_v})
         decision = decide(Event.LOW_BATTERY, self.mode(st), settings, trigger,
                           profile=self.profile)
         self.apply(st, t, decision, "battery")
@@ -529,8 +533,8 @@ class Engine:
             if st.stall_until is not None and st.stall_until > t and st.lifecycle != S.OFF:
                 self.schedule(st, t + 1.0, "heartbeat_lost")
             return
-        self.record("heartbeat_lost", t, {})
-        self.record("fatal", t, {"code": CODE_HEARTBEAT_LOST.label})
+        self.record(EventKind.HEARTBEAT_LOST, t, {})
+        self.record(EventKind.FATAL, t, {"code": CODE_HEARTBEAT_LOST.label})
         self.sequence(st, t, CODE_HEARTBEAT_LOST.label, False)
 
     def _on_lp_breach(self, st: PhysicalState, t: float, channel: int = 0) -> None:

@@ -15,6 +15,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from softscm.errors import InvalidArgument
+from softscm.module.codes import EventKind
 from softscm.module.operations import Kind, exposed
 
 if TYPE_CHECKING:
@@ -156,4 +157,4 @@ class Metrics:
     def host_event(self, name: str, fields: dict[str, str] | None = None) -> None:
         """Record a ``host_event {name, fields…}`` in the event log (any state)."""
         detail = check_host_event(name, {} if fields is None else fields)
-        self._m.record("host_event", **detail)
+        self._m.record(EventKind.HOST_EVENT, **detail)

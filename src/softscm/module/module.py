@@ -308,7 +308,9 @@ class Module:
     # -- event log -----------------------------------------------------------------------
 
     def record(self, kind: str, _at: float | None = None, /, **detail: Any) -> None:
-        """Append a record to the event log, at module time ``_at`` (default: now)."""
+        """Append a record of ``kind`` (an :class:`~softscm.module.codes.EventKind`, or
+        its string) to the event log, at module time ``_at`` (default: now)."""
+        kind = str(kind)  # the kind's own string, as stored and hashed
         at = self.physical.now() if _at is None else _at
         with self._store.transaction():
             previous = self._store.last_event()

@@ -40,6 +40,7 @@ from softscm.module.actions_settings import (
     validate_low_threshold,
 )
 from softscm.module.checks import check_context, check_float, check_int
+from softscm.module.codes import EventKind
 from softscm.module.engine import Engine
 from softscm.module.led import USER_MS_MAX
 from softscm.module.operations import Kind, exposed
@@ -155,7 +156,7 @@ class Physical:
             if not st.main_power:
                 return
             t = self._now(st)
-            self._record("power_on", t, {"cold": fresh})
+            self._record(EventKind.POWER_ON, t, {"cold": fresh})
             self.engine.boot(st, t, replay=False)
 
     @exposed(Kind.OPERATOR)
@@ -210,14 +211,14 @@ class Physical:
         with self.edit() as st:
             t = self._now(st)
             if st.locked:
-                self._record("lock_binding_repeat", t, {})
+                self._record(EventKind.LOCK_BINDING_REPEAT, t, {})
                 return
             if st.binding != S.BOUND_DEV:
                 raise NotBound("the module is not bound to a host")
             st.binding = S.LOCK_PENDING
-            self._record("lock_binding", t, {})
+            self._record(EventKind.LOCK_BINDING, t, {})
             if st.battery is None:
-                self._record("warning", t, {"kind": "no_battery"})
+                self._record(EventKind.WARNING, t, {"kind": "no_battery"})
 
     @exposed(Kind.HOST)
     def binding_info(self) -> tuple[bool, bool]:
@@ -245,11 +246,11 @@ class Physical:
                 apply(st)
                 after = history.after_change(setting, st.locked, channel)
                 st.perimeter_calls_after_lock = list(after.perimeter_calls_after_lock)
-                self._record("setting_changed", t, {"name": name or setting.value,
+                self._record(EventKind.SETTING_CHANGED, t, {"name": name or setting.value,
                                                     "value": value})
         if rejected is not None:
             with self.edit() as st:
-                self._record("setting_rejected", self._now(st),
+                self._record(EventKind.SETTING_REJECTED, self._now(st),
                              {"name": name or setting.value, "reason": "policy_locked"})
             raise rejected
 
@@ -265,7 +266,7 @@ class Physical:
 
         def apply(st: PhysicalState) -> None:
             st.settings = st.event_settings.with_flags(channel, flags).as_dict()
-            self._record("perimeter_actions_set", self._now(st), {
+            self._record(EventKind.PERIMETER_ACTIONS_SET, self._now(st), {
                 "channel": channel, "notify": bool(notify), "self_destruct": bool(self_destruct)})
 
         self._change(Setting.PERIMETER_EVENT_ACTIONS, apply, channel=channel,
@@ -311,7 +312,7 @@ class Physical:
         self._change(Setting.CPU_LOW_TEMP_THRESHOLD,
                      lambda st: self._settings(st, low_temp_c=low), value=low)
         if low_threshold_near_ambient(low):
-            self._m.record("warning", kind="threshold_near_ambient", threshold=low)
+            self._m.record(EventKind.WARNING, kind="threshold_near_ambient", threshold=low)
 
     @exposed(Kind.HOST)
     def set_cpu_high_temp_threshold(self, threshold: float) -> None:
@@ -320,7 +321,7 @@ class Physical:
         self._change(Setting.CPU_HIGH_TEMP_THRESHOLD,
                      lambda st: self._settings(st, high_temp_c=high), value=high)
         if high_threshold_near_ambient(high):
-            self._m.record("warning", kind="threshold_near_ambient", threshold=high)
+            self._m.record(EventKind.WARNING, kind="threshold_near_ambient", threshold=high)
 
     @exposed(Kind.HOST)
     def set_battery_voltage_action(self, sleep: bool = False, self_destruct: bool = False) -> None:
@@ -363,7 +364,7 @@ class Physical:
             st.latched_mask = 0
             for latches in st.contexts.values():
                 latches[0] = False
-            self._record("perimeter_cleared", t, {})
+            self._record(EventKind.PERIMETER_CLEARED, t, {})
             for channel in (0, 1):
                 if st.loops_open[channel] and self.engine.monitored(st):
                     self.engine.breach(st, t, channel)

@@ -14,6 +14,7 @@ from softscm.module import state as S
 from softscm.module.actions import Trigger
 from softscm.module.actions_settings import validate_channel
 from softscm.module.checks import check_float, check_range
+from softscm.module.codes import EventKind
 from softscm.module.engine import BROWNOUT_SETTLE_S, HEARTBEAT_TIMEOUT_S
 from softscm.module.limits import (
     MODULE_TIME_MAX_S,
@@ -187,7 +188,7 @@ class SimulationControls:
         with self.edit() as st:
             st.battery = None
             t = self._now(st)
-            self._record("battery_removed", t, {})
+            self._record(EventKind.BATTERY_REMOVED, t, {})
             if not st.main_power and st.unpowered_since is None:
                 st.unpowered_since = t
             trigger = Trigger.IMMEDIATELY if st.main_power else Trigger.POWER_OFF
@@ -203,7 +204,7 @@ class SimulationControls:
         with self.edit() as st:
             t = self._now(st)
             st.battery = value
-            self._record("battery_ok", t, {"volts": value})
+            self._record(EventKind.BATTERY_OK, t, {"volts": value})
             if st.unpowered_since is not None:
                 self._repowered(st, t)
 
@@ -226,7 +227,7 @@ class SimulationControls:
             engine.cancel(st)
             st.queued_sequences = []
             st.lifecycle = S.OFF
-            self._record("power_off", t, {})
+            self._record(EventKind.POWER_OFF, t, {})
             engine.show(st, t, ["off"])
             if st.battery is None:
                 st.unpowered_since = t
@@ -236,7 +237,7 @@ class SimulationControls:
             return
         st.main_power = True
         st.power_off_at = None
-        self._record("power_on", t, {})
+        self._record(EventKind.POWER_ON, t, {})
         engine.boot(st, t, replay=True)
         if st.unpowered_since is not None:
             self._repowered(st, t)
@@ -252,7 +253,7 @@ class SimulationControls:
                 self.engine.breach(st, t, channel)
         st.rtc_offset -= t - stopped
         st.rtc_valid = False
-        self._record("rtc_invalid", t, {})
+        self._record(EventKind.RTC_INVALID, t, {})
 
     @exposed(Kind.SIMULATION, input=Input(
         "power-cycle", help="main power off, then on: a cold boot",
@@ -373,7 +374,7 @@ class SimulationControls:
         self._check_reaches(value + BROWNOUT_SETTLE_S)
         with self.edit() as st:
             t = self._now(st)
-            self._record("brownout", t, {"seconds": value})
+            self._record(EventKind.BROWNOUT, t, {"seconds": value})
             until = t + value + BROWNOUT_SETTLE_S
             st.brownout_until = max(until, st.brownout_until or until)
 
@@ -415,7 +416,7 @@ class SimulationControls:
             st.rtc_offset = value - t
             st.last_sync = [t, value]
             st.rtc_valid = True
-            self._record("rtc_synced", t, {"drift_ppm": st.measured_drift_ppm})
+            self._record(EventKind.RTC_SYNCED, t, {"drift_ppm": st.measured_drift_ppm})
 
     @exposed(Kind.SIMULATION, input=Input(
         "drift",

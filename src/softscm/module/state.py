@@ -13,6 +13,7 @@ from typing import Any
 
 from softscm.module import ledview
 from softscm.module.actions_settings import EventSettings
+from softscm.module.codes import Binding, Lifecycle
 from softscm.module.limits import (
     MODULE_TIME_MAX_S,
     SIM_ACCEL_MAX_G,
@@ -25,22 +26,22 @@ from softscm.module.limits import (
 #: Name of the meta entry that holds the document.
 META_NAME = "physical"
 
-#: Lifecycle states (§2.6) as stored.
-OFF = "off"
-BOOTING = "booting"
-SEQUENCE = "sequence"
-HELD = "held"
-WAITING = "waiting_for_host"
-RUNNING = "running"
-CANNOT_BIND = "cannot_bind"
-DESTROYED = "destroyed"
+#: Lifecycle states (§2.6) as stored (:class:`~softscm.module.codes.Lifecycle`).
+OFF = Lifecycle.OFF
+BOOTING = Lifecycle.BOOTING
+SEQUENCE = Lifecycle.SEQUENCE
+HELD = Lifecycle.HELD
+WAITING = Lifecycle.WAITING
+RUNNING = Lifecycle.RUNNING
+CANNOT_BIND = Lifecycle.CANNOT_BIND
+DESTROYED = Lifecycle.DESTROYED
 
-#: Binding states (§2.3) as stored.
-UNBOUND = "unbound"
-BOUND_DEV = "bound_dev"
-LOCK_PENDING = "lock_pending"
-PRODUCTION = "production"
-PRODUCTION_CANNOT_BIND = "production_cannot_bind"
+#: Binding states (§2.3) as stored (:class:`~softscm.module.codes.Binding`).
+UNBOUND = Binding.UNBOUND
+BOUND_DEV = Binding.BOUND_DEV
+LOCK_PENDING = Binding.LOCK_PENDING
+PRODUCTION = Binding.PRODUCTION
+PRODUCTION_CANNOT_BIND = Binding.PRODUCTION_CANNOT_BIND
 
 #: Sensor defaults of a fresh module (§3.4).
 DEFAULT_CPU_TEMP_C = 25.0

@@ -35,6 +35,7 @@ from softscm.errors import (
     SoftScmError,
 )
 from softscm.module.actions_settings import Setting, validate_supervised_boot_policy
+from softscm.module.codes import EventKind
 from softscm.module.operations import Input, Kind, Param, exposed
 
 if TYPE_CHECKING:
@@ -239,7 +240,7 @@ class SupervisedBoot:
                                          self._sign(DEFAULT_SLOT, digest)))
         with module._store.transaction():
             self._save(entries)
-            module.record("manifest_changed", t, op="shipped", slot=DEFAULT_SLOT,
+            module.record(EventKind.MANIFEST_CHANGED, t, op="shipped", slot=DEFAULT_SLOT,
                           paths=[e.path for e in entries], skipped=skipped)
 
     # -- verification at boot (§6.3) -----------------------------------------------------
@@ -256,25 +257,25 @@ class SupervisedBoot:
         try:
             self._provision_shipped(t)
         except SoftScmError as exc:  # the boot goes on; a manifest call tries again
-            module.record("warning", t, kind="shipped_manifest_failed", reason=exc.message)
+            module.record(EventKind.WARNING, t, kind="shipped_manifest_failed", reason=exc.message)
         try:
             entries = self._entries()
         except _Damaged as exc:
-            module.record("supervised_boot_fail", t,
+            module.record(EventKind.SUPERVISED_BOOT_FAIL, t,
                           **{"class": "process", "reason": str(exc)})
             return "process", {"reason": str(exc), "paths": []}
         if not entries:
             return "ok", {"entries": 0}
         failures = [f for f in (self._check(e) for e in entries) if f is not None]
         for path, kind, reason in failures:
-            module.record("supervised_boot_fail", t,
+            module.record(EventKind.SUPERVISED_BOOT_FAIL, t,
                           **{"path": path, "class": kind, "reason": reason})
         process = [f for f in failures if f[1] == "process"]
         if process:
             return "process", {"reason": process[0][2], "paths": [f[0] for f in failures]}
         if failures:
             return "signature", {"paths": [f[0] for f in failures]}
-        module.record("supervised_boot_ok", t, entries=len(entries))
+        module.record(EventKind.SUPERVISED_BOOT_OK, t, entries=len(entries))
         return "ok", {"entries": len(entries)}
 
     def _check(self, entry: ManifestEntry) -> tuple[str, str, str] | None:
@@ -346,7 +347,7 @@ class SupervisedBoot:
             detail: dict[str, Any] = {"path": path, "op": op, "slot": slot}
             if reset:
                 detail["reset"] = True
-            module.record("manifest_changed", t, **detail)
+            module.record(EventKind.MANIFEST_CHANGED, t, **detail)
 
     @exposed(Kind.HOST)
     def remove_supervised_boot_file(self, path: str) -> None:
@@ -364,7 +365,7 @@ class SupervisedBoot:
             if len(kept) == len(entries):
                 raise InvalidArgument(f"{path!r} is not in the supervised boot manifest")
             self._save(kept)
-            module.record("manifest_changed", t, path=path, op="remove")
+            module.record(EventKind.MANIFEST_CHANGED, t, path=path, op="remove")
 
     @exposed(Kind.HOST)
     def supervised_boot_manifest(self) -> str:
@@ -416,4 +417,4 @@ class SupervisedBoot:
             stored = self._stored()
             damaged = b"\xff" + (stored if isinstance(stored, bytes) else b"")
             module._store.set_meta(MANIFEST_META, damaged)
-            module.record("sim_corrupt", self._now(), area=area)
+            module.record(EventKind.SIM_CORRUPT, self._now(), area=area)
