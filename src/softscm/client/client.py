@@ -22,6 +22,7 @@ from softscm.client.metrics import MetricsClientMixin
 from softscm.client.physical import PhysicalClientMixin
 from softscm.client.simulation import Simulation
 from softscm.client.supervised_boot import SupervisedBootClientMixin
+from softscm.client.transport import Transport
 from softscm.client.wallets import WalletClientMixin
 from softscm.errors import SoftScmError
 
@@ -49,7 +50,7 @@ class Client(PhysicalClientMixin, SupervisedBootClientMixin, WalletClientMixin,
     ``SOFTSCM_HOME``) or :meth:`open` (an embedded module in a given state directory).
     """
 
-    def __init__(self, transport: Any, *, host: bool = True) -> None:
+    def __init__(self, transport: Transport, *, host: bool = True) -> None:
         self._transport = transport
         #: This client's host context: its own perimeter and tap notifications.
         self._context = os.urandom(8).hex()

@@ -4,11 +4,12 @@ same frames as the socket."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from softscm.errors import ConnectionFailed
 from softscm.service import protocol
-from softscm.service.dispatch import dispatch
+from softscm.service.dispatch import Operations, dispatch
 
 
 class InProcessTransport:
@@ -18,8 +19,9 @@ class InProcessTransport:
     being copied into it; everything else is encoded and decoded exactly as on the
     socket, so a value that cannot cross the socket fails here too."""
 
-    def __init__(self, module: Any, on_close: Any = None) -> None:
-        self._module = module
+    def __init__(self, module: Operations,
+                 on_close: Callable[[], None] | None = None) -> None:
+        self._module: Operations | None = module
         self._on_close = on_close
         self._lock = threading.Lock()
         self._last_id = 0

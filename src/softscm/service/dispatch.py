@@ -9,7 +9,8 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from typing import Any
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
 
 from softscm.errors import (
     ConnectionFailed,
@@ -31,9 +32,25 @@ POLL_STEP_S = 0.02
 WAIT_MAX_MS = 2**31 - 1
 WAIT_MIN_MS = -(2**31)
 _NO_LOCK = contextlib.nullcontext()
+#: The lock a caller holds the module with (``threading.Lock``, or none).
+Lock = AbstractContextManager[Any]
 
 
-def call(module: Any, op: str, args: dict[str, Any], lock: Any = _NO_LOCK,
+class Operations(Protocol):
+    """What dispatch needs of a module (:class:`softscm.module.Module`): its operations
+    by name (:mod:`softscm.module.operations`), and its clock for the waits."""
+
+    @property
+    def clock_jumps(self) -> bool: ...
+
+    def operation(self, op: str) -> Callable[..., Any] | None: ...
+
+    def next_due(self) -> float | None: ...
+
+    def sleep(self, seconds: float) -> None: ...
+
+
+def call(module: Operations, op: str, args: dict[str, Any], lock: Lock = _NO_LOCK,
          cancelled: Callable[[], bool] | None = None) -> Any:
     """Run one operation on ``module`` (the method :meth:`Module.operation` names) under
     ``lock``; raises softscm errors only. A blocking wait holds the lock only while it
@@ -64,7 +81,7 @@ def may_block(op: str, args: dict[str, Any]) -> bool:
     return False
 
 
-def _wait(module: Any, args: dict[str, Any], lock: Any,
+def _wait(module: Operations, args: dict[str, Any], lock: Lock,
           cancelled: Callable[[], bool] | None = None) -> str:
     kind, context, timeout_ms = args.get("kind"), args.get("context"), args.get("timeout_ms")
     if kind not in ("perimeter", "tap") or type(timeout_ms) is not int or set(args) - {
@@ -76,7 +93,7 @@ def _wait(module: Any, args: dict[str, Any], lock: Any,
     poll = "poll_perimeter" if kind == "perimeter" else "poll_tap"
     with lock:
         start = _call(module, "module_time", {})
-        jumps = bool(getattr(module, "clock_jumps", False))
+        jumps = module.clock_jumps
     deadline = start + timeout_ms / 1000 if timeout_ms >= 0 else float("inf")
     while True:
         if cancelled is not None and cancelled():
@@ -99,7 +116,7 @@ def _wait(module: Any, args: dict[str, Any], lock: Any,
             module.sleep(max(0.0, moment - now) + 4 * math.ulp(abs(now) + 1.0))
 
 
-def _call(module: Any, op: str, args: dict[str, Any]) -> Any:
+def _call(module: Operations, op: str, args: dict[str, Any]) -> Any:
     method = module.operation(op)
     if method is None:
         raise ProtocolError(f"unknown operation {op!r}")
@@ -156,7 +173,7 @@ def _guarded(op: str, work: Any) -> Any:
         raise InternalError(f"{op} failed inside the module") from None
 
 
-def dispatch(module: Any, frame: bytes, lock: Any = _NO_LOCK,
+def dispatch(module: Operations, frame: bytes, lock: Lock = _NO_LOCK,
              side_in: list[Any] | None = None, side_out: list[Any] | None = None) -> bytes:
     """Answer one request frame with one response frame; never raises. ``side_in`` and
     ``side_out`` carry large byte strings beside the frames (in-process only)."""
