@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from softscm.module.module import Clock, Module
+from softscm.module.context import Clock
+from softscm.module.module import Module
 from softscm.module.profile import Profile
 
 __all__ = ["Clock", "Module", "Profile"]

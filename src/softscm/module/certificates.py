@@ -22,7 +22,8 @@ from softscm.errors import InvalidArgument, KeyStoreFull, SlotEmpty
 from softscm.module.operations import Kind, exposed
 
 if TYPE_CHECKING:
-    from softscm.module.module import Module
+    from softscm.module.context import Context
+    from softscm.module.keystore import KeyStore
 
 #: Most certificates a module keeps, one per slot at most (§9.4).
 MAX_CERTIFICATES = 64
@@ -34,9 +35,9 @@ _PEM_START = b"-----BEGIN"
 class Certificates:
     """The certificate store and request signing of a module."""
 
-
-    def __init__(self, module: Module) -> None:
-        self._m = module
+    def __init__(self, context: Context, keystore: KeyStore) -> None:
+        self._c = context
+        self._keys = keystore
 
     @exposed(Kind.HOST)
     def certificate_store(self, slot: int, certificate: bytes) -> None:
@@ -45,13 +46,13 @@ class Certificates:
         key is the slot's; ``SlotEmpty`` for an empty slot; ``KeyStoreFull`` beyond
         :data:`MAX_CERTIFICATES`."""
         der = _certificate_der(certificate)
-        self._m._host_call()
+        self._c.host_guard()
         key_type, public = self._key(slot)
         spki = x509.load_der_x509_certificate(der).public_key().public_bytes(
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
         if spki != csr.public_key_info(key_type, public):
             raise InvalidArgument(f"the certificate's public key is not the key in slot {slot}")
-        store = self._m._store
+        store = self._c.store
         with store.transaction():
             slots = store.certificate_slots()
             if slot not in slots and len(slots) >= MAX_CERTIFICATES:
@@ -61,9 +62,9 @@ class Certificates:
     @exposed(Kind.HOST)
     def certificate_get(self, slot: int) -> bytes:
         """The DER certificate of ``slot`` (``SlotEmpty`` if it has none)."""
-        self._m._host_call()
-        self._m.keystore.exported_public(slot)
-        der = self._m._store.get_certificate(slot)
+        self._c.host_guard()
+        self._keys.exported_public(slot)
+        der = self._c.store.get_certificate(slot)
         if der is None:
             raise SlotEmpty(f"slot {slot} has no certificate")
         return der
@@ -72,10 +73,10 @@ class Certificates:
     def certificate_list(self) -> list[dict[str, Any]]:
         """One entry per certificate: ``slot``, ``subject`` (RFC 4514), ``issuer``,
         ``not_before`` and ``not_after`` (epoch seconds)."""
-        self._m._host_call()
+        self._c.host_guard()
         out = []
-        for slot in self._m._store.certificate_slots():
-            der = self._m._store.get_certificate(slot)
+        for slot in self._c.store.certificate_slots():
+            der = self._c.store.get_certificate(slot)
             if der is None:  # pragma: no cover - removed between the two reads
                 continue
             cert = x509.load_der_x509_certificate(der)
@@ -89,9 +90,9 @@ class Certificates:
     @exposed(Kind.HOST)
     def certificate_remove(self, slot: int) -> None:
         """Drop the certificate of ``slot`` (``SlotEmpty`` if it has none)."""
-        self._m._host_call()
-        self._m.keystore.check_slot(slot)
-        if not self._m._store.delete_certificate(slot):
+        self._c.host_guard()
+        self._keys.check_slot(slot)
+        if not self._c.store.delete_certificate(slot):
             raise SlotEmpty(f"slot {slot} has no certificate")
 
     @exposed(Kind.HOST)
@@ -101,10 +102,10 @@ class Certificates:
         secp256k1, pure Ed25519 for Ed25519. X25519 keys cannot sign
         (``OperationNotSupported``)."""
         name = csr.parse_subject(subject)
-        self._m._host_call()
+        self._c.host_guard()
         key_type, public = self._key(slot)
         csr.check_can_sign_request(key_type)
-        key = self._m.keystore.private_key(slot)
+        key = self._keys.private_key(slot)
         info = csr.request_info(name, key_type, public)
         if key_type == KeyType.ED25519:
             signature = key.sign_message(info)
@@ -114,8 +115,8 @@ class Certificates:
 
     def _key(self, slot: int) -> tuple[KeyType, bytes]:
         """Key type and public key of ``slot``, whose public key may be exported."""
-        self._m.keystore.check_slot(slot)
-        return self._m.keystore.exported_public(slot)
+        self._keys.check_slot(slot)
+        return self._keys.exported_public(slot)
 
 
 def _certificate_der(certificate: object) -> bytes:

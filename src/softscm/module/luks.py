@@ -19,7 +19,7 @@ from softscm.module.operations import Kind, exposed
 from softscm.module.records import SealedRecord
 
 if TYPE_CHECKING:
-    from softscm.module.module import Module
+    from softscm.module.context import Context
 
 #: Length of a LUKS key, in bytes (§9.5).
 LUKS_KEY_BYTES = 64
@@ -47,17 +47,16 @@ def check_name(name: object) -> str:
 class LuksKeys:
     """The sealed LUKS keys of a module."""
 
-
-    def __init__(self, module: Module) -> None:
-        self._m = module
+    def __init__(self, context: Context) -> None:
+        self._c = context
 
     def _aad(self, name: str, record_id: bytes) -> bytes:
-        return b"".join((_SEAL_LABEL, self._m.serial.encode("ascii"), b"\x00",
+        return b"".join((_SEAL_LABEL, self._c.serial.encode("ascii"), b"\x00",
                          name.encode("ascii"), b"\x00", record_id))
 
     def _master(self) -> bytes:
-        self._m._host_call()
-        master = self._m._master
+        self._c.host_guard()
+        master = self._c.master_key()
         if master is None:  # pragma: no cover - the host guard refuses a destroyed module
             raise InvalidArgument("the module holds no master key")
         return master
@@ -68,8 +67,8 @@ class LuksKeys:
         if the name is taken, ``KeyStoreFull`` beyond :data:`MAX_LUKS_KEYS`)."""
         check_name(name)
         master = self._master()
-        store = self._m._store
-        entropy = self._m._entropy
+        store = self._c.store
+        entropy = self._c.entropy
         with store.transaction():
             names = store.luks_key_names()
             if name in names:
@@ -86,7 +85,7 @@ class LuksKeys:
         """The 64 bytes of the LUKS key ``name``."""
         check_name(name)
         master = self._master()
-        record = self._m._store.get_luks_key(name)
+        record = self._c.store.get_luks_key(name)
         if record is None:
             raise InvalidArgument(f"no LUKS key named {name!r}")
         return seal.open_sealed(master, record.sealed, self._aad(name, record.record_id))
@@ -94,14 +93,14 @@ class LuksKeys:
     @exposed(Kind.HOST)
     def luks_key_list(self) -> list[str]:
         """The names of the LUKS keys, sorted."""
-        self._m._host_call()
-        return self._m._store.luks_key_names()
+        self._c.host_guard()
+        return self._c.store.luks_key_names()
 
     @exposed(Kind.HOST)
     def luks_key_remove(self, name: str) -> None:
         """Erase the LUKS key ``name`` (a container it opened can no longer be opened
         with it)."""
         check_name(name)
-        self._m._host_call()
-        if not self._m._store.delete_luks_key(name):
+        self._c.host_guard()
+        if not self._c.store.delete_luks_key(name):
             raise InvalidArgument(f"no LUKS key named {name!r}")

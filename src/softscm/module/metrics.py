@@ -19,7 +19,7 @@ from softscm.module.codes import EventKind
 from softscm.module.operations import Kind, exposed
 
 if TYPE_CHECKING:
-    from softscm.module.module import Module
+    from softscm.module.context import Context
 
 #: Longest host event name and field name, in characters.
 MAX_EVENT_NAME_CHARS = 64
@@ -90,12 +90,11 @@ def _good_name(text: str) -> bool:
 class Metrics:
     """The counters of a module and its host events."""
 
-
-    def __init__(self, module: Module) -> None:
-        self._m = module
+    def __init__(self, context: Context) -> None:
+        self._c = context
         self._calls: Counter[str] = Counter()
         self._pending = 0
-        self._due = module._clock.now() + FLUSH_SECONDS
+        self._due = context.clock.now() + FLUSH_SECONDS
 
     def count_call(self, op: str) -> None:
         """One call of operation ``op``, which the module has (kept in this process
@@ -105,17 +104,17 @@ class Metrics:
             return
         self._calls[op] += 1
         self._pending += 1
-        if self._pending >= FLUSH_CALLS or self._m._clock.now() >= self._due:
+        if self._pending >= FLUSH_CALLS or self._c.clock.now() >= self._due:
             self.flush()
 
     def flush(self) -> None:
         """Add the calls counted in this process to the store's counters."""
         if not self._pending:
             return
-        self._due = self._m._clock.now() + FLUSH_SECONDS
+        self._due = self._c.clock.now() + FLUSH_SECONDS
         pending = self._take_calls()
         try:
-            self._m._store.add_counts(pending)
+            self._c.store.add_counts(pending)
         except BaseException:
             self._restore(pending)
             raise
@@ -130,7 +129,7 @@ class Metrics:
         counts = self._take_calls()
         for name in counters_for(kind, detail):
             counts[name] = counts.get(name, 0) + 1
-        self._m._store.add_counts(counts)
+        self._c.store.add_counts(counts)
 
     def _take_calls(self) -> dict[str, int]:
         counts = {f"api_calls/{op}": n for op, n in self._calls.items()}
@@ -145,7 +144,7 @@ class Metrics:
         self.flush()
         out: dict[str, Any] = {name: 0 for name in PLAIN_COUNTERS}
         out.update({name: {} for name in GROUPED_COUNTERS})
-        for name, count in self._m._store.counters().items():
+        for name, count in self._c.store.counters().items():
             group, sep, key = name.partition("/")
             if sep and group in out and isinstance(out[group], dict):
                 out[group][key] = count
@@ -157,4 +156,4 @@ class Metrics:
     def host_event(self, name: str, fields: dict[str, str] | None = None) -> None:
         """Record a ``host_event {name, fields…}`` in the event log (any state)."""
         detail = check_host_event(name, {} if fields is None else fields)
-        self._m.record(EventKind.HOST_EVENT, **detail)
+        self._c.record(EventKind.HOST_EVENT, **detail)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Callable
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar
 
 from softscm.crypto import blob as blob_format
 from softscm.crypto import keys as ck
@@ -27,6 +27,7 @@ from softscm.module import eventlog
 from softscm.module.binding import development_kek, fingerprint, production_kek
 from softscm.module.certificates import Certificates
 from softscm.module.checks import check_bytes, check_digest, check_str
+from softscm.module.context import Clock, Context
 from softscm.module.deferred import Deferred
 from softscm.module.keystore import KeyStore
 from softscm.module.luks import LuksKeys
@@ -66,20 +67,6 @@ BootFiles = Callable[[str, str], "bytes | None"]
 
 def _no_boot_files(boot_dir: str, path: str) -> bytes | None:
     return None
-
-
-class Clock(Protocol):
-    """The module's time source (injected: the host's clock, or a fake one in tests).
-
-    A clock whose time passes only when told to (a fake clock: :meth:`sleep` moves it
-    at once) says so with a true ``jumps`` attribute: a waiter on it jumps straight to
-    the next moment something can happen instead of polling in small steps."""
-
-    def now(self) -> float:
-        """Seconds since the Unix epoch."""
-
-    def sleep(self, seconds: float) -> None:
-        """Let ``seconds`` pass for the caller."""
 
 
 class Module:
@@ -133,10 +120,16 @@ class Module:
         self._streams: dict[int, _LockStream | _UnlockStream] = {}
         self._next_stream = 1
         self._scrub_pending = False
+        #: What the parts are given (:mod:`softscm.module.context`).
+        self.context = Context(
+            store=store, clock=clock, entropy=entropy, serial=self.serial,
+            record=self.record, host_guard=self._host_call, sync=self._sync,
+            master_key=lambda: self._master,
+        )
         self.wallets = Wallets(self)
-        self.certificates = Certificates(self)
-        self.luks = LuksKeys(self)
-        self.metrics = Metrics(self)
+        self.certificates = Certificates(self.context, self.keystore)
+        self.luks = LuksKeys(self.context)
+        self.metrics = Metrics(self.context)
         self.supervised_boot = SupervisedBoot(self, boot_files or _no_boot_files)
         self.physical = Physical(self, identity=identity or {}, salt=salt,
                                  host_boot_id=host_boot_id)

@@ -65,7 +65,6 @@ MAX_CONTEXTS = 256
 class Physical:
     """The physical part of a module."""
 
-
     def __init__(self, module: Module, *, identity: dict[str, str], salt: bytes,
                  host_boot_id: str = "") -> None:
         self._m = module

@@ -70,7 +70,6 @@ class SimulationControls:
     """Drives a module's sensors, power, host and clock. Every value is checked against
     :mod:`softscm.module.limits` before anything changes."""
 
-
     def __init__(self, physical: Physical, simulation: bool) -> None:
         self._p = physical
         self._allowed = simulation

@@ -169,7 +169,6 @@ def check_slot(slot: object, factory_slots: int) -> int:
 class SupervisedBoot:
     """The supervised-boot part of a module."""
 
-
     def __init__(self, module: Module, boot_files: BootFiles) -> None:
         self._module = module
         self._boot_files = boot_files

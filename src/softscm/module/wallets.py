@@ -154,7 +154,6 @@ class Wallets:
     """The wallet part of a module. Every operation checks its arguments first, then
     starts as a host call, and changes the state in one transaction or not at all."""
 
-
     def __init__(self, module: Module) -> None:
         self._module = module
 
