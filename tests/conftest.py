@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from daemon_process import DaemonThread
 from fakes import CountingEntropy, FakeClock
 from softscm import Client
 from softscm.module import Module
@@ -62,31 +62,6 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in ("SOFTSCM_SOCKET", "XDG_RUNTIME_DIR"):
         monkeypatch.delenv(name, raising=False)
     return state
-
-
-class DaemonThread:
-    """A daemon serving ``home`` on ``socket_path`` from a thread of the test process."""
-
-    def __init__(self, home: Path, socket_path: Path, **server_options: object) -> None:
-        from softscm.runtime import open_served
-        from softscm.service.server import Server
-
-        self.module, self.store = open_served(home, str(socket_path))
-        server_options.setdefault("on_event", lambda line: None)
-        self.server = Server(self.module, socket_path, **server_options)  # type: ignore[arg-type]
-        try:
-            self.server.bind()
-        except BaseException:
-            self.store.close()
-            raise
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-        self.path = socket_path
-
-    def stop(self) -> None:
-        self.server.stop()
-        self.thread.join(10)
-        self.store.close()
 
 
 @pytest.fixture

@@ -1,10 +1,12 @@
-"""Starting ``softscm serve`` as a separate process for tests."""
+"""Daemons for tests: ``softscm serve`` as a separate process, or a server in a thread of
+the test process."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -34,3 +36,28 @@ def rss_kib(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     raise AssertionError("no VmRSS")
+
+
+class DaemonThread:
+    """A daemon serving ``home`` on ``socket_path`` from a thread of the test process."""
+
+    def __init__(self, home: Path, socket_path: Path, **server_options: object) -> None:
+        from softscm.runtime import open_served
+        from softscm.service.server import Server
+
+        self.module, self.store = open_served(home, str(socket_path))
+        server_options.setdefault("on_event", lambda line: None)
+        self.server = Server(self.module, socket_path, **server_options)  # type: ignore[arg-type]
+        try:
+            self.server.bind()
+        except BaseException:
+            self.store.close()
+            raise
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.path = socket_path
+
+    def stop(self) -> None:
+        self.server.stop()
+        self.thread.join(10)
+        self.store.close()

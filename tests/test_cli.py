@@ -8,14 +8,14 @@ import subprocess
 import sys
 
 import pytest
-from click.testing import CliRunner
 
+from cli_runner import cli_runner
 from softscm.cli.app import cli
 
 
 @pytest.fixture
 def run(home):
-    runner = CliRunner()
+    runner = cli_runner()
 
     def invoke(*args: str, input: bytes | None = None, code: int = 0):
         result = runner.invoke(cli, list(args), input=input, catch_exceptions=False)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
 
+from cli_runner import cli_runner
 from softscm import Client
 from softscm.cli.app import cli
 from softscm.scenario import INPUTS
@@ -147,7 +147,7 @@ def module_has(op: str) -> bool:
 @pytest.mark.parametrize("name", sorted(SAMPLES))
 def test_refused_without_simulation(home, name) -> None:
     assert module_has("sim_" + INPUTS[name].control)
-    runner = CliRunner()
+    runner = cli_runner()
     made = runner.invoke(cli, ["--home", str(home), "init", "--no-simulation"])
     assert made.exit_code == 0, made.output
     result = runner.invoke(cli, ["--home", str(home), "sim", name, *SAMPLES[name]])
@@ -157,7 +157,7 @@ def test_refused_without_simulation(home, name) -> None:
 
 
 def test_restore_salt_refused_without_simulation(home, tmp_path) -> None:
-    runner = CliRunner()
+    runner = cli_runner()
     runner.invoke(cli, ["--home", str(home), "init", "--no-simulation"])
     (tmp_path / "s").write_text("00" * 32)
     result = runner.invoke(cli, ["--home", str(home), "sim", "restore-salt", str(tmp_path / "s")])

@@ -6,8 +6,8 @@ import json
 import textwrap
 
 import pytest
-from click.testing import CliRunner
 
+from cli_runner import cli_runner
 from softscm import Client
 from softscm.cli.app import cli
 from softscm.scenario import EventFailed, ScenarioError, parse, play
@@ -195,7 +195,7 @@ def test_sim_run_bad_file_is_one_line(run, tmp_path) -> None:
 
 
 def test_sim_run_refused_without_simulation(home, tmp_path) -> None:
-    runner = CliRunner()
+    runner = cli_runner()
     runner.invoke(cli, ["--home", str(home), "init", "--no-simulation"])
     result = runner.invoke(cli, ["--home", str(home), "sim", "run", write(tmp_path, LID)])
     assert result.exit_code == 1

@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DaemonThread
-from daemon_process import start_daemon
+from daemon_process import DaemonThread, start_daemon
 from peers import AsUser, answer, call, connect, eventually, hold, open_session, wait_frame
 from softscm import Client
 from softscm.client.socket_transport import SocketTransport

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import softscm
-from conftest import DaemonThread
+from daemon_process import DaemonThread
 from peers import AsUser, call, connect, hold
 from softscm.client.socket_transport import SocketTransport
 from softscm.service import access

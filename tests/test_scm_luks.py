@@ -10,9 +10,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 import softscm
+from cli_runner import cli_runner
 from softscm import Client
 from softscm.module.luks import LUKS_KEY_BYTES, MAX_LUKS_KEYS, MAX_NAME_CHARS
 from softscm.module.module import Module
@@ -185,7 +185,7 @@ def zymkey_on(client: Client, monkeypatch: pytest.MonkeyPatch):
 def zymkey_cli(*args: str, code: int = 0):
     from zymkey.cli import cli
 
-    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    result = cli_runner().invoke(cli, list(args), catch_exceptions=False)
     assert result.exit_code == code, result.output
     return result
 

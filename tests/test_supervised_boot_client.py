@@ -10,9 +10,9 @@ import os
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 import softscm
+from cli_runner import cli_runner
 from softscm import Client
 from softscm.cli.app import cli
 from softscm.module import Profile
@@ -132,7 +132,7 @@ def test_corrupt_control(client: Client) -> None:
 
 @pytest.fixture
 def run(home: Path):
-    runner = CliRunner()
+    runner = cli_runner()
 
     def invoke(*args: str, code: int = 0):
         result = runner.invoke(cli, list(args), catch_exceptions=False)
@@ -171,7 +171,7 @@ def test_cli_init_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("SOFTSCM_HOME", str(state))
     for name in ("SOFTSCM_SOCKET", "XDG_RUNTIME_DIR"):
         monkeypatch.delenv(name, raising=False)
-    runner = CliRunner()
+    runner = cli_runner()
     result = runner.invoke(cli, ["init", "--boot-dir", str(boot), "--shipped-manifest"],
                            catch_exceptions=False)
     assert result.exit_code == 0, result.output
