@@ -126,7 +126,7 @@ class Module:
             record=self.record, host_guard=self._host_call, sync=self._sync,
             master_key=lambda: self._master,
         )
-        self.wallets = Wallets(self)
+        self.wallets = Wallets(self.context, self.keystore, self.profile.profile)
         self.certificates = Certificates(self.context, self.keystore)
         self.luks = LuksKeys(self.context)
         self.metrics = Metrics(self.context)

@@ -48,8 +48,8 @@ from softscm.wallet.curves import WalletCurve
 from softscm.wallet.slip39 import Slip39Generation, Slip39Restore
 
 if TYPE_CHECKING:
+    from softscm.module.context import Context
     from softscm.module.keystore import KeyStore
-    from softscm.module.module import Module
     from softscm.module.storage import ModuleStore
 
 MAX_WALLETS = 128
@@ -154,29 +154,27 @@ class Wallets:
     """The wallet part of a module. Every operation checks its arguments first, then
     starts as a host call, and changes the state in one transaction or not at all."""
 
-    def __init__(self, module: Module) -> None:
-        self._module = module
+    def __init__(self, context: Context, keystore: KeyStore, profile: str) -> None:
+        self._c = context
+        self._keys = keystore
+        self._profile = profile
 
     # -- what the part uses of its module -----------------------------------------------
 
     @property
     def _store(self) -> ModuleStore:
-        return self._module._store
-
-    @property
-    def _keys(self) -> KeyStore:
-        return self._module.keystore
+        return self._c.store
 
     def _entropy(self, size: int) -> bytes:
-        return self._module._entropy(size)
+        return self._c.entropy(size)
 
     def _host_call(self) -> None:
-        self._module._host_call()
+        self._c.host_guard()
 
     @property
     def slip39_limit(self) -> int:
         """Most SLIP39 groups, and members per group, on this module's profile."""
-        return SLIP39_LIMITS.get(self._module.profile.profile, min(SLIP39_LIMITS.values()))
+        return SLIP39_LIMITS.get(self._profile, min(SLIP39_LIMITS.values()))
 
     # -- master seeds --------------------------------------------------------------------
 
