@@ -119,7 +119,7 @@ def test_s50_shipped_manifest(clock: FakeClock, shipped_dir: Path) -> None:
 
 
 def test_s51_development_changed_file(m: Module, clock: FakeClock, boot_dir: Path) -> None:
-    m.supervised_boot.set_supervised_boot_policy(2)
+    m.physical.set_supervised_boot_policy(2)
     add(m, "sample.txt")
     assert fatal_spans(cycle_spans(m, clock, 12)) == []
     seq = last_seq(m)
@@ -208,7 +208,7 @@ def test_s54_empty_manifest_turns_it_off(clock: FakeClock, shipped_dir: Path) ->
 
 
 def _production(m: Module, clock: FakeClock, policy: int) -> None:
-    m.supervised_boot.set_supervised_boot_policy(policy)
+    m.physical.set_supervised_boot_policy(policy)
     add(m, "sample.txt")
     to_production(m, clock)
     assert m.physical.led()["label"] == "running_production"
@@ -281,7 +281,7 @@ def test_s57_policy_zero_only_logs(m: Module, clock: FakeClock, boot_dir: Path) 
 
 
 def test_s58_process_failure(m: Module, clock: FakeClock) -> None:
-    m.supervised_boot.set_supervised_boot_policy(2)
+    m.physical.set_supervised_boot_policy(2)
     add(m, "sample.txt")
     m.supervised_boot.sim_corrupt("manifest")
     seq = last_seq(m)
@@ -312,7 +312,7 @@ def test_s62_hsm6(clock: FakeClock, boot_dir: Path) -> None:
     m = make(clock, boot_dir, profile="hsm6")
     sb = m.supervised_boot
     calls = [
-        lambda: sb.set_supervised_boot_policy(2),
+        lambda: m.physical.set_supervised_boot_policy(2),
         lambda: sb.prepare_supervised_boot_file("sample.txt", 13),
         lambda: sb.add_or_update_supervised_boot_file("sample.txt", 13, bytes(32)),
         lambda: sb.remove_supervised_boot_file("sample.txt"),
@@ -384,7 +384,7 @@ def test_at_most_64_entries(m: Module, boot_dir: Path) -> None:
 def test_calls_allowed_after_locking(m: Module, clock: FakeClock) -> None:
     to_production(m, clock)
     for policy in (0, 1, 2, 0):
-        m.supervised_boot.set_supervised_boot_policy(policy)
+        m.physical.set_supervised_boot_policy(policy)
     add(m, "sample.txt")
     m.supervised_boot.remove_supervised_boot_file("sample.txt")
     settings = m.physical.physical_status()["settings"]
@@ -396,7 +396,7 @@ def test_calls_allowed_after_locking(m: Module, clock: FakeClock) -> None:
 @pytest.mark.parametrize("policy", [3, -1, True, 1.0, "1", None])
 def test_bad_policy(m: Module, policy: object) -> None:
     with pytest.raises(softscm.InvalidArgument):
-        m.supervised_boot.set_supervised_boot_policy(policy)  # type: ignore[arg-type]
+        m.physical.set_supervised_boot_policy(policy)  # type: ignore[arg-type]
     assert m.physical.physical_status()["settings"]["supervised_boot_policy"] == 2
 
 
@@ -531,7 +531,7 @@ def test_one_executor_carries_out_the_decisions_of_both_paths(
         return carry_out(st, t, decision, event, **options)
 
     monkeypatch.setattr(engine, "carry_out", spy)
-    m.supervised_boot.set_supervised_boot_policy(2)
+    m.physical.set_supervised_boot_policy(2)
     add(m, "sample.txt")
     m.supervised_boot.sim_corrupt("manifest")
     cycle_spans(m, clock, 12 + SEQ_22_9_MS / 1000)

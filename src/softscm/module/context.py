@@ -42,6 +42,8 @@ class Context:
     store: ModuleStore
     #: The injected time source.
     clock: Clock
+    #: Module time, seconds (the clock plus the simulated offset).
+    now: Callable[[], float]
     #: The injected entropy source: ``entropy(n)`` is ``n`` random bytes.
     entropy: Callable[[int], bytes]
     #: The module's serial number.

@@ -122,7 +122,8 @@ class Module:
         self._scrub_pending = False
         #: What the parts are given (:mod:`softscm.module.context`).
         self.context = Context(
-            store=store, clock=clock, entropy=entropy, serial=self.serial,
+            store=store, clock=clock, now=lambda: self.physical.now(), entropy=entropy,
+            serial=self.serial,
             record=self.record, host_guard=self._host_call, sync=self._sync,
             master_key=lambda: self._master,
         )
@@ -130,10 +131,11 @@ class Module:
         self.certificates = Certificates(self.context, self.keystore)
         self.luks = LuksKeys(self.context)
         self.metrics = Metrics(self.context)
-        self.supervised_boot = SupervisedBoot(self, boot_files or _no_boot_files)
+        self.supervised_boot = SupervisedBoot(self.context, self.keystore, self.profile,
+                                              boot_files or _no_boot_files)
         self.physical = Physical(self, identity=identity or {}, salt=salt,
                                  host_boot_id=host_boot_id)
-        self.simulation = SimulationControls(self.physical, self.profile.simulation)
+        self.simulation = SimulationControls(self.physical, self.profile)
         self._parts: tuple[Any, ...] = (self.wallets, self.supervised_boot, self.physical,
                                         self.simulation, self.certificates, self.luks,
                                         self.metrics)

@@ -21,6 +21,7 @@ from softscm.errors import (
     InvalidArgument,
     ModuleUnavailable,
     NotBound,
+    OperationNotSupported,
     PolicyLocked,
 )
 from softscm.module import ledview
@@ -38,6 +39,7 @@ from softscm.module.actions_settings import (
     validate_channel,
     validate_high_threshold,
     validate_low_threshold,
+    validate_supervised_boot_policy,
 )
 from softscm.module.checks import check_context, check_float, check_int
 from softscm.module.codes import EventKind
@@ -295,6 +297,21 @@ class Physical:
         self._change(Setting.DIGITAL_PERIMETER_DELAYS,
                      lambda st: setattr(st, "delays_ns", [min_delay_ns, max_delay_ns]),
                      value=[min_delay_ns, max_delay_ns])
+
+    @exposed(Kind.HOST)
+    def set_supervised_boot_policy(self, policy_id: int) -> None:
+        """What a failed supervised-boot verification does: 0 nothing, 1 self-destruct,
+        2 hold the host in reset (§3.4). Allowed without limit, before and after locking
+        (§3.3). Supervised boot is an SCM feature."""
+        profile = self._m.profile
+        if profile.profile != "scm":
+            self.require_host()
+            raise OperationNotSupported("supervised boot is an SCM feature; this is an "
+                                        f"{profile.model} module")
+        policy = validate_supervised_boot_policy(policy_id)
+        self._change(Setting.SUPERVISED_BOOT_POLICY,
+                     lambda st: self._settings(st, supervised_boot_policy=policy),
+                     value=int(policy))
 
     @exposed(Kind.HOST)
     def set_cpu_temp_action(self, self_destruct: bool = False) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from softscm.errors import OperationNotSupported
+
 #: Slot number of the ephemeral key (``Zymkey.EPHEMERAL_KEY_SLOT``).
 EPHEMERAL_SLOT = -1
 #: First slot of the key store, on every profile.
@@ -77,3 +79,9 @@ class Profile:
     def last_key_slot(self) -> int:
         """The highest key-store slot."""
         return KEY_STORE_FIRST_SLOT + self.key_store_size - 1
+
+    def require_simulation(self) -> None:
+        """``OperationNotSupported`` unless the simulation controls are allowed."""
+        if not self.simulation:
+            raise OperationNotSupported(
+                "this module was made for a real deployment: simulation controls are off")

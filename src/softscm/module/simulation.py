@@ -9,7 +9,7 @@ import hashlib
 import math
 from typing import TYPE_CHECKING, Any
 
-from softscm.errors import InvalidArgument, OperationNotSupported
+from softscm.errors import InvalidArgument
 from softscm.module import state as S
 from softscm.module.actions import Trigger
 from softscm.module.actions_settings import validate_channel
@@ -32,6 +32,7 @@ from softscm.module.state import PhysicalState
 
 if TYPE_CHECKING:
     from softscm.module.physical import Physical
+    from softscm.module.profile import Profile
 
 
 def _temperature(celsius: object) -> float:
@@ -70,19 +71,16 @@ class SimulationControls:
     """Drives a module's sensors, power, host and clock. Every value is checked against
     :mod:`softscm.module.limits` before anything changes."""
 
-    def __init__(self, physical: Physical, simulation: bool) -> None:
+    def __init__(self, physical: Physical, profile: Profile) -> None:
         self._p = physical
-        self._allowed = simulation
+        self._profile = profile
         self.engine = physical.engine
         self.edit = physical.edit
         self._now = physical._now
         self._record = physical._record
 
     def _sim(self) -> None:
-        if not self._allowed:
-            raise OperationNotSupported(
-                "this module was made for a real deployment: simulation controls are off"
-            )
+        self._profile.require_simulation()
 
     def _check_reaches(self, seconds: float) -> None:
         """Module time ``seconds`` from now must stay a date (``MODULE_TIME_MAX_S``)."""

@@ -34,13 +34,13 @@ from softscm.errors import (
     SelfTestFailed,
     SoftScmError,
 )
-from softscm.module.actions_settings import Setting, validate_supervised_boot_policy
 from softscm.module.codes import EventKind
 from softscm.module.operations import Input, Kind, Param, exposed
 
 if TYPE_CHECKING:
-    from softscm.module.module import Module
-    from softscm.module.state import PhysicalState
+    from softscm.module.context import Context
+    from softscm.module.keystore import KeyStore
+    from softscm.module.profile import Profile
 
 #: Name of the store's meta entry that holds the manifest.
 MANIFEST_META = "supervised_boot_manifest"
@@ -169,8 +169,11 @@ def check_slot(slot: object, factory_slots: int) -> int:
 class SupervisedBoot:
     """The supervised-boot part of a module."""
 
-    def __init__(self, module: Module, boot_files: BootFiles) -> None:
-        self._module = module
+    def __init__(self, context: Context, keystore: KeyStore, profile: Profile,
+                 boot_files: BootFiles) -> None:
+        self._c = context
+        self._keys = keystore
+        self._profile = profile
         self._boot_files = boot_files
 
     # -- helpers -------------------------------------------------------------------------
@@ -178,17 +181,17 @@ class SupervisedBoot:
     @property
     def supported(self) -> bool:
         """Whether the profile has supervised boot (the SCM; not the HSM6)."""
-        return self._module.profile.profile == "scm"
+        return self._profile.profile == "scm"
 
     def _host(self) -> None:
         """Every host call: the module must serve the host, and have supervised boot."""
-        self._module._host_call()
+        self._c.host_guard()
         if not self.supported:
             raise OperationNotSupported("supervised boot is an SCM feature; this is an "
-                                        f"{self._module.profile.model} module")
+                                        f"{self._profile.model} module")
 
     def _stored(self) -> object:
-        return self._module._store.get_meta(MANIFEST_META)
+        return self._c.store.get_meta(MANIFEST_META)
 
     def _entries(self) -> list[ManifestEntry]:
         """The manifest (empty when none was ever written); ``_Damaged`` if it is."""
@@ -204,26 +207,25 @@ class SupervisedBoot:
                 f"{exc}: add the files again to re-create the manifest") from None
 
     def _save(self, entries: Sequence[ManifestEntry]) -> None:
-        self._module._store.set_meta(MANIFEST_META, encode_manifest(entries))
+        self._c.store.set_meta(MANIFEST_META, encode_manifest(entries))
 
     def _now(self) -> float:
-        return self._module.physical.now()
+        return self._c.now()
 
     def _sign(self, slot: int, digest: bytes) -> bytes:
-        signature, _ = self._module.keystore.private_key(slot).sign_digest(digest)
+        signature, _ = self._keys.private_key(slot).sign_digest(digest)
         return bytes(signature)
 
     def read_boot_file(self, path: str) -> bytes | None:
         """A file of the module's boot partition, read through the host source."""
-        return self._boot_files(self._module.profile.boot_dir, path)
+        return self._boot_files(self._profile.boot_dir, path)
 
     def _provision_shipped(self, t: float) -> None:
         """Sign the factory default manifest once, if the module was provisioned with
         it (§6.1): at its first boot, or at the first manifest call before that. Files
         missing from the boot partition are skipped and logged."""
-        module = self._module
-        if (not module.profile.shipped_manifest or not self.supported
-                or self._stored() is not None or module._master is None):
+        if (not self._profile.shipped_manifest or not self.supported
+                or self._stored() is not None or self._c.master_key() is None):
             return
         entries: list[ManifestEntry] = []
         skipped: list[str] = []
@@ -237,9 +239,9 @@ class SupervisedBoot:
             digest = hashlib.sha256(data).digest()
             entries.append(ManifestEntry(path, DEFAULT_SLOT, digest,
                                          self._sign(DEFAULT_SLOT, digest)))
-        with module._store.transaction():
+        with self._c.store.transaction():
             self._save(entries)
-            module.record(EventKind.MANIFEST_CHANGED, t, op="shipped", slot=DEFAULT_SLOT,
+            self._c.record(EventKind.MANIFEST_CHANGED, t, op="shipped", slot=DEFAULT_SLOT,
                           paths=[e.path for e in entries], skipped=skipped)
 
     # -- verification at boot (§6.3) -----------------------------------------------------
@@ -252,35 +254,34 @@ class SupervisedBoot:
         ``supervised_boot_fail {path, class, reason}`` per failing path."""
         if not self.supported:
             return "ok", {"entries": 0}
-        module = self._module
         try:
             self._provision_shipped(t)
         except SoftScmError as exc:  # the boot goes on; a manifest call tries again
-            module.record(EventKind.WARNING, t, kind="shipped_manifest_failed", reason=exc.message)
+            self._c.record(EventKind.WARNING, t, kind="shipped_manifest_failed", reason=exc.message)
         try:
             entries = self._entries()
         except _Damaged as exc:
-            module.record(EventKind.SUPERVISED_BOOT_FAIL, t,
+            self._c.record(EventKind.SUPERVISED_BOOT_FAIL, t,
                           **{"class": "process", "reason": str(exc)})
             return "process", {"reason": str(exc), "paths": []}
         if not entries:
             return "ok", {"entries": 0}
         failures = [f for f in (self._check(e) for e in entries) if f is not None]
         for path, kind, reason in failures:
-            module.record(EventKind.SUPERVISED_BOOT_FAIL, t,
+            self._c.record(EventKind.SUPERVISED_BOOT_FAIL, t,
                           **{"path": path, "class": kind, "reason": reason})
         process = [f for f in failures if f[1] == "process"]
         if process:
             return "process", {"reason": process[0][2], "paths": [f[0] for f in failures]}
         if failures:
             return "signature", {"paths": [f[0] for f in failures]}
-        module.record(EventKind.SUPERVISED_BOOT_OK, t, entries=len(entries))
+        self._c.record(EventKind.SUPERVISED_BOOT_OK, t, entries=len(entries))
         return "ok", {"entries": len(entries)}
 
     def _check(self, entry: ManifestEntry) -> tuple[str, str, str] | None:
         """``(path, class, reason)`` if ``entry`` fails, else ``None``."""
         try:
-            key = self._module.keystore.public_key(entry.slot)
+            key = self._keys.public_key(entry.slot)
         except SoftScmError:
             return entry.path, "process", f"no signing key in slot {entry.slot}"
         if key.key_type is not KeyType.NISTP256:
@@ -300,7 +301,7 @@ class SupervisedBoot:
     @exposed(Kind.HOST)
     def supervised_boot_dir(self) -> str:
         """The boot directory the module verifies (provisioning setting)."""
-        return self._module.profile.boot_dir
+        return self._profile.boot_dir
 
     @exposed(Kind.HOST)
     def prepare_supervised_boot_file(self, path: str, slot: int = DEFAULT_SLOT) -> str:
@@ -309,8 +310,8 @@ class SupervisedBoot:
         checked before any file is read."""
         self._host()
         check_path(path)
-        check_slot(slot, self._module.profile.factory_slots)
-        return self._module.profile.boot_dir
+        check_slot(slot, self._profile.factory_slots)
+        return self._profile.boot_dir
 
     @exposed(Kind.HOST)
     def add_or_update_supervised_boot_file(self, path: str, slot: int = DEFAULT_SLOT,
@@ -320,12 +321,11 @@ class SupervisedBoot:
         damaged manifest is replaced by a new one (logged with ``reset``)."""
         self._host()
         check_path(path)
-        check_slot(slot, self._module.profile.factory_slots)
+        check_slot(slot, self._profile.factory_slots)
         if not isinstance(digest, bytes) or len(digest) != DIGEST_BYTES:
             raise InvalidArgument(f"the digest must be {DIGEST_BYTES} bytes (SHA-256)")
-        module = self._module
         t = self._now()
-        with module._store.transaction():
+        with self._c.store.transaction():
             self._provision_shipped(t)
             try:
                 entries = self._entries()
@@ -346,7 +346,7 @@ class SupervisedBoot:
             detail: dict[str, Any] = {"path": path, "op": op, "slot": slot}
             if reset:
                 detail["reset"] = True
-            module.record(EventKind.MANIFEST_CHANGED, t, **detail)
+            self._c.record(EventKind.MANIFEST_CHANGED, t, **detail)
 
     @exposed(Kind.HOST)
     def remove_supervised_boot_file(self, path: str) -> None:
@@ -355,16 +355,15 @@ class SupervisedBoot:
         self._host()
         if not isinstance(path, str):
             raise InvalidArgument("the boot file path must be a string")
-        module = self._module
         t = self._now()
-        with module._store.transaction():
+        with self._c.store.transaction():
             self._provision_shipped(t)
             entries = self._host_entries()
             kept = [e for e in entries if e.path != path]
             if len(kept) == len(entries):
                 raise InvalidArgument(f"{path!r} is not in the supervised boot manifest")
             self._save(kept)
-            module.record(EventKind.MANIFEST_CHANGED, t, path=path, op="remove")
+            self._c.record(EventKind.MANIFEST_CHANGED, t, path=path, op="remove")
 
     @exposed(Kind.HOST)
     def supervised_boot_manifest(self) -> str:
@@ -382,19 +381,6 @@ class SupervisedBoot:
         return [{"path": e.path, "slot": e.slot, "digest": e.digest}
                 for e in self._host_entries()]
 
-    @exposed(Kind.HOST)
-    def set_supervised_boot_policy(self, policy_id: int) -> None:
-        """What a failed verification does: 0 nothing, 1 self-destruct, 2 hold the host
-        in reset (§3.4). Allowed without limit, before and after locking (§3.3)."""
-        self._host()
-        policy = validate_supervised_boot_policy(policy_id)
-        physical = self._module.physical
-
-        def apply(st: PhysicalState) -> None:
-            physical._settings(st, supervised_boot_policy=policy)
-
-        physical._change(Setting.SUPERVISED_BOOT_POLICY, apply, value=int(policy))
-
     # -- simulation ----------------------------------------------------------------------
 
     @exposed(Kind.SIMULATION, input=Input(
@@ -405,15 +391,14 @@ class SupervisedBoot:
         """Damage a protected area of the store (a test hook for integrity failures):
         ``"manifest"`` makes the stored manifest fail its integrity check, so the next
         boot is a supervised-boot process failure (22/9)."""
-        self._module.simulation._sim()
+        self._profile.require_simulation()
         if area not in CORRUPTIBLE_AREAS:
             raise InvalidArgument(
                 f"cannot corrupt {area!r}: the areas are {', '.join(CORRUPTIBLE_AREAS)}")
         if not self.supported:
             raise OperationNotSupported("supervised boot is an SCM feature")
-        module = self._module
-        with module._store.transaction():
+        with self._c.store.transaction():
             stored = self._stored()
             damaged = b"\xff" + (stored if isinstance(stored, bytes) else b"")
-            module._store.set_meta(MANIFEST_META, damaged)
-            module.record(EventKind.SIM_CORRUPT, self._now(), area=area)
+            self._c.store.set_meta(MANIFEST_META, damaged)
+            self._c.record(EventKind.SIM_CORRUPT, self._now(), area=area)
