@@ -240,3 +240,16 @@ def test_the_store_implements_the_modules_store_protocol() -> None:
         have = inspect.signature(getattr(Store, name)).parameters
         need = inspect.signature(getattr(ModuleStore, name)).parameters
         assert list(have) == list(need), name
+
+
+def test_no_part_of_the_module_holds_or_imports_the_module() -> None:
+    """The module's parts take a context (``softscm.module.context``) and never import
+    the module that composes them, nor reach into it."""
+    composer = {"softscm.module.module", "softscm.module"}
+    for name, (path, _) in MODULES.items():
+        if not name.startswith("softscm.module.") or name in composer:
+            continue
+        imported = {target for target, _ in GRAPH[name]}
+        assert not imported & composer, f"{name} imports the module"
+        source = path.read_text(encoding="utf-8")
+        assert "self._m." not in source and "self._module." not in source, name

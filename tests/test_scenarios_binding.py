@@ -83,7 +83,6 @@ def test_s15_production_refuses_another_host(m: Module, clock: FakeClock) -> Non
     assert timeline["spans"][-1][2] == "cannot_bind"
     assert timeline["segments"][-1][2] is False and timeline["segments"][-1][1] >= 1000
     m.simulation.sim_set_host_identity("boot_device_serial", "")
-    m.physical._m  # the same module object
     state = m.physical.state()
     assert state.identity["boot_device_serial"] == ""
     # Restore the identity as measured: drop the override.

@@ -33,7 +33,7 @@ from softscm.module.keystore import KeyStore
 from softscm.module.luks import LuksKeys
 from softscm.module.metrics import Metrics
 from softscm.module.operations import Kind, Operation, exposed, operations_of, registry
-from softscm.module.physical import Physical
+from softscm.module.physical import Hooks, Physical
 from softscm.module.profile import Profile
 from softscm.module.simulation import SimulationControls
 from softscm.module.state import META_NAME, PhysicalState
@@ -133,8 +133,14 @@ class Module:
         self.metrics = Metrics(self.context)
         self.supervised_boot = SupervisedBoot(self.context, self.keystore, self.profile,
                                               boot_files or _no_boot_files)
-        self.physical = Physical(self, identity=identity or {}, salt=salt,
-                                 host_boot_id=host_boot_id)
+        self.physical = Physical(
+            self.context, self.profile,
+            Hooks(destroy_keys=self.destroy_keys, drop_ephemeral=self.forget_boot_volatile,
+                  verify_boot=self.supervised_boot.verify,
+                  host_reaches_module=self.supervised_boot.host_reaches_module,
+                  seal_for_production=self.seal_for_production,
+                  after_commit=self.after_commit),
+            identity=identity or {}, salt=salt, host_boot_id=host_boot_id)
         self.simulation = SimulationControls(self.physical, self.profile)
         self._parts: tuple[Any, ...] = (self.wallets, self.supervised_boot, self.physical,
                                         self.simulation, self.certificates, self.luks,
@@ -269,19 +275,6 @@ class Module:
         self._streams.clear()
         self._scrub_pending = True
 
-    def host_reaches_module(self) -> bool:
-        """Whether the host can reach the module over USB: with ``emulate_usb_link``,
-        ``config.txt`` must keep the ``dwc2`` host-mode overlay and not set
-        ``otg_mode=1`` (§6.7)."""
-        if not self.profile.emulate_usb_link:
-            return True
-        config = self.supervised_boot.read_boot_file("config.txt")
-        if config is None:
-            return False
-        lines = [line.split("#", 1)[0].strip().replace(" ", "")
-                 for line in config.decode("utf-8", "replace").splitlines()]
-        return "dtoverlay=dwc2,dr_mode=host" in lines and "otg_mode=1" not in lines
-
     def forget_boot_volatile(self) -> None:
         """A module boot: what does not survive one (the ephemeral key, an open SLIP39
         session) is dropped."""
@@ -295,10 +288,6 @@ class Module:
         if self._scrub_pending:
             self._scrub_pending = False
             self._store.scrub()
-
-    def verify_boot(self, t: float) -> tuple[str, dict[str, Any]]:
-        """Supervised boot at a module boot: ``("ok" | "signature" | "process", detail)``."""
-        return self.supervised_boot.verify(t)
 
     # -- event log -----------------------------------------------------------------------
 

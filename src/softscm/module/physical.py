@@ -10,9 +10,9 @@ first call that finds them due.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from softscm.errors import (
@@ -50,7 +50,8 @@ from softscm.module.selftest import run_self_test
 from softscm.module.state import PhysicalState
 
 if TYPE_CHECKING:
-    from softscm.module.module import Module
+    from softscm.module.context import Context
+    from softscm.module.profile import Profile
 
 #: Tap axes by name, as ``set_tap_sensitivity`` takes them.
 AXES = {"x": (0,), "y": (1,), "z": (2,), "all": (0, 1, 2)}
@@ -64,20 +65,37 @@ IDENTITY_FACTORS = ("machine_id", "cpu_serial", "boot_device_serial")
 MAX_CONTEXTS = 256
 
 
+@dataclass(frozen=True)
+class Hooks:
+    """What the physical part's engine asks of the module's other parts, each from its
+    owner: keys destroyed (the key store and the data-lock keys), what a boot drops,
+    supervised boot's verification and the USB link, the master key sealed for
+    production, and the work that waits for a commit."""
+
+    destroy_keys: Callable[[], None]
+    drop_ephemeral: Callable[[], None]
+    verify_boot: Callable[[float], tuple[str, dict[str, Any]]]
+    host_reaches_module: Callable[[], bool]
+    seal_for_production: Callable[[str], None]
+    after_commit: Callable[[], None]
+
+
 class Physical:
     """The physical part of a module."""
 
-    def __init__(self, module: Module, *, identity: dict[str, str], salt: bytes,
-                 host_boot_id: str = "") -> None:
-        self._m = module
+    def __init__(self, context: Context, profile: Profile, hooks: Hooks, *,
+                 identity: dict[str, str], salt: bytes, host_boot_id: str = "") -> None:
+        self._c = context
+        self._profile = profile
+        self._after_commit = hooks.after_commit
         self._cached: PhysicalState | None = None
         self.engine = Engine(
-            profile=module.profile.profile, program=module.profile.program,
-            serial=module.serial, record=self._record,
-            destroy_keys=module.destroy_keys, drop_ephemeral=module.forget_boot_volatile,
-            verify_boot=module.verify_boot, seal_for_production=module.seal_for_production,
-            self_test=lambda: run_self_test(module._entropy),
-            host_reaches_module=module.host_reaches_module,
+            profile=profile.profile, program=profile.program,
+            serial=context.serial, record=self._record,
+            destroy_keys=hooks.destroy_keys, drop_ephemeral=hooks.drop_ephemeral,
+            verify_boot=hooks.verify_boot, seal_for_production=hooks.seal_for_production,
+            self_test=lambda: run_self_test(context.entropy),
+            host_reaches_module=hooks.host_reaches_module,
             base_identity=dict(identity),
             salt_digest=hashlib.sha256(salt).hexdigest(),
         )
@@ -90,7 +108,7 @@ class Physical:
         self._cached = None
 
     def _load(self) -> PhysicalState:
-        return PhysicalState.from_json(self._m._store.get_meta(S.META_NAME))
+        return PhysicalState.from_json(self._c.store.get_meta(S.META_NAME))
 
     def state(self) -> PhysicalState:
         """The state as last seen (cached until another process commits)."""
@@ -102,17 +120,17 @@ class Physical:
     def edit(self) -> Iterator[PhysicalState]:
         """Change the state atomically: a fresh copy inside a write transaction, its due
         timers fired first, saved on success."""
-        store = self._m._store
+        store = self._c.store
         with store.transaction():
             st = self._load()
             self.engine.run_until(st, self._now(st))
             yield st
             store.set_meta(S.META_NAME, st.to_json())
         self._cached = st
-        self._m.after_commit()
+        self._after_commit()
 
     def _now(self, st: PhysicalState) -> float:
-        return self._m._clock.now() + st.offset
+        return self._c.clock.now() + st.offset
 
     def now(self) -> float:
         """Module time in seconds: the clock plus the simulated offset."""
@@ -131,12 +149,12 @@ class Physical:
         return self.engine.rtc(st, self._now(st))
 
     def _record(self, kind: str, t: float, detail: dict[str, Any]) -> None:
-        self._m.record(kind, t, **detail)
+        self._c.record(kind, t, **detail)
 
     def catch_up(self) -> PhysicalState:
         """See what other processes changed, fire due timers (if any) and return the
         current state."""
-        self._m._sync()
+        self._c.sync()
         st = self.state()
         if st.timers and st.timers[0][0] <= self._now(st):
             with self.edit() as fresh:
@@ -149,7 +167,7 @@ class Physical:
         """A process opens the state: a module that is not running (new, or last run
         before the machine restarted) boots at once, its checks included (§2.6)."""
         st = self.state()
-        if st.host_boot_id == self._boot_id and self._m._store.get_meta(S.META_NAME):
+        if st.host_boot_id == self._boot_id and self._c.store.get_meta(S.META_NAME):
             return
         with self.edit() as st:
             fresh = not st.led
@@ -303,7 +321,7 @@ class Physical:
         """What a failed supervised-boot verification does: 0 nothing, 1 self-destruct,
         2 hold the host in reset (§3.4). Allowed without limit, before and after locking
         (§3.3). Supervised boot is an SCM feature."""
-        profile = self._m.profile
+        profile = self._profile
         if profile.profile != "scm":
             self.require_host()
             raise OperationNotSupported("supervised boot is an SCM feature; this is an "
@@ -328,7 +346,7 @@ class Physical:
         self._change(Setting.CPU_LOW_TEMP_THRESHOLD,
                      lambda st: self._settings(st, low_temp_c=low), value=low)
         if low_threshold_near_ambient(low):
-            self._m.record(EventKind.WARNING, kind="threshold_near_ambient", threshold=low)
+            self._c.record(EventKind.WARNING, kind="threshold_near_ambient", threshold=low)
 
     @exposed(Kind.HOST)
     def set_cpu_high_temp_threshold(self, threshold: float) -> None:
@@ -337,7 +355,7 @@ class Physical:
         self._change(Setting.CPU_HIGH_TEMP_THRESHOLD,
                      lambda st: self._settings(st, high_temp_c=high), value=high)
         if high_threshold_near_ambient(high):
-            self._m.record(EventKind.WARNING, kind="threshold_near_ambient", threshold=high)
+            self._c.record(EventKind.WARNING, kind="threshold_near_ambient", threshold=high)
 
     @exposed(Kind.HOST)
     def set_battery_voltage_action(self, sleep: bool = False, self_destruct: bool = False) -> None:

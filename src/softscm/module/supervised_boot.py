@@ -216,6 +216,19 @@ class SupervisedBoot:
         signature, _ = self._keys.private_key(slot).sign_digest(digest)
         return bytes(signature)
 
+    def host_reaches_module(self) -> bool:
+        """Whether the host can reach the module over USB: with ``emulate_usb_link``,
+        ``config.txt`` must keep the ``dwc2`` host-mode overlay and not set
+        ``otg_mode=1`` (§6.7)."""
+        if not self._profile.emulate_usb_link:
+            return True
+        config = self.read_boot_file("config.txt")
+        if config is None:
+            return False
+        lines = [line.split("#", 1)[0].strip().replace(" ", "")
+                 for line in config.decode("utf-8", "replace").splitlines()]
+        return "dtoverlay=dwc2,dr_mode=host" in lines and "otg_mode=1" not in lines
+
     def read_boot_file(self, path: str) -> bytes | None:
         """A file of the module's boot partition, read through the host source."""
         return self._boot_files(self._profile.boot_dir, path)
