@@ -259,6 +259,63 @@ static int set_output(uint8_t* data, size_t len, uint8_t** out, int* out_sz)
     return 0;
 }
 
+static int buffer_to_file(zkCTX ctx, const char* mode, const uint8_t* src, int src_sz,
+                          const char* dst, bool use_shared_key)
+{
+    zk_context* c = zk_ctx(ctx);
+    if (c == NULL || bad_input(src, src_sz) || dst == NULL)
+        return -EINVAL;
+    uint8_t* out = NULL;
+    size_t len = 0;
+    int status;
+    int rc = transform(c, mode, use_shared_key, src, (size_t)src_sz, &out, &len, &status);
+    if (rc == 0)
+        rc = zk_write_file(dst, out, len);
+    free(out);
+    return rc;
+}
+
+static int file_to_buffer(zkCTX ctx, const char* mode, const char* src, uint8_t** dst,
+                          int* dst_sz, bool use_shared_key)
+{
+    zk_context* c = zk_ctx(ctx);
+    if (dst != NULL)
+        *dst = NULL;
+    if (dst_sz != NULL)
+        *dst_sz = 0;
+    if (c == NULL || src == NULL || dst == NULL || dst_sz == NULL)
+        return -EINVAL;
+    uint8_t* in;
+    size_t in_len;
+    int rc = zk_read_file(src, &in, &in_len);
+    if (rc < 0)
+        return rc;
+    uint8_t* out = NULL;
+    size_t len = 0;
+    int status;
+    rc = transform(c, mode, use_shared_key, in, in_len, &out, &len, &status);
+    free(in);
+    return rc < 0 ? rc : set_output(out, len, dst, dst_sz);
+}
+
+/* Bytes to bytes; ``*status`` is the module's status of a failed call. */
+static int buffer_to_buffer(zkCTX ctx, const char* mode, const uint8_t* src, int src_sz,
+                            uint8_t** dst, int* dst_sz, bool use_shared_key, int* status)
+{
+    zk_context* c = zk_ctx(ctx);
+    *status = 0;
+    if (dst != NULL)
+        *dst = NULL;
+    if (dst_sz != NULL)
+        *dst_sz = 0;
+    if (c == NULL || bad_input(src, src_sz) || dst == NULL || dst_sz == NULL)
+        return -EINVAL;
+    uint8_t* out = NULL;
+    size_t len = 0;
+    int rc = transform(c, mode, use_shared_key, src, (size_t)src_sz, &out, &len, status);
+    return rc < 0 ? rc : set_output(out, len, dst, dst_sz);
+}
+
 /* ---- lock ---- */
 
 int zkLockDataF2F(zkCTX ctx, const char* src_pt_filename, const char* dst_ct_filename,
@@ -270,59 +327,21 @@ int zkLockDataF2F(zkCTX ctx, const char* src_pt_filename, const char* dst_ct_fil
 int zkLockDataB2F(zkCTX ctx, const uint8_t* src_pt, int src_pt_sz, const char* dst_ct_filename,
                   bool use_shared_key)
 {
-    zk_context* c = zk_ctx(ctx);
-    if (c == NULL || bad_input(src_pt, src_pt_sz) || dst_ct_filename == NULL)
-        return -EINVAL;
-    uint8_t* blob = NULL;
-    size_t len = 0;
-    int status;
-    int rc = transform(c, "lock", use_shared_key, src_pt, (size_t)src_pt_sz, &blob, &len,
-                       &status);
-    if (rc == 0)
-        rc = zk_write_file(dst_ct_filename, blob, len);
-    free(blob);
-    return rc;
+    return buffer_to_file(ctx, "lock", src_pt, src_pt_sz, dst_ct_filename, use_shared_key);
 }
 
 int zkLockDataF2B(zkCTX ctx, const char* src_pt_filename, uint8_t** dst_ct, int* dst_ct_sz,
                   bool use_shared_key)
 {
-    zk_context* c = zk_ctx(ctx);
-    if (dst_ct != NULL)
-        *dst_ct = NULL;
-    if (dst_ct_sz != NULL)
-        *dst_ct_sz = 0;
-    if (c == NULL || src_pt_filename == NULL || dst_ct == NULL || dst_ct_sz == NULL)
-        return -EINVAL;
-    uint8_t* data;
-    size_t len;
-    int rc = zk_read_file(src_pt_filename, &data, &len);
-    if (rc < 0)
-        return rc;
-    uint8_t* blob = NULL;
-    size_t blob_len = 0;
-    int status;
-    rc = transform(c, "lock", use_shared_key, data, len, &blob, &blob_len, &status);
-    free(data);
-    return rc < 0 ? rc : set_output(blob, blob_len, dst_ct, dst_ct_sz);
+    return file_to_buffer(ctx, "lock", src_pt_filename, dst_ct, dst_ct_sz, use_shared_key);
 }
 
 int zkLockDataB2B(zkCTX ctx, const uint8_t* src_pt, int src_pt_sz, uint8_t** dst_ct,
                   int* dst_ct_sz, bool use_shared_key)
 {
-    zk_context* c = zk_ctx(ctx);
-    if (dst_ct != NULL)
-        *dst_ct = NULL;
-    if (dst_ct_sz != NULL)
-        *dst_ct_sz = 0;
-    if (c == NULL || bad_input(src_pt, src_pt_sz) || dst_ct == NULL || dst_ct_sz == NULL)
-        return -EINVAL;
-    uint8_t* blob = NULL;
-    size_t len = 0;
     int status;
-    int rc = transform(c, "lock", use_shared_key, src_pt, (size_t)src_pt_sz, &blob, &len,
-                       &status);
-    return rc < 0 ? rc : set_output(blob, len, dst_ct, dst_ct_sz);
+    return buffer_to_buffer(ctx, "lock", src_pt, src_pt_sz, dst_ct, dst_ct_sz, use_shared_key,
+                            &status);
 }
 
 /* ---- unlock ---- */
@@ -336,60 +355,23 @@ int zkUnlockDataF2F(zkCTX ctx, const char* src_ct_filename, const char* dst_pt_f
 int zkUnlockDataB2F(zkCTX ctx, const uint8_t* src_ct, int src_ct_sz, const char* dst_pt_filename,
                     bool use_shared_key)
 {
-    zk_context* c = zk_ctx(ctx);
-    if (c == NULL || bad_input(src_ct, src_ct_sz) || dst_pt_filename == NULL)
-        return -EINVAL;
-    uint8_t* data = NULL;
-    size_t len = 0;
-    int status;
-    int rc = transform(c, "unlock", use_shared_key, src_ct, (size_t)src_ct_sz, &data, &len,
-                       &status);
-    if (rc == 0)
-        rc = zk_write_file(dst_pt_filename, data, len);
-    free(data);
-    return rc;
+    return buffer_to_file(ctx, "unlock", src_ct, src_ct_sz, dst_pt_filename, use_shared_key);
 }
 
 int zkUnlockDataF2B(zkCTX ctx, const char* src_ct_filename, uint8_t** dst_pt, int* dst_pt_sz,
                     bool use_shared_key)
 {
-    zk_context* c = zk_ctx(ctx);
-    if (dst_pt != NULL)
-        *dst_pt = NULL;
-    if (dst_pt_sz != NULL)
-        *dst_pt_sz = 0;
-    if (c == NULL || src_ct_filename == NULL || dst_pt == NULL || dst_pt_sz == NULL)
-        return -EINVAL;
-    uint8_t* blob;
-    size_t len;
-    int rc = zk_read_file(src_ct_filename, &blob, &len);
-    if (rc < 0)
-        return rc;
-    uint8_t* data = NULL;
-    size_t data_len = 0;
-    int status;
-    rc = transform(c, "unlock", use_shared_key, blob, len, &data, &data_len, &status);
-    free(blob);
-    return rc < 0 ? rc : set_output(data, data_len, dst_pt, dst_pt_sz);
+    return file_to_buffer(ctx, "unlock", src_ct_filename, dst_pt, dst_pt_sz, use_shared_key);
 }
 
+/* 1 with the plaintext, 0 when the blob does not verify (zku reads data only on 1; C2). */
 int zkUnlockDataB2B(zkCTX ctx, const uint8_t* src_ct, int src_ct_sz, uint8_t** dst_pt,
                     int* dst_pt_sz, bool use_shared_key)
 {
-    zk_context* c = zk_ctx(ctx);
-    if (dst_pt != NULL)
-        *dst_pt = NULL;
-    if (dst_pt_sz != NULL)
-        *dst_pt_sz = 0;
-    if (c == NULL || bad_input(src_ct, src_ct_sz) || dst_pt == NULL || dst_pt_sz == NULL)
-        return -EINVAL;
-    uint8_t* data = NULL;
-    size_t len = 0;
     int status;
-    int rc = transform(c, "unlock", use_shared_key, src_ct, (size_t)src_ct_sz, &data, &len,
-                       &status);
+    int rc = buffer_to_buffer(ctx, "unlock", src_ct, src_ct_sz, dst_pt, dst_pt_sz,
+                              use_shared_key, &status);
     if (rc < 0)
         return status == ZK_STATUS_VERIFICATION_FAILED ? 0 : rc;
-    rc = set_output(data, len, dst_pt, dst_pt_sz);
-    return rc < 0 ? rc : 1;
+    return 1;
 }

@@ -174,6 +174,7 @@ def test_a_daemon_refusing_the_user(build: Build, tmp_path: Path) -> None:
     from softscm.service.server import Server
 
     sock = Path(tempfile.mkdtemp(prefix="scm", dir="/tmp")) / "s.sock"
+    os.chmod(sock.parent, 0o711)  # the user the daemon admits must be able to reach it
     module, store = open_served(tmp_path / "home", str(sock))
     others = AllowList(frozenset({os.geteuid() + 1}), frozenset())
     server = Server(module, sock, others, on_event=lambda line: None)
