@@ -19,6 +19,41 @@ from softscm.store import Store
 SALT = bytes(range(32))
 
 
+#: The tiers of the suite, one folder each: the module and the layers below it, the
+#: client over both transports (and ``zymkey`` on it), and the programs (the CLI, the
+#: pytest plugin, programs run as processes). Each is a marker: ``-m client``.
+TIERS = ("module", "client", "programs")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--device", metavar="SOCKET", default=None,
+        help="run the client tier's tests against the module behind SOCKET (a daemon "
+             "serving a real device) instead of a fresh module over each transport; "
+             "also runs the tests marked hardware")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """The ``client`` fixture: each transport to a fresh module, or ``--device``."""
+    if "client" in metafunc.fixturenames:
+        device = metafunc.config.getoption("--device")
+        metafunc.parametrize("client", ["device"] if device else ["inprocess", "socket"],
+                             indirect=True)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test with its tier (its folder); skip the ``hardware`` tests without a
+    ``--device``."""
+    root = Path(__file__).parent
+    no_device = pytest.mark.skip(reason="needs a real device (--device SOCKET)")
+    for item in items:
+        parts = Path(str(item.fspath)).relative_to(root).parts
+        if parts and parts[0] in TIERS:
+            item.add_marker(getattr(pytest.mark, parts[0]))
+        if "hardware" in item.keywords and not config.getoption("--device"):
+            item.add_marker(no_device)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Keep the whole run away from the user's own module and daemon: ``import zymkey``
     at collection opens the default module, so the default is a throw-away one, removed
@@ -29,6 +64,8 @@ def pytest_configure(config: pytest.Config) -> None:
         config.add_cleanup(lambda path=path: shutil.rmtree(path, ignore_errors=True))
         os.environ[name] = path
     os.environ.pop("SOFTSCM_SOCKET", None)
+    for tier in TIERS:
+        config.addinivalue_line("markers", f"{tier}: a test of the {tier} tier (tests/{tier})")
 
 
 @pytest.fixture
@@ -74,9 +111,17 @@ def daemon(home: Path, tmp_path: Path) -> Iterator[DaemonThread]:
     shutil.rmtree(sock_dir, ignore_errors=True)
 
 
-@pytest.fixture(params=["inprocess", "socket"])
+@pytest.fixture
 def client(request: pytest.FixtureRequest, home: Path) -> Iterator[Client]:
-    """A client of a fresh module, over each transport."""
+    """A client of a fresh module, over each transport; with ``--device``, a client of
+    the module behind that socket (see :func:`pytest_generate_tests`)."""
+    if request.param == "device":
+        from softscm.client.socket_transport import SocketTransport
+
+        scm = Client(SocketTransport(request.config.getoption("--device")))
+        yield scm
+        scm.close()
+        return
     if request.param == "inprocess":
         scm = Client.open(home)
         yield scm

@@ -16,7 +16,7 @@ from softscm.testing import DEFAULT_START, FakeClock, simulated_module
 
 pytest_plugins = ["pytester"]
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 #: Load the plugin by module whether or not its entry point is installed here.
 PLUGIN_ARGS = ("-p", "no:softscm", "-p", "softscm.pytest_plugin")
 

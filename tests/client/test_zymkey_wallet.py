@@ -13,7 +13,6 @@ from pathlib import Path
 import coincurve
 import mnemonic
 import pytest
-
 from test_wallet_ethereum import eth_address, independent_private_key, keccak256
 
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141

@@ -10,10 +10,10 @@ from pathlib import Path
 import mnemonic
 import pytest
 import shamir_mnemonic
+from test_wallet_module_vectors import HARDENED, independent_child, independent_master, public_of
 
 from cli_runner import cli_runner
 from softscm.cli.app import cli
-from test_wallet_module_vectors import HARDENED, independent_child, independent_master, public_of
 
 
 @pytest.fixture

@@ -26,9 +26,9 @@ import pytest
 
 from softscm import Client
 
-PROGRAMS = Path(__file__).parent / "programs"
-SRC = Path(__file__).resolve().parents[1] / "src"
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+PROGRAMS = Path(__file__).parent
+SRC = Path(__file__).resolve().parents[2] / "src"
+SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
 PAGE_TITLE = "title: Enabling Production Mode - SCM"
 
 ARM = "seed_arm_notify.sh"

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-PROGRAMS = Path(__file__).parent / "programs"
-SRC = Path(__file__).resolve().parents[1] / "src"
+PROGRAMS = Path(__file__).parent
+SRC = Path(__file__).resolve().parents[2] / "src"
 
 
 @pytest.fixture

@@ -13,18 +13,6 @@ import coincurve
 import mnemonic
 import pytest
 import shamir_mnemonic
-
-from softscm import (
-    Client,
-    ExportDisabled,
-    InvalidArgument,
-    NoSession,
-    OperationNotSupported,
-    SessionActive,
-    WalletNameExists,
-    WalletNotFound,
-)
-from softscm.client.wallets import NodeAddress, Slip39Share
 from test_wallet_ethereum import ACCOUNTS, eth_address, independent_private_key
 from test_wallet_module_vectors import (
     BIP32,
@@ -38,6 +26,18 @@ from test_wallet_module_vectors import (
     independent_master,
     public_of,
 )
+
+from softscm import (
+    Client,
+    ExportDisabled,
+    InvalidArgument,
+    NoSession,
+    OperationNotSupported,
+    SessionActive,
+    WalletNameExists,
+    WalletNotFound,
+)
+from softscm.client.wallets import NodeAddress, Slip39Share
 
 ACCOUNT = [44 + HARDENED, 60 + HARDENED, HARDENED, 0]
 

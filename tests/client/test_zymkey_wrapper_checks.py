@@ -7,7 +7,6 @@ import ctypes
 from pathlib import Path
 
 import pytest
-
 from test_zymkey_conversion import as_on_python_311
 
 SENTENCE = " ".join(["abandon"] * 23 + ["art"])
