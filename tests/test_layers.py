@@ -6,6 +6,7 @@ module) have no clock, randomness or I/O of their own."""
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -253,3 +254,10 @@ def test_no_part_of_the_module_holds_or_imports_the_module() -> None:
         assert not imported & composer, f"{name} imports the module"
         source = path.read_text(encoding="utf-8")
         assert "self._m." not in source and "self._module." not in source, name
+    # Nor does any part (or the module) reach into another's private state.
+    reach = re.compile(
+        r"\b(?:physical|simulation|_p|keystore|_keys|supervised_boot|wallets|metrics)\._[a-z]")
+    for name, (path, _) in MODULES.items():
+        if name.startswith("softscm.module."):
+            found = reach.findall(path.read_text(encoding="utf-8"))
+            assert found == [], f"{name}: {found}"

@@ -123,18 +123,19 @@ class Physical:
         store = self._c.store
         with store.transaction():
             st = self._load()
-            self.engine.run_until(st, self._now(st))
+            self.engine.run_until(st, self.time_at(st))
             yield st
             store.set_meta(S.META_NAME, st.to_json())
         self._cached = st
         self._after_commit()
 
-    def _now(self, st: PhysicalState) -> float:
+    def time_at(self, st: PhysicalState) -> float:
+        """Module time for the state ``st``: the clock plus its simulated offset."""
         return self._c.clock.now() + st.offset
 
     def now(self) -> float:
         """Module time in seconds: the clock plus the simulated offset."""
-        return self._now(self.state())
+        return self.time_at(self.state())
 
     def next_due(self) -> float | None:
         """Module time of the next pending timer (a boot stage, the end of a sequence or
@@ -146,7 +147,7 @@ class Physical:
     def rtc(self) -> float:
         """The module's RTC in epoch seconds."""
         st = self.state()
-        return self.engine.rtc(st, self._now(st))
+        return self.engine.rtc(st, self.time_at(st))
 
     def _record(self, kind: str, t: float, detail: dict[str, Any]) -> None:
         self._c.record(kind, t, **detail)
@@ -156,7 +157,7 @@ class Physical:
         current state."""
         self._c.sync()
         st = self.state()
-        if st.timers and st.timers[0][0] <= self._now(st):
+        if st.timers and st.timers[0][0] <= self.time_at(st):
             with self.edit() as fresh:
                 st = fresh
         return st
@@ -174,7 +175,7 @@ class Physical:
             st.host_boot_id = self._boot_id
             if not st.main_power:
                 return
-            t = self._now(st)
+            t = self.time_at(st)
             self._record(EventKind.POWER_ON, t, {"cold": fresh})
             self.engine.boot(st, t, replay=False)
 
@@ -187,7 +188,7 @@ class Physical:
                 st.contexts.pop(next(iter(st.contexts)))
             st.contexts.setdefault(context, [False, False])
             if st.lifecycle == S.WAITING:
-                self.engine.bind(st, self._now(st))
+                self.engine.bind(st, self.time_at(st))
 
     @exposed(Kind.OPERATOR)
     def session_close(self, context: str) -> None:
@@ -204,7 +205,7 @@ class Physical:
         st = self.catch_up()
         lifecycle = st.lifecycle
         if lifecycle == S.RUNNING and (
-            st.brownout_until is None or self._now(st) >= st.brownout_until
+            st.brownout_until is None or self.time_at(st) >= st.brownout_until
         ):
             return
         if lifecycle == S.RUNNING:
@@ -228,7 +229,7 @@ class Physical:
         """Make the binding permanent; production starts at the next boot (§2.3 B3)."""
         self.require_host()
         with self.edit() as st:
-            t = self._now(st)
+            t = self.time_at(st)
             if st.locked:
                 self._record(EventKind.LOCK_BINDING_REPEAT, t, {})
                 return
@@ -253,7 +254,7 @@ class Physical:
         """Check ``setting`` may change now (§3.3), then apply it and log."""
         self.require_host()
         with self.edit() as st:
-            t = self._now(st)
+            t = self.time_at(st)
             history = SettingHistory(tuple(st.perimeter_calls_after_lock))  # type: ignore[arg-type]
             rejected: PolicyLocked | None
             try:
@@ -269,7 +270,7 @@ class Physical:
                                                     "value": value})
         if rejected is not None:
             with self.edit() as st:
-                self._record(EventKind.SETTING_REJECTED, self._now(st),
+                self._record(EventKind.SETTING_REJECTED, self.time_at(st),
                              {"name": name or setting.value, "reason": "policy_locked"})
             raise rejected
 
@@ -285,7 +286,7 @@ class Physical:
 
         def apply(st: PhysicalState) -> None:
             st.settings = st.event_settings.with_flags(channel, flags).as_dict()
-            self._record(EventKind.PERIMETER_ACTIONS_SET, self._now(st), {
+            self._record(EventKind.PERIMETER_ACTIONS_SET, self.time_at(st), {
                 "channel": channel, "notify": bool(notify), "self_destruct": bool(self_destruct)})
 
         self._change(Setting.PERIMETER_EVENT_ACTIONS, apply, channel=channel,
@@ -393,7 +394,7 @@ class Physical:
         """Clear both timestamps and re-arm; an open loop is seen again at once."""
         self.require_host()
         with self.edit() as st:
-            t = self._now(st)
+            t = self.time_at(st)
             st.breach = [0, 0]
             st.latched_mask = 0
             for latches in st.contexts.values():
@@ -416,7 +417,7 @@ class Physical:
                 if latches[index]:
                     latches[index] = False
                     return "event"
-        return "timeout" if self._now(self.state()) >= deadline else "wait"
+        return "timeout" if self.time_at(self.state()) >= deadline else "wait"
 
     @exposed(Kind.HOST)
     def poll_perimeter(self, context: str, deadline: float) -> str:
@@ -483,7 +484,7 @@ class Physical:
     def _user_led(self, desc: list[Any]) -> None:
         self.require_host()
         with self.edit() as st:
-            self.engine.show(st, self._now(st), desc)
+            self.engine.show(st, self.time_at(st), desc)
 
     @exposed(Kind.HOST)
     def led_on(self) -> None:
@@ -506,7 +507,7 @@ class Physical:
     def led(self) -> dict[str, Any]:
         """What the LED shows now: the pattern's label and descriptor."""
         st = self.catch_up()
-        now_ms = int(round(self._now(st) * 1000))
+        now_ms = int(round(self.time_at(st) * 1000))
         shown = ledview.current(st.led, now_ms)
         if shown is None:
             return {"label": "off", "pattern": ["off"], "since_ms": now_ms}
@@ -520,8 +521,8 @@ class Physical:
         if type(since_ms) is not int:
             raise InvalidArgument("since_ms must be an integer")
         st = self.catch_up()
-        view = ledview.timeline(st.led, int(round(self._now(st) * 1000)), since_ms)
-        view["now_ms"] = int(round(self._now(st) * 1000))
+        view = ledview.timeline(st.led, int(round(self.time_at(st) * 1000)), since_ms)
+        view["now_ms"] = int(round(self.time_at(st) * 1000))
         return view
 
     @exposed(Kind.OPERATOR)
@@ -538,8 +539,8 @@ class Physical:
             "settings": dict(st.settings),
             "digital_perimeter": {"lp_period_us": st.lp_period_us,
                                   "lp_max_bits": st.lp_max_bits, "delays_ns": st.delays_ns},
-            "battery_sleep": st.battery_sleep, "module_time": self._now(st),
-            "rtc": self.engine.rtc(st, self._now(st)), "led": self.led()["label"],
+            "battery_sleep": st.battery_sleep, "module_time": self.time_at(st),
+            "rtc": self.engine.rtc(st, self.time_at(st)), "led": self.led()["label"],
             "i2c_address": st.i2c_address, "sessions": len(st.contexts),
         }
 

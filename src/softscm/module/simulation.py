@@ -76,8 +76,8 @@ class SimulationControls:
         self._profile = profile
         self.engine = physical.engine
         self.edit = physical.edit
-        self._now = physical._now
-        self._record = physical._record
+        self._now = physical.time_at
+        self._record = physical.engine.record
 
     def _sim(self) -> None:
         self._profile.require_simulation()
