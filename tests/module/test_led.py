@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from led_model import boot_stages, heartbeat_lost_at, led_at
 from softscm.errors import InvalidArgument
 from softscm.module import led_timing as timing
 from softscm.module.led import (
@@ -20,15 +21,12 @@ from softscm.module.led import (
     Span,
     TimelineSegment,
     boot_init,
-    boot_stages,
     cannot_bind,
     dark,
     fatal,
     fatal_repetition,
-    heartbeat_lost_at,
     host_booting,
     iter_timeline,
-    led_at,
     led_flash,
     led_off,
     led_on,
