@@ -5,7 +5,7 @@ on at an offset into a pattern, and when a host stall loses the heartbeat."""
 from __future__ import annotations
 
 from softscm.errors import InvalidArgument
-from softscm.module.led import (
+from softscm.module.led.patterns import (
     Pattern,
     _check_ms,
     boot_init,
@@ -13,7 +13,7 @@ from softscm.module.led import (
     usb_enumerated,
     verify_group,
 )
-from softscm.module.led_timing import HEARTBEAT_TIMEOUT_MS, VERIFY_GROUPS, BootTiming
+from softscm.module.led.timing import HEARTBEAT_TIMEOUT_MS, VERIFY_GROUPS, BootTiming
 
 
 def boot_stages(

@@ -21,7 +21,7 @@ from scenario import to_production
 from softscm import Client
 from softscm.crypto import csr
 from softscm.module import Module
-from softscm.module.certificates import MAX_CERTIFICATE_BYTES, MAX_CERTIFICATES
+from softscm.module.keys.certificates import MAX_CERTIFICATE_BYTES, MAX_CERTIFICATES
 from softscm.store import derived
 
 CA_KEY = ed25519.Ed25519PrivateKey.generate()

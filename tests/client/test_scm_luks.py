@@ -14,7 +14,7 @@ import pytest
 import softscm
 from cli_runner import cli_runner
 from softscm import Client
-from softscm.module.luks import LUKS_KEY_BYTES, MAX_LUKS_KEYS, MAX_NAME_CHARS
+from softscm.module.keys.luks import LUKS_KEY_BYTES, MAX_LUKS_KEYS, MAX_NAME_CHARS
 from softscm.module.module import Module
 
 CRYPTSETUP = shutil.which("cryptsetup") or shutil.which("cryptsetup", path="/usr/sbin:/sbin")

@@ -8,7 +8,9 @@ from dataclasses import replace
 import pytest
 
 from softscm.errors import InvalidArgument
-from softscm.module.actions import (
+from softscm.module.codes import EventKind
+from softscm.module.led.codes import FatalCode
+from softscm.module.lifecycle.actions import (
     BatteryAction,
     Cause,
     Decision,
@@ -31,8 +33,6 @@ from softscm.module.actions import (
     temperature_released,
     temperature_side,
 )
-from softscm.module.codes import EventKind
-from softscm.module.led_codes import FatalCode
 
 DEV, ALPHA, STD = Mode.DEVELOPMENT, Mode.ALPHA_PRODUCTION, Mode.STANDARD_PRODUCTION
 NONE_, NOTIFY, SD = PerimeterFlags.NONE, PerimeterFlags.NOTIFY, PerimeterFlags.SELF_DESTRUCT

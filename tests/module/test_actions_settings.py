@@ -9,8 +9,8 @@ from dataclasses import replace
 import pytest
 
 from softscm.errors import InvalidArgument, PolicyLocked
-from softscm.module.actions import check_setting_change
-from softscm.module.actions_settings import (
+from softscm.module.lifecycle.actions import check_setting_change
+from softscm.module.lifecycle.actions_settings import (
     BatteryAction,
     ChangeRule,
     EventSettings,

@@ -15,8 +15,9 @@ import pytest
 
 import softscm
 from softscm.crypto.kdf import PBKDF2_MAX_ITERATIONS, PBKDF2_MAX_SIZE
-from softscm.module.led import USER_MS_MAX
-from softscm.module.ledview import HISTORY_ENTRIES, MAX_TIMELINE_SEGMENTS
+from softscm.module.led.patterns import USER_MS_MAX
+from softscm.module.led.view import HISTORY_ENTRIES, MAX_TIMELINE_SEGMENTS
+from softscm.module.lifecycle.state import META_NAME
 from softscm.module.limits import (
     MODULE_TIME_MAX_S,
     SIM_ACCEL_MAX_G,
@@ -28,7 +29,6 @@ from softscm.module.limits import (
     SIM_TEMP_MIN_C,
 )
 from softscm.module.module import MAX_RANDOM_BYTES
-from softscm.module.state import META_NAME
 from softscm.scenario import ScenarioError, parse
 from softscm.testing import SimulatedModule, simulated_module
 

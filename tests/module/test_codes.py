@@ -10,8 +10,8 @@ from pathlib import Path
 
 import softscm.module
 from softscm.module import Module
-from softscm.module import state as S
 from softscm.module.codes import Binding, EventKind, Lifecycle
+from softscm.module.lifecycle import state as S
 
 
 def test_the_module_writes_no_record_kind_as_a_bare_string() -> None:

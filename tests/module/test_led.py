@@ -9,8 +9,23 @@ from hypothesis import strategies as st
 
 from led_model import boot_stages, heartbeat_lost_at, led_at
 from softscm.errors import InvalidArgument
-from softscm.module import led_timing as timing
-from softscm.module.led import (
+from softscm.module.led import timing
+from softscm.module.led.codes import (
+    CODE_BOOT_PROCESS,
+    CODE_BOOT_SIGNATURE,
+    CODE_HEARTBEAT_LOST,
+    CODE_HIGH_TEMPERATURE,
+    CODE_KEY_DIGEST,
+    CODE_LOW_BATTERY,
+    CODE_LOW_BATTERY_ALPHA,
+    CODE_LOW_TEMPERATURE,
+    CODE_SELF_TEST,
+    CODE_TAMPER_DESTROYED,
+    FatalCode,
+    meaning,
+    tamper_code,
+)
+from softscm.module.led.patterns import (
     LABEL_USER,
     USER_MS_MAX,
     LedChoice,
@@ -40,21 +55,6 @@ from softscm.module.led import (
     usb_enumerated,
     verify_group,
     waiting_for_host,
-)
-from softscm.module.led_codes import (
-    CODE_BOOT_PROCESS,
-    CODE_BOOT_SIGNATURE,
-    CODE_HEARTBEAT_LOST,
-    CODE_HIGH_TEMPERATURE,
-    CODE_KEY_DIGEST,
-    CODE_LOW_BATTERY,
-    CODE_LOW_BATTERY_ALPHA,
-    CODE_LOW_TEMPERATURE,
-    CODE_SELF_TEST,
-    CODE_TAMPER_DESTROYED,
-    FatalCode,
-    meaning,
-    tamper_code,
 )
 
 ON, OFF = True, False

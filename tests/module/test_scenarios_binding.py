@@ -254,7 +254,7 @@ def test_hsm6_and_profile(clock: FakeClock) -> None:
 
 
 def test_self_test_runs_at_every_boot(m: Module, clock: FakeClock) -> None:
-    from softscm.module.selftest import run_self_test
+    from softscm.module.lifecycle.selftest import run_self_test
 
     assert run_self_test(CountingEntropy()) == []
     assert "random" in run_self_test(lambda n: bytes(n))

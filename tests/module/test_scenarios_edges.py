@@ -14,7 +14,8 @@ import softscm
 from fakes import CountingEntropy, FakeClock
 from scenario import kinds, power_cycle, spans, to_production
 from softscm.host.bootdir import read_boot_file
-from softscm.module import Module, Profile, led
+from softscm.module import Module, Profile
+from softscm.module.led import patterns as led
 from softscm.store import Store
 
 T0 = 1_700_000_000.0

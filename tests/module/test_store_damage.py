@@ -137,7 +137,7 @@ def test_a_replaced_salt_is_still_named(tmp_path: Path) -> None:
 
 
 def test_failed_session_open_releases_everything(home: Path, monkeypatch) -> None:
-    from softscm.module.physical import Physical
+    from softscm.module.lifecycle.physical import Physical
 
     Client.open(home).close()
 

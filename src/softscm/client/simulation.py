@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from softscm.module.physical import DEFAULT_TAP_G
+from softscm.module.lifecycle.physical import DEFAULT_TAP_G
 
 
 class Simulation:

@@ -81,7 +81,7 @@ def _has_master(module: Module) -> bool:
 def _seal_check(module: Module, store: Store) -> Check:
     if not _has_master(module):
         return Check("seals", True, "skipped: no master key to open them with")
-    from softscm.module.keystore import WALLET_ORIGINS
+    from softscm.module.keys.keystore import WALLET_ORIGINS
 
     try:
         records = store.list_keys()

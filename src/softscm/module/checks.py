@@ -30,7 +30,7 @@ def check_int(name: str, value: object, low: int, high: int) -> int:
 
 def check_slot_number(slot: object) -> int:
     """A slot number: an int, not a bool (``True`` is not slot 1). The range is the key
-    store's to check (:meth:`softscm.module.keystore.KeyStore.check_slot`)."""
+    store's to check (:meth:`softscm.module.keys.keystore.KeyStore.check_slot`)."""
     if type(slot) is not int:
         raise InvalidArgument(f"slot must be an integer, not {type(slot).__name__}")
     return slot

@@ -24,19 +24,19 @@ from softscm.errors import (
     VerificationFailed,
 )
 from softscm.module import eventlog
-from softscm.module.binding import development_kek, fingerprint, production_kek
-from softscm.module.certificates import Certificates
 from softscm.module.checks import check_bytes, check_digest, check_str
 from softscm.module.context import Clock, Context
 from softscm.module.deferred import Deferred
-from softscm.module.keystore import KeyStore
-from softscm.module.luks import LuksKeys
+from softscm.module.keys.certificates import Certificates
+from softscm.module.keys.keystore import KeyStore
+from softscm.module.keys.luks import LuksKeys
+from softscm.module.lifecycle.binding import development_kek, fingerprint, production_kek
+from softscm.module.lifecycle.physical import Hooks, Physical
+from softscm.module.lifecycle.state import META_NAME, PhysicalState
 from softscm.module.metrics import Metrics
 from softscm.module.operations import Kind, Operation, exposed, operations_of, registry
-from softscm.module.physical import Hooks, Physical
 from softscm.module.profile import Profile
 from softscm.module.simulation import SimulationControls
-from softscm.module.state import META_NAME, PhysicalState
 from softscm.module.storage import ModuleStore
 from softscm.module.supervised_boot import SupervisedBoot
 from softscm.module.wallets import Wallets

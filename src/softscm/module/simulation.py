@@ -10,12 +10,14 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from softscm.errors import InvalidArgument
-from softscm.module import state as S
-from softscm.module.actions import Trigger
-from softscm.module.actions_settings import validate_channel
 from softscm.module.checks import check_float, check_range
 from softscm.module.codes import EventKind
-from softscm.module.engine import BROWNOUT_SETTLE_S, HEARTBEAT_TIMEOUT_S
+from softscm.module.lifecycle import state as S
+from softscm.module.lifecycle.actions import Trigger
+from softscm.module.lifecycle.actions_settings import validate_channel
+from softscm.module.lifecycle.engine import BROWNOUT_SETTLE_S, HEARTBEAT_TIMEOUT_S
+from softscm.module.lifecycle.physical import AXES, DEFAULT_TAP_G, IDENTITY_FACTORS
+from softscm.module.lifecycle.state import PhysicalState
 from softscm.module.limits import (
     MODULE_TIME_MAX_S,
     SIM_ACCEL_MAX_G,
@@ -27,11 +29,9 @@ from softscm.module.limits import (
     SIM_TEMP_MIN_C,
 )
 from softscm.module.operations import REQUIRED, Input, Kind, Param, exposed
-from softscm.module.physical import AXES, DEFAULT_TAP_G, IDENTITY_FACTORS
-from softscm.module.state import PhysicalState
 
 if TYPE_CHECKING:
-    from softscm.module.physical import Physical
+    from softscm.module.lifecycle.physical import Physical
     from softscm.module.profile import Profile
 
 

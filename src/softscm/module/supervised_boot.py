@@ -39,7 +39,7 @@ from softscm.module.operations import Input, Kind, Param, exposed
 
 if TYPE_CHECKING:
     from softscm.module.context import Context
-    from softscm.module.keystore import KeyStore
+    from softscm.module.keys.keystore import KeyStore
     from softscm.module.profile import Profile
 
 #: Name of the store's meta entry that holds the manifest.

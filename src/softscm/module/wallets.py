@@ -34,7 +34,7 @@ from softscm.errors import (
     WalletNotFound,
 )
 from softscm.module.checks import check_int
-from softscm.module.keystore import (
+from softscm.module.keys.keystore import (
     ORIGIN_OVERSIGHT,
     ORIGIN_WALLET_CHILD,
     ORIGIN_WALLET_MASTER,
@@ -49,7 +49,7 @@ from softscm.wallet.slip39 import Slip39Generation, Slip39Restore
 
 if TYPE_CHECKING:
     from softscm.module.context import Context
-    from softscm.module.keystore import KeyStore
+    from softscm.module.keys.keystore import KeyStore
     from softscm.module.storage import ModuleStore
 
 MAX_WALLETS = 128

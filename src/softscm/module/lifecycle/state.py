@@ -1,7 +1,7 @@
 """The module's physical and lifecycle state: one JSON document in the store, shared by
 every process on the state directory (``scm-behaviour.md`` §2-§7).
 
-Everything here is plain data; :mod:`softscm.module.physical` gives it behaviour.
+Everything here is plain data; :mod:`softscm.module.lifecycle.physical` gives it behaviour.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from softscm.module import ledview
-from softscm.module.actions_settings import EventSettings
 from softscm.module.codes import Binding, Lifecycle
+from softscm.module.led import view as ledview
+from softscm.module.lifecycle.actions_settings import EventSettings
 from softscm.module.limits import (
     MODULE_TIME_MAX_S,
     SIM_ACCEL_MAX_G,

@@ -7,9 +7,9 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from softscm.module import led
-from softscm.module.led_codes import FatalCode
-from softscm.module.led_timing import FAST_TIMING
+from softscm.module.led import patterns as led
+from softscm.module.led.codes import FatalCode
+from softscm.module.led.timing import FAST_TIMING
 
 #: How many history entries the module keeps (older ones are dropped).
 HISTORY_ENTRIES = 400

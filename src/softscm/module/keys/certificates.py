@@ -23,7 +23,7 @@ from softscm.module.operations import Kind, exposed
 
 if TYPE_CHECKING:
     from softscm.module.context import Context
-    from softscm.module.keystore import KeyStore
+    from softscm.module.keys.keystore import KeyStore
 
 #: Most certificates a module keeps, one per slot at most (§9.4).
 MAX_CERTIFICATES = 64

@@ -12,9 +12,17 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
-from softscm.module import ledview
-from softscm.module import state as S
-from softscm.module.actions import (
+from softscm.module.codes import EventKind
+from softscm.module.led import view as ledview
+from softscm.module.led.codes import (
+    CODE_HEARTBEAT_LOST,
+    CODE_HIGH_TEMPERATURE,
+    CODE_LOW_BATTERY,
+    CODE_LOW_TEMPERATURE,
+)
+from softscm.module.led.timing import BOOT_INIT_MS, FAST_TIMING, VERIFY_MS, sequence_ms
+from softscm.module.lifecycle import state as S
+from softscm.module.lifecycle.actions import (
     Decision,
     Event,
     Mode,
@@ -22,23 +30,15 @@ from softscm.module.actions import (
     decide,
     mode_for,
 )
-from softscm.module.actions_settings import PerimeterFlags
-from softscm.module.actions_thresholds import (
+from softscm.module.lifecycle.actions_settings import PerimeterFlags
+from softscm.module.lifecycle.actions_thresholds import (
     battery_low,
     battery_released,
     temperature_released,
     temperature_side,
 )
-from softscm.module.binding import fingerprint
-from softscm.module.codes import EventKind
-from softscm.module.led_codes import (
-    CODE_HEARTBEAT_LOST,
-    CODE_HIGH_TEMPERATURE,
-    CODE_LOW_BATTERY,
-    CODE_LOW_TEMPERATURE,
-)
-from softscm.module.led_timing import BOOT_INIT_MS, FAST_TIMING, VERIFY_MS, sequence_ms
-from softscm.module.state import PhysicalState
+from softscm.module.lifecycle.binding import fingerprint
+from softscm.module.lifecycle.state import PhysicalState
 
 #: Seconds without heartbeats after which the module gives up on the host (§5.6).
 HEARTBEAT_TIMEOUT_S = 60.0

@@ -24,9 +24,12 @@ from softscm.errors import (
     OperationNotSupported,
     PolicyLocked,
 )
-from softscm.module import ledview
-from softscm.module import state as S
-from softscm.module.actions_settings import (
+from softscm.module.checks import check_context, check_float, check_int
+from softscm.module.codes import EventKind
+from softscm.module.led import view as ledview
+from softscm.module.led.patterns import USER_MS_MAX
+from softscm.module.lifecycle import state as S
+from softscm.module.lifecycle.actions_settings import (
     Setting,
     SettingHistory,
     battery_action,
@@ -41,13 +44,10 @@ from softscm.module.actions_settings import (
     validate_low_threshold,
     validate_supervised_boot_policy,
 )
-from softscm.module.checks import check_context, check_float, check_int
-from softscm.module.codes import EventKind
-from softscm.module.engine import Engine
-from softscm.module.led import USER_MS_MAX
+from softscm.module.lifecycle.engine import Engine
+from softscm.module.lifecycle.selftest import run_self_test
+from softscm.module.lifecycle.state import PhysicalState
 from softscm.module.operations import Kind, exposed
-from softscm.module.selftest import run_self_test
-from softscm.module.state import PhysicalState
 
 if TYPE_CHECKING:
     from softscm.module.context import Context

@@ -21,8 +21,8 @@ from enum import IntEnum, unique
 from typing import NamedTuple
 
 from softscm.errors import InvalidArgument
-from softscm.module.led_codes import FatalCode
-from softscm.module.led_timing import (
+from softscm.module.led.codes import FatalCode
+from softscm.module.led.timing import (
     BLINK_ON_MS,
     CANNOT_BIND_RAPID_MS,
     CODE_OFF_MS,

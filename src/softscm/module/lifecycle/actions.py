@@ -19,7 +19,7 @@ Conflicts between the seeds, resolved as §11 says:
 - C19: every boot after a tamper destruction shows 5; after any other destruction, 6.
 
 The setting rules of §3.3 and the validation of §3.4 are in
-:mod:`softscm.module.actions_settings`, re-exported here.
+:mod:`softscm.module.lifecycle.actions_settings`, re-exported here.
 """
 
 from __future__ import annotations
@@ -28,7 +28,22 @@ from dataclasses import dataclass, replace
 from enum import Enum, unique
 
 from softscm.errors import InvalidArgument
-from softscm.module.actions_settings import (
+from softscm.module.codes import EventKind
+from softscm.module.led.codes import (
+    CODE_BOOT_PROCESS,
+    CODE_BOOT_SIGNATURE,
+    CODE_HIGH_TEMPERATURE,
+    CODE_KEY_DIGEST,
+    CODE_LOW_BATTERY,
+    CODE_LOW_BATTERY_ALPHA,
+    CODE_LOW_TEMPERATURE,
+    CODE_TAMPER_DESTROYED,
+    TAMPER_MASK_MAX,
+    FatalCode,
+    tamper_code,
+)
+from softscm.module.led.patterns import Pattern, fatal
+from softscm.module.lifecycle.actions_settings import (
     BatteryAction,
     ChangeRule,
     EventSettings,
@@ -49,27 +64,12 @@ from softscm.module.actions_settings import (
     validate_perimeter_flags,
     validate_supervised_boot_policy,
 )
-from softscm.module.actions_thresholds import (
+from softscm.module.lifecycle.actions_thresholds import (
     Side,
     battery_low,
     battery_released,
     temperature_released,
     temperature_side,
-)
-from softscm.module.codes import EventKind
-from softscm.module.led import Pattern, fatal
-from softscm.module.led_codes import (
-    CODE_BOOT_PROCESS,
-    CODE_BOOT_SIGNATURE,
-    CODE_HIGH_TEMPERATURE,
-    CODE_KEY_DIGEST,
-    CODE_LOW_BATTERY,
-    CODE_LOW_BATTERY_ALPHA,
-    CODE_LOW_TEMPERATURE,
-    CODE_TAMPER_DESTROYED,
-    TAMPER_MASK_MAX,
-    FatalCode,
-    tamper_code,
 )
 from softscm.module.profile import FACTORY_SLOTS, PROGRAMS
 

@@ -1,0 +1,4 @@
+"""Key material: the key store (slots, the foreign keyring, wallet nodes), the sealed
+LUKS keys and the certificates kept with the keys."""
+
+from __future__ import annotations
