@@ -31,8 +31,8 @@ def test_codes_are_their_strings_wherever_they_are_written() -> None:
         assert code == code.value and hash(code) == hash(code.value)
         assert str(code) == f"{code}" == "{}".format(code) == code.value  # noqa: UP032
         assert json.dumps([code]) == json.dumps([code.value])
-    assert S.WAITING is Lifecycle.WAITING and S.WAITING == "waiting_for_host"
-    assert S.PRODUCTION_CANNOT_BIND == "production_cannot_bind"
+    assert Lifecycle.WAITING == "waiting_for_host"
+    assert Binding.PRODUCTION_CANNOT_BIND == "production_cannot_bind"
 
 
 def test_records_and_state_keep_their_strings(module: Module) -> None:

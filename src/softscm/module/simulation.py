@@ -11,8 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from softscm.errors import InvalidArgument
 from softscm.module.checks import check_float, check_range
-from softscm.module.codes import EventKind
-from softscm.module.lifecycle import state as S
+from softscm.module.codes import EventKind, Lifecycle
 from softscm.module.lifecycle.actions import Trigger
 from softscm.module.lifecycle.actions_settings import validate_channel
 from softscm.module.lifecycle.engine import BROWNOUT_SETTLE_S, HEARTBEAT_TIMEOUT_S
@@ -223,7 +222,7 @@ class SimulationControls:
             st.power_off_at = t
             engine.cancel(st)
             st.queued_sequences = []
-            st.lifecycle = S.OFF
+            st.lifecycle = Lifecycle.OFF
             self._record(EventKind.POWER_OFF, t, {})
             engine.show(st, t, ["off"])
             if st.battery is None:

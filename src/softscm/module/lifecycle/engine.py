@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
-from softscm.module.codes import EventKind
+from softscm.module.codes import Binding, EventKind, Lifecycle
 from softscm.module.led import view as ledview
 from softscm.module.led.codes import (
     CODE_HEARTBEAT_LOST,
@@ -21,7 +21,6 @@ from softscm.module.led.codes import (
     CODE_LOW_TEMPERATURE,
 )
 from softscm.module.led.timing import BOOT_INIT_MS, FAST_TIMING, VERIFY_MS, sequence_ms
-from softscm.module.lifecycle import state as S
 from softscm.module.lifecycle.actions import (
     Decision,
     Event,
@@ -171,18 +170,18 @@ class Engine:
         self.record(EventKind.SELF_TEST, t,
                     {"result": "fail" if failed else "pass", "failed": failed})
         if st.destroyed_code is not None:
-            st.lifecycle = S.DESTROYED
+            st.lifecycle = Lifecycle.DESTROYED
             self._fatal_then(st, t, st.destroyed_code, replay, "reboot", reason="destroyed")
             return
         held = self._boot_hold(st, t)
         if held is not None:
             code, why = held
-            st.lifecycle = S.HELD
+            st.lifecycle = Lifecycle.HELD
             st.hold = why
             self.record(EventKind.HELD, t, {"reason": why})
             self._fatal_then(st, t, code, replay, "hold_check", reason=why)
             return
-        st.lifecycle = S.BOOTING
+        st.lifecycle = Lifecycle.BOOTING
         st.paused_boot = None
         if not replay:
             self._verify(st, t, replay=False)
@@ -219,7 +218,7 @@ class Engine:
 
     def host_stages(self, st: PhysicalState, t: float) -> None:
         """The host boots from ``t``: ``HOST_BOOTING``, ``USB_ENUMERATED``, then it binds."""
-        st.lifecycle = S.BOOTING
+        st.lifecycle = Lifecycle.BOOTING
         timing = self.timing
         self.show(st, t, ["host_booting", timing.host_booting_ms])
         usb_at = t + timing.host_booting_ms / 1000
@@ -279,17 +278,17 @@ class Engine:
     def bind(self, st: PhysicalState, t: float) -> None:
         """The host binds after a module boot or host reboot (§2.3 B1-B7)."""
         if not self.sessions(st, t) or not self.host_reaches_module():
-            st.lifecycle = S.WAITING
+            st.lifecycle = Lifecycle.WAITING
             self.show(st, t, ["waiting_for_host"])
             if st.stall_until is not None and st.stall_until > t:
                 self.schedule(st, st.stall_until, "bind")
             return
         fingerprint = self.fingerprint(st)
-        if st.binding == S.UNBOUND:
-            st.binding = S.BOUND_DEV
+        if st.binding == Binding.UNBOUND:
+            st.binding = Binding.BOUND_DEV
             st.fingerprint = fingerprint
             self.record(EventKind.BIND_OK, t, {})
-        elif st.binding == S.BOUND_DEV:
+        elif st.binding == Binding.BOUND_DEV:
             if fingerprint is None:
                 # Development: a lost salt is replaced by a new one; keys are kept.
                 st.salt_state = "renewed-" + hashlib.sha256(
@@ -302,24 +301,24 @@ class Engine:
                 self.record(EventKind.BIND_OK, t, {})
         else:
             if fingerprint is None or fingerprint != st.fingerprint:
-                st.binding = S.PRODUCTION_CANNOT_BIND if st.binding != S.LOCK_PENDING \
-                    else S.PRODUCTION_CANNOT_BIND
-                st.lifecycle = S.CANNOT_BIND
+                st.binding = Binding.PRODUCTION_CANNOT_BIND if st.binding != Binding.LOCK_PENDING \
+                    else Binding.PRODUCTION_CANNOT_BIND
+                st.lifecycle = Lifecycle.CANNOT_BIND
                 self.record(EventKind.BIND_FAILED, t,
                             {"reason": "salt" if fingerprint is None else "fingerprint"})
                 self.show(st, t, ["cannot_bind"])
                 return
-            if st.binding == S.LOCK_PENDING:
-                st.binding = S.PRODUCTION
+            if st.binding == Binding.LOCK_PENDING:
+                st.binding = Binding.PRODUCTION
                 self.seal_for_production(fingerprint)
                 self.record(EventKind.PRODUCTION_ACTIVE, t, {})
-            elif st.binding == S.PRODUCTION_CANNOT_BIND:
-                st.binding = S.PRODUCTION
+            elif st.binding == Binding.PRODUCTION_CANNOT_BIND:
+                st.binding = Binding.PRODUCTION
                 self.seal_for_production(fingerprint)
                 self.record(EventKind.BIND_OK, t, {})
             else:
                 self.record(EventKind.BIND_OK, t, {})
-        st.lifecycle = S.RUNNING
+        st.lifecycle = Lifecycle.RUNNING
         self.show(st, t, self.running_desc(st))
         self._after_running(st, t)
 
@@ -332,7 +331,7 @@ class Engine:
         """The host restarts; the module stays powered and the host binds again. While
         the module boots, holds the host or shows a sequence, the host is in reset
         anyway and the restart changes nothing."""
-        if st.lifecycle not in (S.RUNNING, S.WAITING, S.CANNOT_BIND):
+        if st.lifecycle not in (Lifecycle.RUNNING, Lifecycle.WAITING, Lifecycle.CANNOT_BIND):
             return
         self.cancel(st, "bind", "heartbeat_lost")
         self.host_stages(st, t)
@@ -341,30 +340,30 @@ class Engine:
 
     def sequence(self, st: PhysicalState, t: float, code: str, simulated: bool) -> None:
         """Show a fatal-style sequence now (or after the one showing)."""
-        if st.lifecycle == S.SEQUENCE:
+        if st.lifecycle == Lifecycle.SEQUENCE:
             st.queued_sequences.append([code, simulated])
             return
-        if st.lifecycle == S.OFF:
+        if st.lifecycle == Lifecycle.OFF:
             # Shown from battery power; the module stays off.
             self.show(st, t, ["fatal", code, simulated])
             main, _, sub = code.partition("/")
             end = t + sequence_ms(int(main), int(sub) if sub else None) / 1000
             self.schedule(st, end, "off_sequence_end")
             return
-        if st.lifecycle == S.BOOTING:
+        if st.lifecycle == Lifecycle.BOOTING:
             # The boot waits for the sequence: its next step runs when it ends.
             pending = [tm[1] for tm in st.timers if tm[1] in ("verify", "bind")]
             st.paused_boot = pending[0] if pending else "bind"
             self.cancel(st, "verify", "bind")
         st.resume = st.lifecycle
-        st.lifecycle = S.SEQUENCE
+        st.lifecycle = Lifecycle.SEQUENCE
         self.show(st, t, ["fatal", code, simulated])
         main, _, sub = code.partition("/")
         end = t + sequence_ms(int(main), int(sub) if sub else None) / 1000
         self.schedule(st, end, "sequence_end", simulated=simulated)
 
     def _on_off_sequence_end(self, st: PhysicalState, t: float) -> None:
-        if st.lifecycle == S.OFF:
+        if st.lifecycle == Lifecycle.OFF:
             self.show(st, t, ["off"])
 
     def _on_sequence_end(self, st: PhysicalState, t: float, simulated: bool = True) -> None:
@@ -378,16 +377,16 @@ class Engine:
             self.sequence(st, t, code, sim)
             return
         st.lifecycle = st.resume
-        if st.lifecycle == S.BOOTING:
+        if st.lifecycle == Lifecycle.BOOTING:
             paused, st.paused_boot = st.paused_boot, None
             if paused == "verify":
                 self._verify(st, t, replay=True)
             else:
                 self.host_stages(st, t)
-        elif st.lifecycle == S.RUNNING:
+        elif st.lifecycle == Lifecycle.RUNNING:
             self.show(st, t, self.running_desc(st))
             self._after_running(st, t)
-        elif st.lifecycle == S.WAITING:
+        elif st.lifecycle == Lifecycle.WAITING:
             if self.sessions(st, t):
                 self.bind(st, t)
             else:
@@ -410,10 +409,10 @@ class Engine:
             return None
         if decision.latch_sleep:
             st.battery_sleep = True
-        if decision.hold is not None and st.lifecycle == S.OFF:
+        if decision.hold is not None and st.lifecycle == Lifecycle.OFF:
             return None  # nothing to hold while off: the next boot checks the condition
         if decision.hold is not None and decision.code is not None:
-            st.lifecycle = S.HELD
+            st.lifecycle = Lifecycle.HELD
             st.hold = decision.hold.value
             self.record(EventKind.HELD, t, {"reason": st.hold})
             length = sequence_ms(decision.code.main, decision.code.sub) / 1000
@@ -445,7 +444,7 @@ class Engine:
         self.destroy_keys()
         code = decision.destroyed_code
         st.destroyed_code = code.label if code is not None else "6"
-        st.lifecycle = S.DESTROYED if st.lifecycle != S.OFF else S.OFF
+        st.lifecycle = Lifecycle.DESTROYED if st.lifecycle != Lifecycle.OFF else Lifecycle.OFF
         self.cancel(st)
         if decision.reboot and st.main_power:
             self.record(EventKind.MODULE_REBOOT, t, {"reason": "self_destruct"})
@@ -458,7 +457,7 @@ class Engine:
         settings = st.event_settings
         side = temperature_side(st.cpu_temp, settings.low_temp_c, settings.high_temp_c)
         if side is None:
-            if st.temp_side is not None and st.lifecycle != S.HELD:
+            if st.temp_side is not None and st.lifecycle != Lifecycle.HELD:
                 st.temp_side = None
                 self.record(EventKind.TEMPERATURE_IN_RANGE, t, {"value": st.cpu_temp})
             self.cancel(st, "temperature_sample")
@@ -468,14 +467,14 @@ class Engine:
             self.record(EventKind.TEMPERATURE_OUT_OF_RANGE, t,
                         {"side": side.value, "value": st.cpu_temp, "threshold": threshold})
         st.temp_side = side.value
-        if st.lifecycle in (S.HELD, S.DESTROYED, S.SEQUENCE):
+        if st.lifecycle in (Lifecycle.HELD, Lifecycle.DESTROYED, Lifecycle.SEQUENCE):
             return
         decision = decide(Event.temperature(side), self.mode(st), settings,
                           Trigger.IMMEDIATELY, profile=self.profile)
         self.apply(st, t, decision, "temperature")
 
     def _on_temperature_sample(self, st: PhysicalState, t: float) -> None:
-        if st.lifecycle == S.RUNNING:
+        if st.lifecycle == Lifecycle.RUNNING:
             self.temperature(st, t, sample=True)
 
     # -- perimeter ----------------------------------------------------------------------
@@ -504,7 +503,7 @@ class Engine:
         if decision.notify:
             for latches in st.contexts.values():
                 latches[0] = True
-        if st.lifecycle == S.DESTROYED:
+        if st.lifecycle == Lifecycle.DESTROYED:
             return
         self.apply(st, t, decision, "tamper")
 
@@ -528,9 +527,9 @@ class Engine:
         self.apply(st, t, decision, "battery")
 
     def _on_heartbeat_lost(self, st: PhysicalState, t: float) -> None:
-        if st.lifecycle != S.RUNNING:
+        if st.lifecycle != Lifecycle.RUNNING:
             # Not serving the host now: look again once it runs, while the stall lasts.
-            if st.stall_until is not None and st.stall_until > t and st.lifecycle != S.OFF:
+            if st.stall_until is not None and st.stall_until > t and st.lifecycle != Lifecycle.OFF:
                 self.schedule(st, t + 1.0, "heartbeat_lost")
             return
         self.record(EventKind.HEARTBEAT_LOST, t, {})
@@ -547,5 +546,5 @@ class Engine:
 
     def _on_host_resumes(self, st: PhysicalState, t: float) -> None:
         st.stall_until = None
-        if st.lifecycle == S.WAITING:
+        if st.lifecycle == Lifecycle.WAITING:
             self.bind(st, t)

@@ -25,7 +25,7 @@ from softscm.errors import (
     PolicyLocked,
 )
 from softscm.module.checks import check_context, check_float, check_int
-from softscm.module.codes import EventKind
+from softscm.module.codes import Binding, EventKind, Lifecycle
 from softscm.module.led import view as ledview
 from softscm.module.led.patterns import USER_MS_MAX
 from softscm.module.lifecycle import state as S
@@ -187,7 +187,7 @@ class Physical:
             if len(st.contexts) >= MAX_CONTEXTS and context not in st.contexts:
                 st.contexts.pop(next(iter(st.contexts)))
             st.contexts.setdefault(context, [False, False])
-            if st.lifecycle == S.WAITING:
+            if st.lifecycle == Lifecycle.WAITING:
                 self.engine.bind(st, self.time_at(st))
 
     @exposed(Kind.OPERATOR)
@@ -204,21 +204,21 @@ class Physical:
         """Raise the error that tells the host why the module does not serve it now."""
         st = self.catch_up()
         lifecycle = st.lifecycle
-        if lifecycle == S.RUNNING and (
+        if lifecycle == Lifecycle.RUNNING and (
             st.brownout_until is None or self.time_at(st) >= st.brownout_until
         ):
             return
-        if lifecycle == S.RUNNING:
+        if lifecycle == Lifecycle.RUNNING:
             raise ModuleUnavailable("the main supply is below the safe zone (brown-out)")
-        if lifecycle == S.DESTROYED or (st.destroyed_code is not None):
+        if lifecycle == Lifecycle.DESTROYED or (st.destroyed_code is not None):
             raise Destroyed("the module's keys were destroyed; it is out of service")
-        if lifecycle == S.CANNOT_BIND:
+        if lifecycle == Lifecycle.CANNOT_BIND:
             raise CannotBind("production mode: this host is not the one the module is bound to")
-        if lifecycle == S.WAITING:
+        if lifecycle == Lifecycle.WAITING:
             raise NotBound("no host session has bound to the module")
-        if lifecycle == S.OFF:
+        if lifecycle == Lifecycle.OFF:
             raise ModuleUnavailable("the module has no main power")
-        if lifecycle == S.HELD:
+        if lifecycle == Lifecycle.HELD:
             raise ModuleUnavailable(f"the module holds the host ({st.hold})")
         raise ModuleUnavailable(f"the module is {lifecycle.replace('_', ' ')}")
 
@@ -233,9 +233,9 @@ class Physical:
             if st.locked:
                 self._record(EventKind.LOCK_BINDING_REPEAT, t, {})
                 return
-            if st.binding != S.BOUND_DEV:
+            if st.binding != Binding.BOUND_DEV:
                 raise NotBound("the module is not bound to a host")
-            st.binding = S.LOCK_PENDING
+            st.binding = Binding.LOCK_PENDING
             self._record(EventKind.LOCK_BINDING, t, {})
             if st.battery is None:
                 self._record(EventKind.WARNING, t, {"kind": "no_battery"})
@@ -245,7 +245,7 @@ class Physical:
         """``(binding_is_locked, is_bound)``."""
         self.require_host()
         st = self.state()
-        return st.locked, st.binding != S.UNBOUND
+        return st.locked, st.binding != Binding.UNBOUND
 
     # -- settings ------------------------------------------------------------------------
 

@@ -26,23 +26,6 @@ from softscm.module.limits import (
 #: Name of the meta entry that holds the document.
 META_NAME = "physical"
 
-#: Lifecycle states (§2.6) as stored (:class:`~softscm.module.codes.Lifecycle`).
-OFF = Lifecycle.OFF
-BOOTING = Lifecycle.BOOTING
-SEQUENCE = Lifecycle.SEQUENCE
-HELD = Lifecycle.HELD
-WAITING = Lifecycle.WAITING
-RUNNING = Lifecycle.RUNNING
-CANNOT_BIND = Lifecycle.CANNOT_BIND
-DESTROYED = Lifecycle.DESTROYED
-
-#: Binding states (§2.3) as stored (:class:`~softscm.module.codes.Binding`).
-UNBOUND = Binding.UNBOUND
-BOUND_DEV = Binding.BOUND_DEV
-LOCK_PENDING = Binding.LOCK_PENDING
-PRODUCTION = Binding.PRODUCTION
-PRODUCTION_CANNOT_BIND = Binding.PRODUCTION_CANNOT_BIND
-
 #: Sensor defaults of a fresh module (§3.4).
 DEFAULT_CPU_TEMP_C = 25.0
 DEFAULT_BATTERY_V = 3.0
@@ -80,12 +63,12 @@ class PhysicalState:
     perimeter_calls_after_lock: list[int] = field(default_factory=lambda: [0, 0])
     temp_side: str | None = None
     battery_sleep: bool = False
-    binding: str = UNBOUND
+    binding: str = Binding.UNBOUND
     fingerprint: str | None = None
-    lifecycle: str = RUNNING
+    lifecycle: str = Lifecycle.RUNNING
     hold: str | None = None
     destroyed_code: str | None = None
-    resume: str = RUNNING
+    resume: str = Lifecycle.RUNNING
     identity: dict[str, str] = field(default_factory=dict)
     salt_state: str = "present"
     stall_until: float | None = None
@@ -131,12 +114,13 @@ class PhysicalState:
     @property
     def locked(self) -> bool:
         """``binding_is_locked``: from ``lock_binding()`` on."""
-        return self.binding in (LOCK_PENDING, PRODUCTION, PRODUCTION_CANNOT_BIND)
+        return self.binding in (Binding.LOCK_PENDING, Binding.PRODUCTION,
+                                Binding.PRODUCTION_CANNOT_BIND)
 
     @property
     def production_active(self) -> bool:
         """Production behaviour (§2.4): locked and booted since."""
-        return self.binding in (PRODUCTION, PRODUCTION_CANNOT_BIND)
+        return self.binding in (Binding.PRODUCTION, Binding.PRODUCTION_CANNOT_BIND)
 
 
 # -- loading: stored values back into their bounds ---------------------------------------------
