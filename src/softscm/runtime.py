@@ -45,12 +45,7 @@ def resolve_home(home: Any = None) -> Path:
 def init_state(home: Any = None, profile: Profile | None = None) -> tuple[Module, Store]:
     """Provision a new module in ``home``; ``InvalidArgument`` if one is there already."""
     directory = resolve_home(home)
-    holder = lock_shared(directory)
-    try:
-        store = Store.open(directory, on_close=holder.release)
-    except BaseException:
-        holder.release()
-        raise
+    store = _open_store(directory, lock_shared(directory))
     try:
         salt = load_or_create_salt(directory)
         if store.get_meta("serial") is None:
@@ -79,12 +74,18 @@ def open_served(home: Any, socket_path: str) -> tuple[Module, Store]:
     return _open_module(directory, True, holder)
 
 
-def _open_module(directory: Path, create: bool, holder: StateLock) -> tuple[Module, Store]:
+def _open_store(directory: Path, holder: StateLock) -> Store:
+    """The store of ``directory``, which releases ``holder`` when it closes (at once if
+    it cannot be opened)."""
     try:
-        store = Store.open(directory, on_close=holder.release)
+        return Store.open(directory, on_close=holder.release)
     except BaseException:
         holder.release()
         raise
+
+
+def _open_module(directory: Path, create: bool, holder: StateLock) -> tuple[Module, Store]:
+    store = _open_store(directory, holder)
     try:
         salt = load_or_create_salt(directory)
         if store.get_meta("serial") is None:

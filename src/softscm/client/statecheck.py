@@ -152,11 +152,7 @@ class DamagedStateLog:
             before, _ = self._store.salvage_events(after - 1, 1)
             if before and before[0].seq == after:
                 previous = before[0].digest
-        out = []
-        for record in records:
-            out.append(eventlog.as_dict(record, previous))
-            previous = record.digest
-        return out
+        return eventlog.as_dicts(records, previous)
 
     def close(self) -> None:
         """Release the state."""

@@ -59,6 +59,16 @@ def first_broken(records: Iterable[EventRecord], previous: bytes = GENESIS) -> i
     return None
 
 
+def as_dicts(records: list[EventRecord], previous: bytes) -> list[dict[str, Any]]:
+    """Consecutive records as the client sees them (:func:`as_dict`), the first chained
+    to ``previous``, the digest of the record before it."""
+    out = []
+    for record in records:
+        out.append(as_dict(record, previous))
+        previous = record.digest
+    return out
+
+
 def as_dict(rec: EventRecord, previous: bytes = GENESIS) -> dict[str, Any]:
     """A record as the client sees it, with its chain digests (hex): ``prev_hash`` is
     the digest of the record before it (``previous``), ``hash`` its own."""

@@ -314,11 +314,7 @@ class Module:
             before = self._store.events(after - 1, 1)
             if before and before[0].seq == after:
                 previous = before[0].digest
-        out = []
-        for record in records:
-            out.append(eventlog.as_dict(record, previous))
-            previous = record.digest
-        return out
+        return eventlog.as_dicts(records, previous)
 
     # -- identity ------------------------------------------------------------------------
 

@@ -86,6 +86,18 @@ def _check_owner(path: Path, st: os.stat_result, what: str) -> None:
                       "its owner")
 
 
+def _check_file(path: Path, st: os.stat_result) -> bool:
+    """Refuse a state file that is not a regular file of ours or that others may write;
+    whether others may read it (then the caller makes it owner-only)."""
+    if not stat.S_ISREG(st.st_mode):
+        raise _refuse(path, "it is not a regular file", errno.EINVAL)
+    _check_owner(path, st, "file")
+    if st.st_mode & _FOREIGN_WRITE:
+        raise _refuse(path, f"it is writable by group or others (mode "
+                      f"{stat.S_IMODE(st.st_mode):04o})")
+    return bool(st.st_mode & _FOREIGN_ANY)
+
+
 def check_state_file(path: Path) -> bool:
     """Check an existing file of a state directory; ``False`` if there is none. A file of
     ours that others may read is made owner-only (it is ours, in a directory of ours)."""
@@ -98,13 +110,7 @@ def check_state_file(path: Path) -> bool:
                         rc=-(exc.errno or errno.EIO)) from None
     if stat.S_ISLNK(st.st_mode):
         raise _refuse(path, "it is a symbolic link", errno.ELOOP)
-    if not stat.S_ISREG(st.st_mode):
-        raise _refuse(path, "it is not a regular file", errno.EINVAL)
-    _check_owner(path, st, "file")
-    if st.st_mode & _FOREIGN_WRITE:
-        raise _refuse(path, f"it is writable by group or others (mode "
-                      f"{stat.S_IMODE(st.st_mode):04o})")
-    if st.st_mode & _FOREIGN_ANY:
+    if _check_file(path, st):
         try:
             os.chmod(path, FILE_MODE)
         except OSError as exc:
@@ -129,14 +135,7 @@ def open_private(path: Path, flags: int = os.O_RDWR) -> int:
         raise FileError(f"cannot open {path}: {exc.strerror}",
                         rc=-(exc.errno or errno.EIO)) from None
     try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise _refuse(path, "it is not a regular file", errno.EINVAL)
-        _check_owner(path, st, "file")
-        if st.st_mode & _FOREIGN_WRITE:
-            raise _refuse(path, f"it is writable by group or others (mode "
-                          f"{stat.S_IMODE(st.st_mode):04o})")
-        if st.st_mode & _FOREIGN_ANY:
+        if _check_file(path, os.fstat(fd)):
             os.fchmod(fd, FILE_MODE)
     except BaseException:
         os.close(fd)
