@@ -8,7 +8,7 @@ import socket
 import stat
 import threading
 from pathlib import Path
-from typing import Any, BinaryIO, cast
+from typing import Any
 
 from softscm.errors import ConnectionFailed, ProtocolError, SoftScmError
 from softscm.service import framing, protocol
@@ -68,7 +68,7 @@ class SocketTransport:
         self.path = Path(path)
         self._lock = threading.Lock()
         self._sock: socket.socket | None = None
-        self._reader: BinaryIO | None = None
+        self._reader: framing.FrameReader | None = None
         self._closed = False
         self._last_id = 0
         self._connect()
@@ -93,7 +93,7 @@ class SocketTransport:
                 f"the daemon on {self.path} runs as uid {listener_uid}, who is neither "
                 f"root, this user nor the daemon's user; refusing to talk to it")
         self._sock = sock
-        self._reader = cast(BinaryIO, sock.makefile("rb", buffering=1 << 16))
+        self._reader = framing.FrameReader(sock)
 
     def _drop(self) -> None:
         if self._reader is not None:

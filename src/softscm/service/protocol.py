@@ -87,8 +87,11 @@ def next_request_id(previous: int) -> int:
 def encode_request(request_id: int, op: str, args: dict[str, Any],
                    side: list[Any] | None = None) -> bytes:
     """The frame of one call (large byte strings go to ``side`` when it is given)."""
-    if side is not None and any(_large(value) for value in args.values()):
-        args = {name: _out(value, side) for name, value in args.items()}
+    if side is not None:
+        for value in args.values():
+            if type(value) in _BUFFERS and len(value) >= SIDE_THRESHOLD_BYTES:
+                args = {name: _out(value, side) for name, value in args.items()}
+                break
     try:
         return _pack([FRAME_VERSION, request_id, op, args])
     except (OverflowError, TypeError, ValueError) as exc:
@@ -123,6 +126,12 @@ def decode_request(frame: bytes, side: list[Any] | None = None
                                   ext_hook=_hook(side))
     except Exception:
         raise MalformedRequest("malformed request frame") from None
+    if type(message) is list and len(message) == 4:
+        version, request_id, op, args = message
+        if (version == FRAME_VERSION and type(request_id) is int
+                and 0 < request_id <= MAX_REQUEST_ID and type(op) is str
+                and type(args) is dict):
+            return request_id, op, args  # the common case, checked at once
     if not isinstance(message, list) or not message:
         raise MalformedRequest("malformed request frame")
     if message[0] != FRAME_VERSION:

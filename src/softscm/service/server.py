@@ -58,15 +58,10 @@ TICK_SECONDS = 0.2
 ACCEPT_BACKOFF_SECONDS = 0.1
 #: How long a stopping daemon waits for its connection threads to end, in seconds.
 DRAIN_SECONDS = 2.0
-#: Bytes of the read buffer a connection starts with (it grows for a larger frame, up
-#: to one largest frame, and shrinks back once that frame is answered).
-READ_BYTES = 1 << 14
 #: Most bytes of unanswered requests held for one connection (one largest frame).
 INBOX_BYTES = framing.MAX_FRAME_BYTES + framing.PREFIX.size
 _STREAM_OPS = frozenset({"stream_update", "stream_finish", "stream_abort"})
 _PREFIX = framing.PREFIX
-_PREFIX_SIZE = _PREFIX.size
-_MAX_FRAME = framing.MAX_FRAME_BYTES
 _NO_DESCRIPTORS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
 #: ``last_active`` of a connection whose call is under way (never idle).
 _BUSY = float("inf")
@@ -366,62 +361,32 @@ class Server:
 
     def _frames(self, conn: _Connection) -> None:
         sock = conn.sock
-        recv_into, sendall = sock.recv_into, sock.sendall
+        sendall, pack = sock.sendall, _PREFIX.pack
         monotonic = time.monotonic
-        buf = bytearray(READ_BYTES)
-        view = memoryview(buf)
-        start = end = 0
-        while True:
-            # Answer the whole frames read so far, in order.
-            while end - start >= _PREFIX_SIZE:
-                (length,) = _PREFIX.unpack_from(buf, start)
-                if length > _MAX_FRAME:
-                    self._fail(conn, ProtocolError(
-                        f"frame of {length} bytes exceeds {_MAX_FRAME}"))
+        reader = framing.FrameReader(sock)
+        try:
+            while True:
+                try:
+                    frame = reader.next()
+                except ProtocolError as exc:
+                    # A bad length, or what is left cannot become a whole frame any more.
+                    if not conn.cancel.is_set():
+                        self._fail(conn, exc)
                     return
-                stop = start + _PREFIX_SIZE + length
-                if stop > end:
-                    break
+                except OSError:
+                    return
+                if frame is None:
+                    return
                 conn.last_active = _BUSY
-                answer = self._handle(conn, view[start + _PREFIX_SIZE:stop])
-                start = stop
+                answer = self._handle(conn, frame)
                 conn.last_active = monotonic()
                 try:
-                    sendall(_PREFIX.pack(len(answer)) + answer)
+                    sendall(pack(len(answer)) + answer)
                 except OSError:
                     return
                 conn.last_active = monotonic()
-            if start == end:
-                start = end = 0
-                if len(buf) > READ_BYTES:  # a large frame is answered: shrink back
-                    view.release()
-                    buf = bytearray(READ_BYTES)
-                    view = memoryview(buf)
-            elif len(buf) - end < READ_BYTES // 4 or (
-                    end - start >= _PREFIX_SIZE
-                    and start + _PREFIX_SIZE + _PREFIX.unpack_from(buf, start)[0] > len(buf)):
-                # Room for the rest of the frame under way: move it to the front, in a
-                # buffer large enough for it (at most one largest frame).
-                need = READ_BYTES
-                if end - start >= _PREFIX_SIZE:
-                    need = max(need, _PREFIX_SIZE + _PREFIX.unpack_from(buf, start)[0])
-                fresh = bytearray(max(need, end - start))
-                fresh[:end - start] = view[start:end]
-                view.release()
-                buf, view = fresh, memoryview(fresh)
-                start, end = 0, end - start
-            try:
-                got = recv_into(view[end:])
-            except InterruptedError:  # pragma: no cover - retried by Python itself
-                continue
-            except OSError:
-                return
-            if not got:
-                if start != end and not conn.closed and not conn.cancel.is_set():
-                    # What is left cannot become a whole frame any more.
-                    self._fail(conn, ProtocolError("truncated frame"))
-                return
-            end += got
+        finally:
+            reader.close()
 
     def _handle(self, conn: _Connection, frame: Any) -> bytes:
         """The answer to one request frame."""
