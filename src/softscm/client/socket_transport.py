@@ -17,6 +17,10 @@ from softscm.service.access import credentials
 #: Environment variable naming the user the daemon runs as (name or uid), whose socket
 #: the client trusts besides root's and its own.
 DAEMON_USER_ENV = "SOFTSCM_DAEMON_USER"
+#: Seconds a call polls for its answer before it sleeps until the answer comes: most
+#: answers come within it, and are read without waking a sleeping thread (on a virtual
+#: machine with an idle CPU, waking costs more than the call itself).
+ANSWER_SPIN_S = 100e-6
 #: The system daemon's user, trusted when the host has it and the variable is not set.
 DAEMON_USER = "softscm"
 
@@ -93,7 +97,7 @@ class SocketTransport:
                 f"the daemon on {self.path} runs as uid {listener_uid}, who is neither "
                 f"root, this user nor the daemon's user; refusing to talk to it")
         self._sock = sock
-        self._reader = framing.FrameReader(sock)
+        self._reader = framing.FrameReader(sock, ANSWER_SPIN_S)
 
     def _drop(self) -> None:
         if self._reader is not None:

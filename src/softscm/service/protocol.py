@@ -118,7 +118,7 @@ def _valid_id(value: Any) -> bool:
     return type(value) is int and 0 < value <= MAX_REQUEST_ID
 
 
-def decode_request(frame: bytes, side: list[Any] | None = None
+def decode_request(frame: bytes | memoryview, side: list[Any] | None = None
                    ) -> tuple[int, str, dict[str, Any]]:
     """``(id, op, args)`` of a request frame; ``MalformedRequest`` for anything malformed."""
     try:
@@ -156,7 +156,8 @@ def encode_error(error: SoftScmError, request_id: int = UNKNOWN_REQUEST_ID) -> b
     )
 
 
-def decode_response(frame: bytes, request_id: int, side: list[Any] | None = None) -> Any:
+def decode_response(frame: bytes | memoryview, request_id: int,
+                    side: list[Any] | None = None) -> Any:
     """The result of the response frame to request ``request_id``, or raise the error it
     reports. An answer to another request raises ``AnswerMismatch``: the caller must drop
     the connection. An error answer with id 0 (the peer could not read the request) is

@@ -2,7 +2,8 @@
 
 Each connection is served by a thread of its own doing blocking reads and writes: a
 call is read, answered and written back by that thread alone (no selector round trip,
-no hand-off of the answer between threads). Calls into the module are serialised by one
+no hand-off of the answer between threads); after an answer it polls briefly for the
+next request before it sleeps (``REQUEST_SPIN_S``). Calls into the module are serialised by one
 lock, so each call is atomic; the lock is never held while a socket is read or written,
 so a client that does not read its answers blocks only its own thread (and, its socket
 buffers full, stops being read: no buffer grows without bound). A blocking wait
@@ -58,8 +59,11 @@ TICK_SECONDS = 0.2
 ACCEPT_BACKOFF_SECONDS = 0.1
 #: How long a stopping daemon waits for its connection threads to end, in seconds.
 DRAIN_SECONDS = 2.0
-#: Most bytes of unanswered requests held for one connection (one largest frame).
-INBOX_BYTES = framing.MAX_FRAME_BYTES + framing.PREFIX.size
+#: Seconds a connection's thread polls for the client's next request after an answer
+#: before it sleeps: a client calling in a loop is read without the latency of waking
+#: a sleeping thread; an idle one costs this much CPU once (``FrameReader`` then stops
+#: polling it for a while).
+REQUEST_SPIN_S = 50e-6
 _STREAM_OPS = frozenset({"stream_update", "stream_finish", "stream_abort"})
 _PREFIX = framing.PREFIX
 _NO_DESCRIPTORS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
@@ -363,7 +367,7 @@ class Server:
         sock = conn.sock
         sendall, pack = sock.sendall, _PREFIX.pack
         monotonic = time.monotonic
-        reader = framing.FrameReader(sock)
+        reader = framing.FrameReader(sock, REQUEST_SPIN_S)
         try:
             while True:
                 try:
