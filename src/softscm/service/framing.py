@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 import struct
+from os import sched_yield
 from time import perf_counter
 from typing import BinaryIO
 
@@ -72,7 +73,8 @@ class FrameReader:
         """Bytes read into ``view`` by polling for up to ``spin_s`` seconds without
         sleeping, or -1. A peer that answers within that time is read without the
         latency of waking a sleeping thread (large on an idle virtual CPU); one that
-        does not stops being polled for the next ``SPIN_BACKOFF`` reads."""
+        does not stops being polled for the next ``SPIN_BACKOFF`` reads. Each poll gives
+        way to any thread ready on this CPU (the peer, when both share one)."""
         if self._skip:
             self._skip -= 1
             return -1
@@ -85,6 +87,7 @@ class FrameReader:
                 if perf_counter() >= deadline:
                     self._skip = SPIN_BACKOFF
                     return -1
+                sched_yield()  # the peer may be waiting for this very CPU
 
     def _make_room(self) -> None:
         """Room to read the rest of the frame under way: the buffer emptied, or that
