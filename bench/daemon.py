@@ -18,7 +18,6 @@ import struct
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -33,11 +32,13 @@ MSG_DIGEST = hashlib.sha256(b"softscm benchmark message").digest()
 _PREFIX = struct.Struct(">I")
 
 
-def _echo_server(path: str, ready: threading.Event) -> None:
+def _echo_server(path: str) -> None:
+    """A bare length-prefixed msgpack echo: the reference for a round trip. It runs in a
+    process of its own, as the daemon does (two threads of one process would measure the
+    GIL's hand-over instead)."""
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     listener.listen(4)
-    ready.set()
     conn, _ = listener.accept()
     reader = conn.makefile("rb", buffering=1 << 16)
     while True:
@@ -48,13 +49,23 @@ def _echo_server(path: str, ready: threading.Event) -> None:
         request = msgpack.unpackb(body)
         reply = msgpack.packb([request[1], 0, request[2]])
         conn.sendall(_PREFIX.pack(len(reply)) + reply)
+    reader.close()
     conn.close()
     listener.close()
 
 
 def _echo_rate(path: str, seconds: float, rounds: int) -> Rate:
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    sock.connect(path)
+    deadline = time.monotonic() + 30
+    while True:  # until the echo process listens
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.connect(path)
+            break
+        except OSError:
+            sock.close()
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
     reader = sock.makefile("rb", buffering=1 << 16)
     frame = msgpack.packb([2, 1, "model_number", {}])
 
@@ -64,6 +75,7 @@ def _echo_rate(path: str, seconds: float, rounds: int) -> Rate:
         msgpack.unpackb(body)
 
     result = rate(once, seconds, rounds)
+    reader.close()
     sock.close()
     return result
 
@@ -113,7 +125,9 @@ def _softhsm_rate(seconds: float, rounds: int) -> Rate | None:
 def _start_daemon(home: str, path: str, profile_out: str | None) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "softscm", "serve", "--socket", path]
     if profile_out is not None:
-        command[1:1] = ["-m", "cProfile", "-o", profile_out]
+        # Every thread of the daemon profiled (cProfile alone sees only the main one).
+        command[1:3] = [os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                     "profiled_daemon.py"), profile_out]
     proc = subprocess.Popen(command, env=dict(os.environ, SOFTSCM_HOME=home),
                             stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 30
@@ -163,11 +177,11 @@ def run(seconds: float, inprocess_sign_rate: Rate | None = None, *,
                 profile("sign nistp256 over the socket, client side",
                         lambda: scm.sign_digest(MSG_DIGEST, 0), profiled)
         echo_path = os.path.join(sock_dir, "echo.sock")
-        ready = threading.Event()
-        server = threading.Thread(target=_echo_server, args=(echo_path, ready), daemon=True)
-        server.start()
-        ready.wait(5)
+        echo_server = multiprocessing.get_context("spawn").Process(
+            target=_echo_server, args=(echo_path,), daemon=True)
+        echo_server.start()
         echo = _echo_rate(echo_path, seconds, rounds)
+        echo_server.join(10)
         four = _four_clients(path, seconds, rounds)
     finally:
         proc.terminate()

@@ -87,8 +87,11 @@ def next_request_id(previous: int) -> int:
 def encode_request(request_id: int, op: str, args: dict[str, Any],
                    side: list[Any] | None = None) -> bytes:
     """The frame of one call (large byte strings go to ``side`` when it is given)."""
-    if side is not None and any(_large(value) for value in args.values()):
-        args = {name: _out(value, side) for name, value in args.items()}
+    if side is not None:
+        for value in args.values():
+            if type(value) in _BUFFERS and len(value) >= SIDE_THRESHOLD_BYTES:
+                args = {name: _out(value, side) for name, value in args.items()}
+                break
     try:
         return _pack([FRAME_VERSION, request_id, op, args])
     except (OverflowError, TypeError, ValueError) as exc:
@@ -115,7 +118,7 @@ def _valid_id(value: Any) -> bool:
     return type(value) is int and 0 < value <= MAX_REQUEST_ID
 
 
-def decode_request(frame: bytes, side: list[Any] | None = None
+def decode_request(frame: bytes | memoryview, side: list[Any] | None = None
                    ) -> tuple[int, str, dict[str, Any]]:
     """``(id, op, args)`` of a request frame; ``MalformedRequest`` for anything malformed."""
     try:
@@ -123,6 +126,12 @@ def decode_request(frame: bytes, side: list[Any] | None = None
                                   ext_hook=_hook(side))
     except Exception:
         raise MalformedRequest("malformed request frame") from None
+    if type(message) is list and len(message) == 4:
+        version, request_id, op, args = message
+        if (version == FRAME_VERSION and type(request_id) is int
+                and 0 < request_id <= MAX_REQUEST_ID and type(op) is str
+                and type(args) is dict):
+            return request_id, op, args  # the common case, checked at once
     if not isinstance(message, list) or not message:
         raise MalformedRequest("malformed request frame")
     if message[0] != FRAME_VERSION:
@@ -147,7 +156,8 @@ def encode_error(error: SoftScmError, request_id: int = UNKNOWN_REQUEST_ID) -> b
     )
 
 
-def decode_response(frame: bytes, request_id: int, side: list[Any] | None = None) -> Any:
+def decode_response(frame: bytes | memoryview, request_id: int,
+                    side: list[Any] | None = None) -> Any:
     """The result of the response frame to request ``request_id``, or raise the error it
     reports. An answer to another request raises ``AnswerMismatch``: the caller must drop
     the connection. An error answer with id 0 (the peer could not read the request) is

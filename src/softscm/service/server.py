@@ -1,20 +1,26 @@
 """The daemon: one module shared by every process on the host, over a Unix socket.
 
-One thread runs an event loop over every connection (no hand-offs between threads on
-the hot path); calls into the module are serialised by one lock, so each call is atomic.
-A blocking wait (perimeter event, tap) runs in a thread of its own, so it blocks only its
-caller; that connection's further requests wait for its answer, keeping answers in
-order. A wait whose caller hangs up, and every wait when the daemon stops, is cancelled
-and its thread ends. A connection that sends garbage gets an error frame, or is closed
-when its stream of frames cannot be trusted any more (bad length, truncated frame); the
-daemon keeps serving the others. A connection whose answers are not read is not read
-either, so no buffer grows without bound. Lock/unlock streams belong to the connection
-that opened them and are dropped when it goes away.
+Each connection is served by a thread of its own doing blocking reads and writes: a
+call is read, answered and written back by that thread alone (no selector round trip,
+no hand-off of the answer between threads); after an answer it polls briefly for the
+next request before it sleeps (``REQUEST_SPIN_S``). Calls into the module are serialised by one
+lock, so each call is atomic; the lock is never held while a socket is read or written,
+so a client that does not read its answers blocks only its own thread (and, its socket
+buffers full, stops being read: no buffer grows without bound). A blocking wait
+(perimeter event, tap) holds the lock only while it looks, so it blocks only its caller;
+that connection's further requests wait for its answer, keeping answers in order. A
+wait whose caller hangs up, and every wait when the daemon stops, is cancelled and its
+thread ends. A connection that sends garbage gets an error frame, or is closed when its
+stream of frames cannot be trusted any more (bad length, truncated frame); the daemon
+keeps serving the others. Lock/unlock streams belong to the connection that opened them
+and are dropped when it goes away.
 
-What one peer may hold (connections, streams, waits) is bounded per user and in all
-(``softscm.service.limits``); idle connections are closed; running out of descriptors
-refuses new connections and keeps serving the others; refusals are written down at most
-once per user per interval, with a count.
+One more thread accepts connections and keeps house: it closes idle connections and
+hung-up waiters (by shutting their socket down, which ends their thread), and writes
+down refusals. What one peer may hold (connections, streams, waits) is bounded per user
+and in all (``softscm.service.limits``); running out of descriptors or threads refuses
+new connections and keeps serving the others; refusals are written down at most once per
+user per interval, with a count.
 """
 
 from __future__ import annotations
@@ -22,9 +28,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
-import queue
 import select
-import selectors
 import socket
 import threading
 import time
@@ -48,43 +52,42 @@ from softscm.service.limits import Limits, RefusalLog
 
 log = logging.getLogger("softscm.daemon")
 
-#: Seconds between the event loop's looks at idle connections, hung-up waiters and
-#: whether it should stop.
+#: Seconds between the housekeeping thread's looks at idle connections, hung-up
+#: waiters and whether it should stop.
 TICK_SECONDS = 0.2
 #: Seconds accepting pauses when no descriptor is left even to refuse a connection.
 ACCEPT_BACKOFF_SECONDS = 0.1
-#: How long a stopping daemon waits for its wait threads to end, in seconds.
+#: How long a stopping daemon waits for its connection threads to end, in seconds.
 DRAIN_SECONDS = 2.0
-#: Bytes read from a connection at a time.
-READ_BYTES = 1 << 16
-#: Most bytes of unanswered requests held for one connection (one largest frame).
-INBOX_BYTES = framing.MAX_FRAME_BYTES + framing.PREFIX.size
+#: Seconds a connection's thread polls for the client's next request after an answer
+#: before it sleeps: a client calling in a loop is read without the latency of waking
+#: a sleeping thread; an idle one costs this much CPU once (``FrameReader`` then stops
+#: polling it for a while).
+REQUEST_SPIN_S = 50e-6
 _STREAM_OPS = frozenset({"stream_update", "stream_finish", "stream_abort"})
 _PREFIX = framing.PREFIX
 _NO_DESCRIPTORS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
+#: ``last_active`` of a connection whose call is under way (never idle).
+_BUSY = float("inf")
 _HUNG_UP = select.POLLHUP | select.POLLERR | select.POLLNVAL
 
 
 class _Connection:
-    """One client: who it is, what it sent that is not handled yet, what is not sent
-    back yet, its streams, and its wait if one is under way."""
+    """One client: who it is, its streams, its wait if one is under way, and when it
+    last did something."""
 
-    __slots__ = ("sock", "peer", "inbox", "outbox", "streams", "waiting", "cancel",
-                 "closing", "closed", "eof", "events", "last_active")
+    __slots__ = ("sock", "peer", "streams", "waiting", "cancel", "closed", "last_active",
+                 "thread")
 
     def __init__(self, sock: socket.socket, peer: Peer, now: float) -> None:
         self.sock = sock
         self.peer = peer
-        self.inbox = bytearray()
-        self.outbox = bytearray()
         self.streams: set[int] = set()
         self.waiting = False
         self.cancel = threading.Event()
-        self.closing = False
         self.closed = False
-        self.eof = False
-        self.events = 0
         self.last_active = now
+        self.thread: threading.Thread | None = None
 
 
 class Server:
@@ -104,16 +107,14 @@ class Server:
         self._stop = threading.Event()
         self._listener: socket.socket | None = None
         self._inode = 0
-        self._selector: selectors.BaseSelector | None = None
-        self._connections: dict[int, _Connection] = {}
+        #: Guards the connections, their counts per user, their waits and streams, and
+        #: the closing of their sockets (never held while calling the module).
+        self._conns_lock = threading.Lock()
+        self._connections: set[_Connection] = set()
         self._per_uid: Counter[int] = Counter()
-        self._answers: queue.SimpleQueue[tuple[_Connection, bytes | None]] = (
-            queue.SimpleQueue())
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
         self._wake_w.setblocking(False)
-        self._waiters: set[threading.Thread] = set()
-        self._waiters_lock = threading.Lock()
         self._refusals = RefusalLog(self.limits.refusal_log_interval_s, self._write_refusal)
         self._reserve: int | None = None
         self._accept_paused_until = 0.0
@@ -126,9 +127,9 @@ class Server:
         return len(self._connections)
 
     def wait_threads(self) -> int:
-        """Wait threads still running."""
-        with self._waiters_lock:
-            return len(self._waiters)
+        """Waits under way (each in its connection's thread)."""
+        with self._conns_lock:
+            return sum(1 for conn in self._connections if conn.waiting)
 
     def refusals_pending(self) -> int:
         """Refused connections counted and not yet written to the event log."""
@@ -192,54 +193,55 @@ class Server:
         return layout, frozenset(others_uids), frozenset(others_gids)
 
     def serve_forever(self) -> None:
-        """Serve connections until :meth:`stop`."""
+        """Accept connections, each served by a thread of its own, until :meth:`stop`."""
         if self._listener is None:
             self.bind()
         listener = self._listener
         if listener is None:  # pragma: no cover - bind() sets it
             raise RuntimeError("not bound")
         self._on_event(f"serving module {self.module.serial} on {self.path}")
-        selector = selectors.DefaultSelector()
-        self._selector = selector
-        selector.register(listener, selectors.EVENT_READ, "accept")
-        selector.register(self._wake_r, selectors.EVENT_READ, "wake")
         self._reserve = _reserve_descriptor()
+        poller = select.poll()
+        poller.register(self._wake_r, select.POLLIN)
+        accepting = False
         try:
             while not self._stop.is_set():
-                for key, mask in selector.select(TICK_SECONDS):
-                    if key.data == "accept":
+                if not self._accept_paused_until and not accepting:
+                    poller.register(listener, select.POLLIN)
+                    accepting = True
+                for fd, _ in poller.poll(TICK_SECONDS * 1000):
+                    if fd == self._wake_r.fileno():
+                        _drain(self._wake_r)
+                    elif not self._stop.is_set():
                         self._accept(listener)
-                    elif key.data == "wake":
-                        self._take_answers()
-                    else:
-                        self._serve(key.data, mask)
+                        if self._accept_paused_until:
+                            poller.unregister(listener)
+                            accepting = False
                 now = time.monotonic()
                 if now >= self._next_tick:
                     self._next_tick = now + TICK_SECONDS
                     self._tick(now)
         finally:
-            self._shutdown(selector)
+            self._shutdown()
 
-    def _shutdown(self, selector: selectors.BaseSelector) -> None:
-        """Cancel every wait, close every connection, wait briefly for the threads."""
+    def _shutdown(self) -> None:
+        """Cancel every wait, end every connection, wait briefly for their threads."""
         self._close_listener()
-        for conn in list(self._connections.values()):
-            conn.cancel.set()
-            self._close(conn)
+        with self._conns_lock:
+            conns = list(self._connections)
+            for conn in conns:
+                self._end(conn)
         deadline = time.monotonic() + DRAIN_SECONDS
-        with self._waiters_lock:
-            threads = list(self._waiters)
-        for thread in threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
+        for conn in conns:
+            if conn.thread is not None:
+                conn.thread.join(max(0.0, deadline - time.monotonic()))
         self._refusals.flush(time.monotonic(), force=True)
         if self._reserve is not None:
             os.close(self._reserve)
             self._reserve = None
-        selector.close()
-        self._selector = None
 
     def stop(self) -> None:
-        """Ask the event loop to end (safe from a signal handler or another thread)."""
+        """Ask the daemon to end (safe from a signal handler or another thread)."""
         self._stop.set()
         self._wake()
 
@@ -258,23 +260,21 @@ class Server:
     # -- housekeeping ---------------------------------------------------------------------
 
     def _tick(self, now: float) -> None:
-        """Close idle connections and hung-up waiters, resume accepting after a pause,
+        """End idle connections and hung-up waiters, resume accepting after a pause,
         write down refusals whose interval is over."""
         idle = self.limits.idle_timeout_s
         waiting = []
-        for conn in list(self._connections.values()):
-            if conn.waiting:
-                waiting.append(conn)
-            elif now - conn.last_active > idle:
-                self._close(conn)
-        if waiting:
-            for conn in _hung_up(waiting):
-                conn.cancel.set()
-                self._close(conn)
+        with self._conns_lock:
+            for conn in list(self._connections):
+                if conn.waiting:
+                    waiting.append(conn)
+                elif now - conn.last_active > idle:
+                    self._end(conn)
+            if waiting:
+                for conn in _hung_up(waiting):
+                    self._end(conn)
         if self._accept_paused_until and now >= self._accept_paused_until:
             self._accept_paused_until = 0.0
-            if self._selector is not None and self._listener is not None:
-                self._selector.register(self._listener, selectors.EVENT_READ, "accept")
         self._refusals.flush(now)
 
     # -- connections ----------------------------------------------------------------------
@@ -297,16 +297,25 @@ class Server:
             sock.close()
             self._refuse(-1, -1, 0, "its credentials could not be read")
             return
-        reason = self._refusal_reason(peer)
+        with self._conns_lock:
+            reason = self._refusal_reason(peer)
+            if reason is None:
+                conn = _Connection(sock, peer, time.monotonic())
+                self._connections.add(conn)
+                self._per_uid[peer.uid] += 1
         if reason is not None:
             sock.close()
             self._refuse(peer.uid, peer.gid, peer.pid, reason)
             return
-        sock.setblocking(False)
-        conn = _Connection(sock, peer, time.monotonic())
-        self._connections[sock.fileno()] = conn
-        self._per_uid[peer.uid] += 1
-        self._settle(conn)
+        sock.setblocking(True)
+        thread = threading.Thread(target=self._serve, args=(conn,), daemon=True,
+                                  name="softscm-conn")
+        conn.thread = thread
+        try:
+            thread.start()
+        except RuntimeError:
+            self._close(conn)
+            self._refuse(peer.uid, peer.gid, peer.pid, "the daemon cannot start a thread")
 
     def _refusal_reason(self, peer: Peer) -> str | None:
         if not self.allow.allows(peer):
@@ -339,103 +348,74 @@ class Server:
                 return
         else:
             self._refuse(-1, -1, 0, "the daemon is out of descriptors")
-        if self._selector is not None and not self._accept_paused_until:
-            self._selector.unregister(listener)
+        if not self._accept_paused_until:
             self._accept_paused_until = time.monotonic() + ACCEPT_BACKOFF_SECONDS
 
-    def _serve(self, conn: _Connection, mask: int) -> None:
-        """One connection is ready. Whatever goes wrong with it ends it alone."""
+    def _serve(self, conn: _Connection) -> None:
+        """A connection's thread: read frames, answer them in order, until the client
+        hangs up, the stream of frames breaks, or the daemon ends the connection.
+        Whatever goes wrong with it ends it alone."""
         try:
-            if mask & selectors.EVENT_WRITE:
-                self._flush(conn)
-                if not conn.outbox and not conn.closed:
-                    self._process(conn)
-            if mask & selectors.EVENT_READ and not conn.closed:
-                self._read(conn)
+            self._frames(conn)
         except Exception:
-            log.exception("a connection failed; closing it")
+            if not conn.closed and not self._stop.is_set():
+                log.exception("a connection failed; closing it")
+        finally:
             self._close(conn)
 
-    def _read(self, conn: _Connection) -> None:
+    def _frames(self, conn: _Connection) -> None:
+        sock = conn.sock
+        sendall, pack = sock.sendall, _PREFIX.pack
+        monotonic = time.monotonic
+        reader = framing.FrameReader(sock, REQUEST_SPIN_S)
         try:
-            data = conn.sock.recv(READ_BYTES)
-        except (BlockingIOError, InterruptedError):
-            return
-        except OSError:
-            self._close(conn)
-            return
-        if not data:
-            conn.eof = True
-            if conn.waiting and _hung_up([conn]):
-                conn.cancel.set()
-                self._close(conn)
-                return
-        else:
-            conn.inbox += data
-        self._process(conn)
+            while True:
+                try:
+                    frame = reader.next()
+                except ProtocolError as exc:
+                    # A bad length, or what is left cannot become a whole frame any more.
+                    if not conn.cancel.is_set():
+                        self._fail(conn, exc)
+                    return
+                except OSError:
+                    return
+                if frame is None:
+                    return
+                conn.last_active = _BUSY
+                answer = self._handle(conn, frame)
+                conn.last_active = monotonic()
+                try:
+                    sendall(pack(len(answer)) + answer)
+                except OSError:
+                    return
+                conn.last_active = monotonic()
+        finally:
+            reader.close()
 
-    def _process(self, conn: _Connection) -> None:
-        """Answer the whole frames a connection has sent, in order; stop while a wait
-        of its is under way or its answers are not being read."""
-        inbox = conn.inbox
-        while not conn.waiting and not conn.outbox and not conn.closing:
-            if len(inbox) < _PREFIX.size:
-                break
-            (length,) = _PREFIX.unpack_from(inbox)
-            if length > framing.MAX_FRAME_BYTES:
-                inbox.clear()
-                self._fail(conn, ProtocolError(
-                    f"frame of {length} bytes exceeds {framing.MAX_FRAME_BYTES}"))
-                return
-            if len(inbox) < _PREFIX.size + length:
-                break
-            frame = bytes(inbox[_PREFIX.size:_PREFIX.size + length])
-            del inbox[:_PREFIX.size + length]
-            conn.last_active = time.monotonic()
-            try:
-                request_id, op, args = protocol.decode_request(frame)
-            except protocol.MalformedRequest as exc:
-                self._send(conn, protocol.encode_error(exc, exc.request_id))
-                continue
-            if may_block(op, args):
-                # A wait, a precise time or a PBKDF2: in a thread of its own, counted
-                # against the limits on waits.
-                refusal = self._wait_refusal(conn)
-                if refusal is None:
-                    self._start_wait(conn, request_id, op, args)
-                    break
-                self._send(conn, protocol.encode_error(refusal, request_id))
-                continue
-            self._send(conn, self._answer(conn, request_id, op, args))
-        self._settle(conn)
-
-    def _settle(self, conn: _Connection) -> None:
-        """Close a connection that has nothing more to say, else watch it for what it
-        can do next: read (unless it ended, its answers are not read or it sent as much
-        as is held) and write."""
-        if conn.closed:
-            return
-        if (conn.eof and not conn.outbox and not conn.waiting and not conn.closing
-                and not _whole_frame(conn.inbox)):
-            if conn.inbox:
-                # What is left cannot become a whole frame any more.
-                conn.inbox.clear()
-                self._fail(conn, ProtocolError("truncated frame"))
-            else:
-                self._close(conn)
-            return
-        if conn.closing and not conn.outbox:
-            self._close(conn)
-            return
-        full = conn.eof or conn.outbox or len(conn.inbox) >= INBOX_BYTES
-        events = 0 if full else selectors.EVENT_READ
-        if conn.outbox:
-            events |= selectors.EVENT_WRITE
-        self._watch(conn, events)
+    def _handle(self, conn: _Connection, frame: Any) -> bytes:
+        """The answer to one request frame."""
+        try:
+            request_id, op, args = protocol.decode_request(frame)
+        except protocol.MalformedRequest as exc:
+            return protocol.encode_error(exc, exc.request_id)
+        if not may_block(op, args):
+            return self._answer(conn, request_id, op, args)
+        # A wait, a precise time or a PBKDF2: counted against the limits on waits, and
+        # cancelled when its caller hangs up.
+        with self._conns_lock:
+            refusal = self._wait_refusal(conn)
+            if refusal is None:
+                conn.waiting = True
+        if refusal is not None:
+            return protocol.encode_error(refusal, request_id)
+        try:
+            return self._answer(conn, request_id, op, args)
+        finally:
+            conn.waiting = False
 
     def _wait_refusal(self, conn: _Connection) -> SoftScmError | None:
         uid = conn.peer.uid
-        waits = [c for c in self._connections.values() if c.waiting]
+        waits = [c for c in self._connections if c.waiting]
         if sum(1 for c in waits if c.peer.uid == uid) >= self.limits.waits_per_uid:
             return InvalidArgument(
                 f"at most {self.limits.waits_per_uid} waits of one user may be under way",
@@ -445,113 +425,47 @@ class Server:
                 f"at most {self.limits.waits} waits may be under way", rc=-errno.EAGAIN)
         return None
 
-    def _start_wait(self, conn: _Connection, request_id: int, op: str,
-                    args: dict[str, Any]) -> None:
-        conn.waiting = True
-
-        def wait() -> None:
-            answer: bytes | None = None
-            try:
-                answer = self._answer(conn, request_id, op, args)
-            finally:
-                with self._waiters_lock:
-                    self._waiters.discard(threading.current_thread())
-                self._answers.put((conn, answer))
-                self._wake()
-
-        thread = threading.Thread(target=wait, daemon=True, name="softscm-wait")
-        with self._waiters_lock:
-            self._waiters.add(thread)
-        try:
-            thread.start()
-        except RuntimeError:
-            with self._waiters_lock:
-                self._waiters.discard(thread)
-            conn.waiting = False
-            self._send(conn, protocol.encode_error(InvalidArgument(
-                "the daemon cannot start another wait now", rc=-errno.EAGAIN), request_id))
-
-    def _take_answers(self) -> None:
-        try:
-            while self._wake_r.recv(4096):
-                pass
-        except (BlockingIOError, InterruptedError):
-            pass
-        while True:
-            try:
-                conn, answer = self._answers.get_nowait()
-            except queue.Empty:
-                return
-            conn.waiting = False
-            if conn.closed:
-                continue
-            if answer is None:  # the wait thread failed unexpectedly
-                self._close(conn)
-                continue
-            conn.last_active = time.monotonic()
-            self._send(conn, answer)
-            self._process(conn)
-
-    def _send(self, conn: _Connection, frame: bytes) -> None:
-        conn.outbox += _PREFIX.pack(len(frame))
-        conn.outbox += frame
-        self._flush(conn)
-
-    def _flush(self, conn: _Connection) -> None:
-        if conn.closed:
-            return
-        try:
-            while conn.outbox:
-                sent = conn.sock.send(conn.outbox)
-                del conn.outbox[:sent]
-                conn.last_active = time.monotonic()
-        except (BlockingIOError, InterruptedError):
-            pass
-        except OSError:
-            self._close(conn)
-            return
-        self._settle(conn)
-
-    def _watch(self, conn: _Connection, events: int) -> None:
-        selector = self._selector
-        if selector is None or conn.closed or events == conn.events:
-            return
-        if conn.events == 0:
-            selector.register(conn.sock, events, conn)
-        elif events == 0:
-            selector.unregister(conn.sock)
-        else:
-            selector.modify(conn.sock, events, conn)
-        conn.events = events
-
     def _fail(self, conn: _Connection, error: SoftScmError) -> None:
         """Answer once, then hang up: the stream of frames is out of step."""
-        conn.closing = True
         frame = protocol.encode_error(error)
-        conn.outbox += _PREFIX.pack(len(frame)) + frame
-        self._flush(conn)
+        try:
+            conn.sock.sendall(_PREFIX.pack(len(frame)) + frame)
+        except OSError:
+            pass
 
-    def _close(self, conn: _Connection) -> None:
+    def _detach(self, conn: _Connection) -> None:
+        """Stop counting ``conn`` and cancel its wait (the caller holds the connections'
+        lock); its thread closes its socket."""
         if conn.closed:
             return
         conn.closed = True
         conn.cancel.set()
-        if self._selector is not None and conn.events:
+        self._connections.discard(conn)
+        self._per_uid[conn.peer.uid] -= 1
+        if self._per_uid[conn.peer.uid] <= 0:
+            del self._per_uid[conn.peer.uid]
+
+    def _end(self, conn: _Connection) -> None:
+        """End a connection from outside its thread (the caller holds the connections'
+        lock): its blocked read or write returns, and its thread closes it."""
+        self._detach(conn)
+        if conn.sock.fileno() >= 0:
             try:
-                self._selector.unregister(conn.sock)
-            except (KeyError, ValueError):
-                pass
-        conn.events = 0
-        if self._connections.pop(conn.sock.fileno(), None) is not None:
-            self._per_uid[conn.peer.uid] -= 1
-            if self._per_uid[conn.peer.uid] <= 0:
-                del self._per_uid[conn.peer.uid]
-        conn.sock.close()
-        if conn.streams:
-            with self.lock:
-                for handle in conn.streams:
-                    self.module.stream_abort(handle)
+                conn.sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # already gone
+
+    def _close(self, conn: _Connection) -> None:
+        """Close a connection (from its own thread) and drop its streams."""
+        with self._conns_lock:
+            self._detach(conn)
+            conn.sock.close()
+            streams = list(conn.streams)
             conn.streams.clear()
+        if streams:
+            with self.lock:
+                for handle in streams:
+                    self.module.stream_abort(handle)
 
     # -- answers --------------------------------------------------------------------------
 
@@ -559,21 +473,31 @@ class Server:
                 args: dict[str, Any]) -> bytes:
         streams = conn.streams
         try:
-            handle = args.get("handle")
-            if op in _STREAM_OPS and (type(handle) is not int or handle not in streams):
-                raise InvalidArgument(f"no open stream {handle!r}")
-            if op == "stream_open":
-                self._check_streams(conn)
+            if op in _STREAM_OPS:
+                handle = args.get("handle")
+                if type(handle) is not int or handle not in streams:
+                    raise InvalidArgument(f"no open stream {handle!r}")
+            elif op == "stream_open":
+                return protocol.encode_result(request_id, self._stream_open(conn, args))
             result = call(self.module, op, args, self.lock, conn.cancel.is_set)
-            if op == "stream_open":
-                streams.add(result)
-            elif op in ("stream_finish", "stream_abort"):
-                streams.discard(args["handle"])
+            if op == "stream_finish" or op == "stream_abort":
+                with self._conns_lock:
+                    streams.discard(args["handle"])
             return protocol.encode_result(request_id, result)
         except SoftScmError as exc:
             if exc.status == exc.status.VERIFICATION_FAILED and "handle" in args:
-                streams.discard(args["handle"])
+                with self._conns_lock:
+                    streams.discard(args["handle"])
             return protocol.encode_error(exc, request_id)
+
+    def _stream_open(self, conn: _Connection, args: dict[str, Any]) -> Any:
+        """Open a stream for ``conn`` within the limits (checked and counted together,
+        so that two connections of one user cannot both pass the last free place)."""
+        with self._conns_lock:
+            self._check_streams(conn)
+            handle = call(self.module, "stream_open", args, self.lock)
+            conn.streams.add(handle)
+        return handle
 
     def _check_streams(self, conn: _Connection) -> None:
         limits = self.limits
@@ -582,7 +506,7 @@ class Server:
                 f"at most {limits.streams_per_connection} streams per connection",
                 rc=-errno.EAGAIN)
         uid = conn.peer.uid
-        held = sum(len(c.streams) for c in self._connections.values() if c.peer.uid == uid)
+        held = sum(len(c.streams) for c in self._connections if c.peer.uid == uid)
         if held >= limits.streams_per_uid:
             raise InvalidArgument(
                 f"at most {limits.streams_per_uid} streams per user", rc=-errno.EAGAIN)
@@ -603,12 +527,12 @@ class Server:
             log.exception("could not record refused connections")
 
 
-def _whole_frame(inbox: bytearray) -> bool:
-    """Whether ``inbox`` starts with a frame that can be answered (or refused)."""
-    if len(inbox) < _PREFIX.size:
-        return False
-    length: int = _PREFIX.unpack_from(inbox)[0]
-    return length > framing.MAX_FRAME_BYTES or len(inbox) >= _PREFIX.size + length
+def _drain(sock: socket.socket) -> None:
+    try:
+        while sock.recv(4096):
+            pass
+    except (BlockingIOError, InterruptedError):
+        pass
 
 
 def _hung_up(conns: list[_Connection]) -> list[_Connection]:
