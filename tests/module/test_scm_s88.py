@@ -99,3 +99,32 @@ def test_s88_the_default_identity_is_the_affected_one(tmp_path: Any) -> None:
         status = scm.client.status()
         assert (status["revision"], status["firmware"]) == ("B1", "01.02.02release")
         assert status["issue_159"] == {"affected": True, "emulated": False}
+
+
+def test_s88_through_the_cli_and_the_daemon(run: Any, home: Any,
+                                            request: pytest.FixtureRequest) -> None:
+    from softscm import Client
+    from softscm.client.socket_transport import SocketTransport
+
+    made = run("init", "--emulate-issue-159").output
+    assert "issue #159 emulated" in made
+    assert "and emulated" in run("status").output
+    daemon = request.getfixturevalue("daemon")
+    client = Client(SocketTransport(daemon.path))
+    try:
+        client.sim.advance(60)
+        assert client.status()["lifecycle"] == "running"
+        slot = client.generate_key("secp256k1")
+        master = client.create_wallet("secp256k1", "wallet_name")
+        child = client.derive_wallet_child(master, 0, False)
+        public = client.public_key(child)
+        client.sim.power_cycle()
+        client.sim.advance(60)
+        assert client.status()["lifecycle"] == "running"
+        with pytest.raises(SlotEmpty):
+            client.public_key(slot)
+        assert client.public_key(child) == public
+        assert [e["detail"]["slots"] for e in client.events(limit=100_000)
+                if e["kind"] == "issue159_keys_dropped"] == [[slot]]
+    finally:
+        client.close()
