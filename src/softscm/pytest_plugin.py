@@ -12,7 +12,10 @@ test that uses ``scm``:
   needs no change.
 
 ``@pytest.mark.softscm(program="alpha", profile="hsm6", …)`` chooses how the module is
-made (the fields of :class:`softscm.module.Profile`).
+made (the fields of :class:`softscm.module.Profile`);
+``@pytest.mark.softscm(emulate_issue_159=True)`` emulates issue #159 of the default
+identity (SCM B1, firmware ``01.02.02release``): each module boot, ``scm.power_cycle()``
+for one, drops the keys of ``gen_key_pair``, so a test can check a workaround.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         f"{MARKER}(**profile): how the scm fixture's module is made "
-        "(profile, program, revision, simulation, boot_dir, ...)",
+        "(profile, program, revision, simulation, boot_dir, emulate_issue_159, ...)",
     )
 
 

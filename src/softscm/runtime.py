@@ -44,17 +44,44 @@ def resolve_home(home: Any = None) -> Path:
 
 def init_state(home: Any = None, profile: Profile | None = None) -> tuple[Module, Store]:
     """Provision a new module in ``home``; ``InvalidArgument`` if one is there already."""
+    module, store, _ = _init(home, profile, replace=False)
+    return module, store
+
+
+def replace_state(home: Any = None,
+                  profile: Profile | None = None) -> tuple[Module, Store, str | None]:
+    """Provision a new module in ``home``, destroying the one there (if any) first: its
+    keys, seals, settings and log are erased from the files, and the new module has a new
+    identity (``scm-behaviour.md`` §9.7). Returns the new module, its store and the
+    serial of the module replaced (``None``: there was none). Refused while a daemon or
+    another process has the state open."""
+    return _init(home, profile, replace=True)
+
+
+def _init(home: Any, profile: Profile | None,
+          replace: bool) -> tuple[Module, Store, str | None]:
     directory = resolve_home(home)
-    store = _open_store(directory, lock_shared(directory))
+    holder = lock_shared(directory)
+    if replace:
+        holder.make_exclusive(directory)
+    store = _open_store(directory, holder)
     try:
         salt = load_or_create_salt(directory)
-        if store.get_meta("serial") is None:
+        serial = store.get_meta("serial")
+        old = None if serial is None else str(serial)
+        if replace:
+            module = _checked(store, salt, lambda: _replace(store, salt, profile))
+        else:
+            if old is not None:
+                raise InvalidArgument(
+                    f"{directory} already holds a module ({old}); `softscm init --replace` "
+                    "destroys it and makes a new one")
             _require_fresh(store)
-        module = _checked(store, salt, lambda: _provision(store, salt, profile))
+            module = _checked(store, salt, lambda: _provision(store, salt, profile))
     except BaseException:
         store.close()
         raise
-    return module, store
+    return module, store, old
 
 
 def open_embedded(home: Any = None, *, create: bool = True) -> tuple[Module, Store]:
@@ -156,6 +183,16 @@ def load_module(store: Store, salt: bytes) -> Module:
 
 def _provision(store: Store, salt: bytes, profile: Profile | None) -> Module:
     Module.create_state(store, entropy=os.urandom, salt=salt, profile=profile)
+    return _load(store, salt)
+
+
+def _replace(store: Store, salt: bytes, profile: Profile | None) -> Module:
+    """Everything in ``store`` destroyed and a new module made, in one transaction: the
+    state holds the old module or the new one, never a mix; the old one's rows are
+    erased from the files once it has committed."""
+    with store.transaction():
+        store.destroy_everything()
+        Module.create_state(store, entropy=os.urandom, salt=salt, profile=profile)
     return _load(store, salt)
 
 

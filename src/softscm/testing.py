@@ -198,7 +198,8 @@ def simulated_module(directory: str | os.PathLike[str], *, clock: FakeClock | No
     """A new module in ``directory`` (its store, and its boot directory ``boot`` unless
     ``boot_dir`` is given), on ``clock`` (default: a new :class:`FakeClock`), bound to a
     host of ``identity`` (default :data:`TEST_IDENTITY`). ``profile`` takes the fields
-    of :class:`softscm.module.Profile` (``profile="hsm6"``, ``program="alpha"``, …)."""
+    of :class:`softscm.module.Profile` (``profile="hsm6"``, ``program="alpha"``,
+    ``emulate_issue_159=True``, …)."""
     base = Path(directory)
     base.mkdir(parents=True, exist_ok=True)
     if "boot_dir" not in profile:

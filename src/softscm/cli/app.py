@@ -46,27 +46,53 @@ def cli(ctx: click.Context, home: str | None, verbose: bool) -> None:
                    "the first boot (files missing from the boot directory are skipped).")
 @click.option("--emulate-usb-link", is_flag=True,
               help="Check config.txt for the dwc2 host-mode overlay at each host boot.")
+@click.option("--emulate-issue-159", is_flag=True,
+              help="Emulate issue #159 of SCM B1 firmware 01.02.02release: keys made by "
+                   "gen_key_pair are lost at each module boot (wallet keys stay).")
+@click.option("--replace", is_flag=True,
+              help="Destroy the module already in the state directory (its keys, seals, "
+                   "settings and log, erased) and make a new one with a new serial.")
 @json_option
 @click.pass_obj
 def init(state: State, profile: str, program: str, revision: str, model: str,
          firmware: str, no_simulation: bool, boot_dir: str, shipped_manifest: bool,
-         emulate_usb_link: bool, as_json: bool) -> None:
-    """Create a new module in the state directory."""
-    from softscm.client.embedded import init_state, resolve_home
+         emulate_usb_link: bool, emulate_issue_159: bool, replace: bool,
+         as_json: bool) -> None:
+    """Create a new module in the state directory (--replace: in place of the one there)."""
+    from softscm.client.embedded import replace_state, resolve_home
 
-    module, store = init_state(state.home, Profile(
+    made = Profile(
         profile=profile, program=program, revision=revision, model=model,
         firmware=firmware, simulation=not no_simulation, boot_dir=boot_dir,
         shipped_manifest=shipped_manifest, emulate_usb_link=emulate_usb_link,
-    ))
+        emulate_issue_159=emulate_issue_159,
+    )
+    if replace:
+        module, store, old = replace_state(state.home, made)
+    else:
+        from softscm.client.embedded import init_state
+
+        module, store = init_state(state.home, made)
+        old = None
     try:
-        hello = module.hello()
+        info = module.hello()
+        issue = module.profile.issue_159_emulated
     finally:
         store.close()
-    hello["home"] = str(resolve_home(state.home))
-    emit(as_json, hello,
-         f"created module {hello['serial']} ({hello['model']}, firmware "
-         f"{hello['firmware']}) in {hello['home']}")
+    info["home"] = str(resolve_home(state.home))
+    info["replaced"] = old
+    info["issue_159_emulated"] = issue
+    text = (f"created module {info['serial']} ({info['model']}, firmware "
+            f"{info['firmware']}) in {info['home']}")
+    if old is not None:
+        text = (f"replaced module {old} (destroyed: its keys, seals, settings and log "
+                f"are erased)\n{text}")
+    if issue:
+        text += "\nissue #159 emulated: keys made by gen_key_pair are lost at each boot"
+    elif emulate_issue_159:
+        text += ("\nissue #159 not emulated: only SCM revision B1 with firmware "
+                 "01.02.02release has it")
+    emit(as_json, info, text)
 
 
 @cli.command()
@@ -76,6 +102,16 @@ def status(state: State, as_json: bool) -> None:
     """Show the module's identity, keys and state."""
     info = state.operator().status()
     emit(as_json, info, _status_text(info))
+
+
+def _issue_159_text(issue: dict[str, bool] | None) -> str:
+    if not issue or not issue["affected"]:
+        return "issue159  not affected (generated keys persist)"
+    if issue["emulated"]:
+        return ("issue159  affected (B1, 01.02.02release) and emulated: keys made by "
+                "gen_key_pair are lost at each module boot")
+    return ("issue159  affected identity (B1, 01.02.02release), not emulated: generated "
+            "keys persist (softscm init --emulate-issue-159 to test a workaround)")
 
 
 _TEMPERATURE_ACTIONS = {0: "no action", 1: "self-destruct"}
@@ -91,6 +127,7 @@ def _status_text(info: dict[str, Any]) -> str:
         f"module    {info['serial']}  {info['model']}  firmware {info['firmware']}",
         f"profile   {info['profile']} / program {info['program']} / revision "
         f"{info['revision']}" + ("" if info["simulation"] else " / simulation off"),
+        _issue_159_text(info.get("issue_159")),
         f"state     {info['lifecycle']}" + (f" ({info['hold']})" if info["hold"] else "")
         + f"; binding {info['binding']}" + ("; KEYS DESTROYED" if info["destroyed"] else ""),
         f"keys      {keys_['allocated']} allocated (key store of {keys_['key_store_size']}), "

@@ -11,8 +11,9 @@ from softscm.runtime import (
     load_module,
     open_embedded,
     open_served,
+    replace_state,
     resolve_home,
 )
 
 __all__ = ["HOME_ENV", "SALT_CHECK_META", "default_home", "init_state", "load_module",
-           "open_embedded", "open_served", "resolve_home"]
+           "open_embedded", "open_served", "replace_state", "resolve_home"]

@@ -27,6 +27,7 @@ class EventKind(Code):
     BROWNOUT = "brownout"
     SELF_TEST = "self_test"
     MODULE_REBOOT = "module_reboot"
+    ISSUE159_KEYS_DROPPED = "issue159_keys_dropped"
     FATAL = "fatal"
     HELD = "held"
     RELEASED = "released"

@@ -25,6 +25,7 @@ from softscm.errors import (
 )
 from softscm.module import eventlog
 from softscm.module.checks import check_bytes, check_digest, check_str
+from softscm.module.codes import EventKind
 from softscm.module.context import Clock, Context
 from softscm.module.deferred import Deferred
 from softscm.module.keys.certificates import Certificates
@@ -102,6 +103,7 @@ class Module:
             boot_dir=str(meta.get("boot_dir", "/boot")),
             shipped_manifest=bool(meta.get("shipped_manifest", 0)),
             emulate_usb_link=bool(meta.get("emulate_usb_link", 0)),
+            emulate_issue_159=bool(meta.get("emulate_issue_159", 0)),
         )
         context = self.serial.encode("ascii")
         self._salt = salt
@@ -135,7 +137,7 @@ class Module:
                                               boot_files or _no_boot_files)
         self.physical = Physical(
             self.context, self.profile,
-            Hooks(destroy_keys=self.destroy_keys, drop_ephemeral=self.forget_boot_volatile,
+            Hooks(destroy_keys=self.destroy_keys, drop_volatile=self.forget_boot_volatile,
                   verify_boot=self.supervised_boot.verify,
                   host_reaches_module=self.supervised_boot.host_reaches_module,
                   seal_for_production=self.seal_for_production,
@@ -194,6 +196,7 @@ class Module:
                 "simulation": int(prof.simulation), "boot_dir": prof.boot_dir,
                 "shipped_manifest": int(prof.shipped_manifest),
                 "emulate_usb_link": int(prof.emulate_usb_link),
+                "emulate_issue_159": int(prof.emulate_issue_159),
                 "master_key": seal.seal(development_kek(salt, serial), master,
                                         b"master/" + context, entropy),
             }
@@ -275,11 +278,15 @@ class Module:
         self._streams.clear()
         self._scrub_pending = True
 
-    def forget_boot_volatile(self) -> None:
+    def forget_boot_volatile(self, t: float) -> None:
         """A module boot: what does not survive one (the ephemeral key, an open SLIP39
-        session) is dropped."""
+        session, and with issue #159 emulated the keys of ``gen_key_pair``) is dropped."""
         self.keystore.invalidate_ephemeral()
         self.wallets.discard_session()
+        if self.profile.issue_159_emulated and self._master is not None:
+            dropped = self.keystore.drop_generated()
+            if dropped:
+                self.record(EventKind.ISSUE159_KEYS_DROPPED, t, slots=dropped)
 
     def after_commit(self) -> None:
         """Work that must wait for the transaction to commit (scrubbing the files, and
@@ -335,6 +342,8 @@ class Module:
             "firmware": self.profile.firmware, "profile": self.profile.profile,
             "program": self.profile.program, "revision": self.profile.revision,
             "simulation": self.profile.simulation,
+            "issue_159": {"affected": self.profile.affected_by_issue_159,
+                          "emulated": self.profile.issue_159_emulated},
             "keys": {"allocated": len(self.keystore.slots()),
                      "key_store_size": self.profile.key_store_size,
                      "foreign": len(self.keystore.foreign_slots()),

@@ -18,6 +18,9 @@ FOREIGN_KEYRING_SIZE = 128
 FACTORY_SLOTS = {"scm": 16, "hsm6": 14}
 #: Firmware strings per SCM hardware revision.
 FIRMWARE_BY_REVISION = {"B1": "01.02.02release", "A1": "01.00.00"}
+#: The revision and firmware affected by issue #159 (generated keys lost at a reboot, §8.8).
+ISSUE_159_REVISION = "B1"
+ISSUE_159_FIRMWARE = "01.02.02release"
 #: Default model strings per profile.
 MODEL_BY_PROFILE = {"scm": "SCM", "hsm6": "HSM6"}
 #: Programs: ``alpha`` simulates destructive production actions.
@@ -43,6 +46,9 @@ class Profile:
     shipped_manifest: bool = False
     #: Check the host's USB-link overlay in ``config.txt`` at each host boot (§6.7).
     emulate_usb_link: bool = False
+    #: Emulate issue #159 on an affected unit: keys from ``gen_key_pair`` are lost at
+    #: each module boot (§8.8). Off by default.
+    emulate_issue_159: bool = False
 
     def resolved(self) -> Profile:
         """This profile with defaults filled in and every value checked."""
@@ -68,7 +74,21 @@ class Profile:
             raise InvalidArgument("the boot directory must be given")
         return Profile(self.profile, self.program, self.revision, model, firmware,
                        self.key_store_size, self.foreign_keyring_size, self.simulation,
-                       self.boot_dir, self.shipped_manifest, self.emulate_usb_link)
+                       self.boot_dir, self.shipped_manifest, self.emulate_usb_link,
+                       self.emulate_issue_159)
+
+    @property
+    def affected_by_issue_159(self) -> bool:
+        """Whether the identity is the one issue #159 affects (SCM, revision B1, firmware
+        ``01.02.02release``; the default), whether or not the issue is emulated."""
+        return (self.profile == "scm" and self.revision == ISSUE_159_REVISION
+                and self.firmware == ISSUE_159_FIRMWARE)
+
+    @property
+    def issue_159_emulated(self) -> bool:
+        """Whether module boots lose the keys of ``gen_key_pair`` (§8.8): the flag is on
+        and the identity is the affected one."""
+        return self.emulate_issue_159 and self.affected_by_issue_159
 
     @property
     def factory_slots(self) -> int:

@@ -803,6 +803,9 @@ class Store:
     def erase_meta(self, *names: str) -> None:
         scrub.erase_meta(self, *names)
 
+    def destroy_everything(self) -> None:
+        scrub.destroy_everything(self)
+
     def scrub(self) -> None:
         scrub.scrub(self)
 

@@ -34,6 +34,17 @@ class StateLock:
             os.close(self._fd)
             self._fd = -1
 
+    def make_exclusive(self, directory: Path) -> None:
+        """Hold the state alone from now on (a shared lock becomes exclusive); refused,
+        and the lock given up, while other processes have the state open."""
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.release()
+            raise ConnectionFailed(
+                f"the state in {directory} is open in other processes; close them first"
+            ) from None
+
 
 def _open(directory: Path) -> int:
     ensure_state_directory(directory)

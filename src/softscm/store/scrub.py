@@ -64,6 +64,20 @@ def destroy_secrets(store: Store) -> None:
         store.erased()
 
 
+def destroy_everything(store: Store) -> None:
+    """Delete every row of every table: the module, its keys, settings, log and counters
+    (inside the caller's transaction, if any), for a module replaced by a new one
+    (``scm-behaviour.md`` §9.7); they are erased from the files once it has committed."""
+    db = store._db
+    with store.transaction():
+        tables = [row[0] for row in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' "
+            "AND name NOT LIKE 'sqlite_%'")]
+        for table in tables:
+            db.execute(f'DELETE FROM "{table}"')  # noqa: S608 - names from sqlite_master
+        store.erased()
+
+
 def erase_meta(store: Store, *names: str) -> None:
     """Delete named meta entries; they are erased from the files once the transaction
     has committed."""

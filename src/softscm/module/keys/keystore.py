@@ -47,6 +47,8 @@ _SEAL_LABEL = b"softscm/key/v1"
 _NODE_SEAL_LABEL = b"softscm/wallet-node/v1"
 _SESSION_SEAL_LABEL = b"softscm/wallet-session/v1"
 
+#: Origin of a key made by ``gen_key_pair`` (the keys issue #159 loses, §8.8).
+ORIGIN_GENERATED = "generated"
 #: Origin of a wallet's master seed (derivation only; its public key stays inside).
 ORIGIN_WALLET_MASTER = "wallet-master"
 #: Origin of a node derived in a wallet that holds private keys.
@@ -233,7 +235,7 @@ class KeyStore:
             self.check_no_session()
             slot = self.free_slot()
             try:
-                self._store.put_key(self._new_record(slot, key_type, "generated"))
+                self._store.put_key(self._new_record(slot, key_type, ORIGIN_GENERATED))
             except BaseException:
                 self._private.pop(slot, None)
                 raise
@@ -290,6 +292,18 @@ class KeyStore:
             self._store.delete_keys(removed)
         for gone in removed:
             self._forget_slot(gone, False)
+
+    def drop_generated(self) -> list[int]:
+        """Remove every key made by :meth:`generate` (issue #159 at a module boot,
+        ``scm-behaviour.md`` §8.8); the slots removed, ascending. Factory, wallet,
+        foreign and ephemeral keys stay."""
+        with self._store.transaction():
+            dropped = sorted(rec.slot for rec in self._store.list_keys()
+                             if rec.origin == ORIGIN_GENERATED)
+            self._store.delete_keys(dropped)
+        for slot in dropped:
+            self._forget_slot(slot, False)
+        return dropped
 
     def disable_export(self, slot: int, *, foreign: bool = False) -> None:
         """Forbid exporting the public key of an allocated slot, for good."""

@@ -62,11 +62,11 @@ def _ms(t: float) -> int:
 
 class Engine:
     """Transitions of one module. ``hooks`` reach the rest of the module: logging,
-    destroying keys, dropping the ephemeral key, verifying the manifest."""
+    destroying keys, dropping what a boot loses, verifying the manifest."""
 
     def __init__(
         self, *, profile: str, program: str, serial: str, record: Recorder,
-        destroy_keys: Callable[[], None], drop_ephemeral: Callable[[], None],
+        destroy_keys: Callable[[], None], drop_volatile: Callable[[float], None],
         verify_boot: Callable[[float], tuple[str, dict[str, Any]]],
         seal_for_production: Callable[[str], None],
         self_test: Callable[[], list[str]],
@@ -78,7 +78,7 @@ class Engine:
         self.serial = serial
         self.record = record
         self.destroy_keys = destroy_keys
-        self.drop_ephemeral = drop_ephemeral
+        self.drop_volatile = drop_volatile
         self.verify_boot = verify_boot
         self.seal_for_production = seal_for_production
         self.self_test = self_test
@@ -164,7 +164,7 @@ class Engine:
         self.cancel(st)
         st.queued_sequences = []
         st.hold = None
-        self.drop_ephemeral()
+        self.drop_volatile(t)
         st.tap_dir = [0, 0, 0]
         failed = self.self_test()
         self.record(EventKind.SELF_TEST, t,

@@ -73,7 +73,7 @@ class Hooks:
     production, and the work that waits for a commit."""
 
     destroy_keys: Callable[[], None]
-    drop_ephemeral: Callable[[], None]
+    drop_volatile: Callable[[float], None]
     verify_boot: Callable[[float], tuple[str, dict[str, Any]]]
     host_reaches_module: Callable[[], bool]
     seal_for_production: Callable[[str], None]
@@ -92,7 +92,7 @@ class Physical:
         self.engine = Engine(
             profile=profile.profile, program=profile.program,
             serial=context.serial, record=self._record,
-            destroy_keys=hooks.destroy_keys, drop_ephemeral=hooks.drop_ephemeral,
+            destroy_keys=hooks.destroy_keys, drop_volatile=hooks.drop_volatile,
             verify_boot=hooks.verify_boot, seal_for_production=hooks.seal_for_production,
             self_test=lambda: run_self_test(context.entropy),
             host_reaches_module=hooks.host_reaches_module,

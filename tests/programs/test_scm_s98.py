@@ -1,0 +1,117 @@
+"""Provisioning (``scm-behaviour.md`` §9.7, S-98): ``softscm init`` makes a module with
+16 distinct factory P-256 keys, the factory settings and a unique serial; provisioning
+again is refused; ``softscm init --replace`` destroys the module (erased from the files)
+and makes one with a new identity, under which the old blobs do not open."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from softscm import Client
+from softscm.errors import ConnectionFailed, SlotEmpty, VerificationFailed
+from softscm.runtime import replace_state
+
+FACTORY_SETTINGS = {"perimeter": [1, 1], "low_temp_c": -10.0, "high_temp_c": 65.0,
+                    "temperature_action": 0, "battery_threshold_v": 2.3,
+                    "battery_action": 0, "supervised_boot_policy": 2}
+
+
+def state_bytes(home: Path) -> bytes:
+    """Every file of the state directory, as stored."""
+    return b"".join(p.read_bytes() for p in sorted(home.iterdir()) if p.is_file())
+
+
+def test_s98_provisioning(run: Any, home: Path) -> None:
+    made = json.loads(run("init", "--json").stdout)
+    assert made["replaced"] is None
+    client = Client.open(home)
+    try:
+        keys = client.keys()
+        assert [k["slot"] for k in keys] == list(range(16))
+        assert {k["key_type"] for k in keys} == {"nistp256"}
+        publics = [client.public_key(slot) for slot in range(16)]
+        assert len(set(publics)) == 16 and all(len(p) == 64 for p in publics)
+        status = client.status()
+        assert {k: status["settings"][k] for k in FACTORY_SETTINGS} == FACTORY_SETTINGS
+        assert status["tap_sensitivity"] == [50.0, 50.0, 50.0]
+        assert client.serial_number() == made["serial"]
+        blob = bytes(client.lock(b"made by the old module"))
+        generated = client.generate_key("secp256k1")
+    finally:
+        client.close()
+    before = state_bytes(home)
+    assert publics[0] in before
+
+    # Provisioning again over the same state is refused and changes nothing.
+    refused = run("init", code=1)
+    assert made["serial"] in refused.output and "--replace" in refused.output
+    client = Client.open(home)
+    try:
+        assert client.serial_number() == made["serial"]
+        assert bytes(client.unlock(blob)) == b"made by the old module"
+    finally:
+        client.close()
+
+    replaced = json.loads(run("init", "--replace", "--json").stdout)
+    assert replaced["replaced"] == made["serial"]
+    assert replaced["serial"] != made["serial"]
+    text = run("status").output
+    assert replaced["serial"] in text and made["serial"] not in text
+    # The old module is gone from the files: its public keys were stored in the clear.
+    after = state_bytes(home)
+    assert not any(public in after for public in publics)
+
+    client = Client.open(home)
+    try:
+        assert client.serial_number() == replaced["serial"]
+        with pytest.raises(VerificationFailed):
+            client.unlock(blob)
+        with pytest.raises(SlotEmpty):
+            client.public_key(generated)
+        fresh = [client.public_key(slot) for slot in range(16)]
+        assert not set(fresh) & set(publics)
+        import zymkey
+        from zymkey.exceptions import VerificationError
+
+        zk = zymkey.Zymkey(_client=client)
+        assert zk.get_serial_number() == replaced["serial"]
+        with pytest.raises(VerificationError):
+            zk.unlock(blob)
+    finally:
+        client.close()
+
+
+def test_s98_replace_output_and_issue_159_flag(run: Any, home: Path) -> None:
+    first = json.loads(run("init", "--json").stdout)
+    out = run("init", "--replace", "--emulate-issue-159").output
+    assert f"replaced module {first['serial']}" in out
+    assert "issue #159 emulated" in out
+    assert "and emulated" in run("status").output
+    out = run("init", "--replace", "--emulate-issue-159", "--firmware", "01.00.00").output
+    assert "issue #159 not emulated" in out
+    assert "not affected" in run("status").output
+
+
+def test_s98_replace_without_a_module_creates_one(run: Any, home: Path) -> None:
+    made = json.loads(run("init", "--replace", "--json").stdout)
+    assert made["replaced"] is None and made["serial"].startswith("SSCM")
+
+
+def test_s98_replace_refused_while_served_or_open(run: Any, home: Path,
+                                                 request: pytest.FixtureRequest) -> None:
+    made = json.loads(run("init", "--json").stdout)
+    client = Client.open(home)
+    try:
+        with pytest.raises(ConnectionFailed, match="open in other processes"):
+            replace_state(home)
+        assert client.serial_number() == made["serial"]
+    finally:
+        client.close()
+    daemon = request.getfixturevalue("daemon")
+    refused = run("init", "--replace", code=1)
+    assert "served by the daemon" in refused.output
+    assert daemon.module.serial == made["serial"]
