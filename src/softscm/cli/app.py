@@ -49,6 +49,17 @@ def cli(ctx: click.Context, home: str | None, verbose: bool) -> None:
 @click.option("--emulate-issue-159", is_flag=True,
               help="Emulate issue #159 of SCM B1 firmware 01.02.02release: keys made by "
                    "gen_key_pair are lost at each module boot (wallet keys stay).")
+@click.option("--require-authorization", is_flag=True,
+              help="A remedied battery-sleep or tamper hold waits for an authorisation: "
+                   "the tap code or a signed challenge (softscm auth).")
+@click.option("--tap-code", default="", metavar="N-N-...",
+              help="Tap code that authorises a hold, such as 3-1-2 (groups of taps "
+                   "separated by 1.5 s of stillness, all within 30 s).")
+@click.option("--authority-slot", type=int, default=0, show_default=True,
+              help="Foreign slot of the authority whose signature authorises a hold.")
+@click.option("--tamper-production-action", type=click.Choice(["destroy", "hold"]),
+              default="destroy", show_default=True,
+              help="What a self-destruct tamper does in standard production.")
 @click.option("--replace", is_flag=True,
               help="Destroy the module already in the state directory (its keys, seals, "
                    "settings and log, erased) and make a new one with a new serial.")
@@ -56,8 +67,9 @@ def cli(ctx: click.Context, home: str | None, verbose: bool) -> None:
 @click.pass_obj
 def init(state: State, profile: str, program: str, revision: str, model: str,
          firmware: str, no_simulation: bool, boot_dir: str, shipped_manifest: bool,
-         emulate_usb_link: bool, emulate_issue_159: bool, replace: bool,
-         as_json: bool) -> None:
+         emulate_usb_link: bool, emulate_issue_159: bool, require_authorization: bool,
+         tap_code: str, authority_slot: int, tamper_production_action: str,
+         replace: bool, as_json: bool) -> None:
     """Create a new module in the state directory (--replace: in place of the one there)."""
     from softscm.client.embedded import replace_state, resolve_home
 
@@ -65,8 +77,10 @@ def init(state: State, profile: str, program: str, revision: str, model: str,
         profile=profile, program=program, revision=revision, model=model,
         firmware=firmware, simulation=not no_simulation, boot_dir=boot_dir,
         shipped_manifest=shipped_manifest, emulate_usb_link=emulate_usb_link,
-        emulate_issue_159=emulate_issue_159,
-    )
+        emulate_issue_159=emulate_issue_159, require_authorization=require_authorization,
+        tap_code=tap_code, authority_slot=authority_slot,
+        tamper_production_action=tamper_production_action,
+    ).resolved()
     if replace:
         module, store, old = replace_state(state.home, made)
     else:
@@ -119,6 +133,13 @@ _BATTERY_ACTIONS = {0: "no action", 1: "self-destruct", 2: "sleep"}
 _BOOT_POLICIES = {0: "no action", 1: "self-destruct", 2: "hold in reset"}
 
 
+def _authorization_text(auth: dict[str, Any] | None) -> list[str]:
+    if not auth or not auth.get("awaiting"):
+        return []
+    return [f"authorize the {auth['awaiting']} hold: challenge {auth['challenge']}"
+            + (" (or the tap code)" if auth.get("tap_code") else "")]
+
+
 def _status_text(info: dict[str, Any]) -> str:
     keys_ = info["keys"]
     settings = info["settings"]
@@ -144,6 +165,7 @@ def _status_text(info: dict[str, Any]) -> str:
         f"{settings['battery_threshold_v']} V {_BATTERY_ACTIONS[settings['battery_action']]}; "
         f"supervised boot {_BOOT_POLICIES[settings['supervised_boot_policy']]}",
         f"led       {info['led']}",
+        *_authorization_text(info.get("authorization")),
         f"time      {info['time']}",
     ]
     lines += [f"event     #{e['seq']} {e['kind']} {e['detail']}" for e in info["events"][-5:]]
@@ -219,7 +241,9 @@ from softscm.cli.store import store as store_cli  # noqa: E402 - registered with
 
 cli.add_command(store_cli)
 
-from softscm.cli import certificates, luks, metrics  # noqa: E402 - registered with the others
+from softscm.cli import authorization, certificates, luks, metrics  # noqa: E402
+
+cli.add_command(authorization.auth)
 
 cli.add_command(certificates.cert)
 cli.add_command(certificates.csr)

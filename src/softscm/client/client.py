@@ -15,6 +15,7 @@ import os
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
+from softscm.client.authorization import AuthorizationClientMixin
 from softscm.client.certificates import CertificateClientMixin
 from softscm.client.files import AtomicWriter, PathLike, file_error, write_file
 from softscm.client.luks import LuksClientMixin
@@ -43,7 +44,8 @@ class Signature(NamedTuple):
 
 
 class Client(PhysicalClientMixin, SupervisedBootClientMixin, WalletClientMixin,
-             CertificateClientMixin, LuksClientMixin, MetricsClientMixin):
+             CertificateClientMixin, LuksClientMixin, MetricsClientMixin,
+             AuthorizationClientMixin):
     """A connection to one softscm module.
 
     Use :meth:`connect` (the daemon if its socket exists, else the embedded module of

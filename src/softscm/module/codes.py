@@ -31,6 +31,7 @@ class EventKind(Code):
     FATAL = "fatal"
     HELD = "held"
     RELEASED = "released"
+    AUTHORIZATION = "authorization"
     WARNING = "warning"
     # Binding and modes.
     BIND_OK = "bind_ok"

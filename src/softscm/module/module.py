@@ -24,6 +24,7 @@ from softscm.errors import (
     VerificationFailed,
 )
 from softscm.module import eventlog
+from softscm.module.authorization import Authorization
 from softscm.module.checks import check_bytes, check_digest, check_str
 from softscm.module.codes import EventKind
 from softscm.module.context import Clock, Context
@@ -104,6 +105,10 @@ class Module:
             shipped_manifest=bool(meta.get("shipped_manifest", 0)),
             emulate_usb_link=bool(meta.get("emulate_usb_link", 0)),
             emulate_issue_159=bool(meta.get("emulate_issue_159", 0)),
+            require_authorization=bool(meta.get("require_authorization", 0)),
+            tap_code=str(meta.get("tap_code", "")),
+            authority_slot=int(meta.get("authority_slot", 0)),
+            tamper_production_action=str(meta.get("tamper_production_action", "destroy")),
         )
         context = self.serial.encode("ascii")
         self._salt = salt
@@ -144,9 +149,10 @@ class Module:
                   after_commit=self.after_commit),
             identity=identity or {}, salt=salt, host_boot_id=host_boot_id)
         self.simulation = SimulationControls(self.physical, self.profile)
+        self.authorization = Authorization(self.physical, self.keystore, self.profile)
         self._parts: tuple[Any, ...] = (self.wallets, self.supervised_boot, self.physical,
                                         self.simulation, self.certificates, self.luks,
-                                        self.metrics)
+                                        self.metrics, self.authorization)
         owners = {type(owner): owner for owner in (self, *self._parts)}
         #: Operation name to (the object serving it, the name of its method).
         self._served: dict[str, tuple[object, str]] = {
@@ -197,6 +203,9 @@ class Module:
                 "shipped_manifest": int(prof.shipped_manifest),
                 "emulate_usb_link": int(prof.emulate_usb_link),
                 "emulate_issue_159": int(prof.emulate_issue_159),
+                "require_authorization": int(prof.require_authorization),
+                "tap_code": prof.tap_code, "authority_slot": prof.authority_slot,
+                "tamper_production_action": prof.tamper_production_action,
                 "master_key": seal.seal(development_kek(salt, serial), master,
                                         b"master/" + context, entropy),
             }
@@ -713,7 +722,7 @@ def _check_lock_key(key: object) -> None:
 
 #: The module and its parts that serve operations (the order of the registry).
 PARTS: tuple[type, ...] = (Module, Wallets, Physical, SimulationControls, SupervisedBoot,
-                           Certificates, LuksKeys, Metrics)
+                           Certificates, LuksKeys, Metrics, Authorization)
 #: Every operation of the module (:mod:`softscm.module.operations`), by name.
 OPERATIONS: dict[str, Operation] = registry(PARTS)
 _OWNER: dict[str, type] = {name: cls for cls in PARTS for name in operations_of(cls)}

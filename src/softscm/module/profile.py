@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from softscm.errors import OperationNotSupported
 
@@ -25,6 +25,8 @@ ISSUE_159_FIRMWARE = "01.02.02release"
 MODEL_BY_PROFILE = {"scm": "SCM", "hsm6": "HSM6"}
 #: Programs: ``alpha`` simulates destructive production actions.
 PROGRAMS = ("standard", "alpha")
+#: What a self-destruct tamper may do in standard production (§9.3).
+TAMPER_PRODUCTION_ACTIONS = ("destroy", "hold")
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,15 @@ class Profile:
     #: Emulate issue #159 on an affected unit: keys from ``gen_key_pair`` are lost at
     #: each module boot (§8.8). Off by default.
     emulate_issue_159: bool = False
+    #: A remedied battery-sleep or tamper hold waits for an authorisation (§9.3).
+    require_authorization: bool = False
+    #: The tap code that authorises a hold, such as ``"3-1-2"`` (empty: none, §9.3).
+    tap_code: str = ""
+    #: The foreign slot of the authority whose signature authorises a hold (§9.3).
+    authority_slot: int = 0
+    #: What a self-destruct tamper does in standard production: ``"destroy"`` or
+    #: ``"hold"`` the host (§3.2, §9.3).
+    tamper_production_action: str = "destroy"
 
     def resolved(self) -> Profile:
         """This profile with defaults filled in and every value checked."""
@@ -72,10 +83,18 @@ class Profile:
         model = self.model or MODEL_BY_PROFILE[self.profile]
         if not self.boot_dir:
             raise InvalidArgument("the boot directory must be given")
-        return Profile(self.profile, self.program, self.revision, model, firmware,
-                       self.key_store_size, self.foreign_keyring_size, self.simulation,
-                       self.boot_dir, self.shipped_manifest, self.emulate_usb_link,
-                       self.emulate_issue_159)
+        from softscm.module.lifecycle.authorization import parse_tap_code
+
+        parse_tap_code(self.tap_code)
+        if type(self.authority_slot) is not int or not (
+                0 <= self.authority_slot < self.foreign_keyring_size):
+            raise InvalidArgument(f"the authority slot must be a foreign slot "
+                                  f"(0-{self.foreign_keyring_size - 1})")
+        if self.tamper_production_action not in TAMPER_PRODUCTION_ACTIONS:
+            raise InvalidArgument(f"unknown tamper production action "
+                                  f"{self.tamper_production_action!r} (destroy or hold)")
+        return replace(self, model=model, firmware=firmware,
+                       require_authorization=bool(self.require_authorization))
 
     @property
     def affected_by_issue_159(self) -> bool:

@@ -347,6 +347,7 @@ class SimulationControls:
             st.tap_dir[index] = direction
             for latches in st.contexts.values():
                 latches[1] = True
+            self.engine.code_tap(st, self._now(st))
 
     @exposed(Kind.SIMULATION, input=Input(
         "accel", params=(_g_param("x"), _g_param("y"), _g_param("z")),

@@ -21,6 +21,7 @@ from softscm.module.led.codes import (
     CODE_LOW_TEMPERATURE,
 )
 from softscm.module.led.timing import BOOT_INIT_MS, FAST_TIMING, VERIFY_MS, sequence_ms
+from softscm.module.lifecycle import authorization as auth
 from softscm.module.lifecycle.actions import (
     Decision,
     Event,
@@ -72,6 +73,8 @@ class Engine:
         self_test: Callable[[], list[str]],
         host_reaches_module: Callable[[], bool],
         base_identity: dict[str, str], salt_digest: str,
+        require_authorization: bool = False, tap_code: tuple[int, ...] = (),
+        challenge: Callable[[], bytes] | None = None,
     ) -> None:
         self.profile = profile
         self.program = program
@@ -86,6 +89,11 @@ class Engine:
         self.base_identity = base_identity
         self.salt_digest = salt_digest
         self.timing = FAST_TIMING
+        #: Authorisation of holds (§9.3): whether it is needed, the tap code, and where
+        #: a fresh challenge comes from.
+        self.require_authorization = require_authorization
+        self.tap_code = tap_code
+        self.new_challenge = challenge
 
     # -- helpers ------------------------------------------------------------------------
 
@@ -161,6 +169,7 @@ class Engine:
     def boot(self, st: PhysicalState, t: float, *, replay: bool, reason: str = "power_on") -> None:
         """A module boot at ``t``: the checks, then (``replay``) the LED stages in
         simulated time, or (opening a state) at once."""
+        tap_entry = [tm for tm in st.timers if tm[1] == "tap_group"]
         self.cancel(st)
         st.queued_sequences = []
         st.hold = None
@@ -169,11 +178,17 @@ class Engine:
         failed = self.self_test()
         self.record(EventKind.SELF_TEST, t,
                     {"result": "fail" if failed else "pass", "failed": failed})
+        authorized, st.authorized = st.authorized, False
         if st.destroyed_code is not None:
+            self._end_authorization(st)
             st.lifecycle = Lifecycle.DESTROYED
             self._fatal_then(st, t, st.destroyed_code, replay, "reboot", reason="destroyed")
             return
-        held = self._boot_hold(st, t)
+        held = self._boot_hold(st, t, authorized)
+        if st.auth_awaiting is None:
+            self._end_authorization(st)
+        else:
+            self._await_authorization(st, tap_entry)
         if held is not None:
             code, why = held
             st.lifecycle = Lifecycle.HELD
@@ -225,14 +240,26 @@ class Engine:
         self.show(st, usb_at, ["usb_enumerated", timing.usb_enumerated_ms])
         self.schedule(st, usb_at + timing.usb_enumerated_ms / 1000, "bind")
 
-    def _boot_hold(self, st: PhysicalState, t: float) -> tuple[str, str] | None:
-        """The hold a boot starts in (standard production only), as (code, reason)."""
+    def _boot_hold(self, st: PhysicalState, t: float,
+                   authorized: bool = False) -> tuple[str, str] | None:
+        """The hold a boot starts in (standard production only), as (code, reason).
+        A remedied battery or tamper hold still waits for an authorisation when one is
+        required (``authorized``: one was given since the last boot; §9.3)."""
+        st.auth_awaiting = None
         if self.mode(st) is not Mode.STANDARD_PRODUCTION:
             return None
         settings = st.event_settings
+        if st.tamper_hold is not None:
+            if any(st.loops_open) or st.latched_mask or self._awaits(st, "perimeter",
+                                                                     authorized):
+                return st.tamper_hold, "perimeter"
+            st.tamper_hold = None
+            self.record(EventKind.RELEASED, t, {"reason": "perimeter"})
         if st.battery_sleep:
             volts = st.battery or 0.0
             if battery_released(volts, settings.battery_threshold_v):
+                if self._awaits(st, "battery", authorized):
+                    return CODE_LOW_BATTERY.label, "battery"
                 st.battery_sleep = False
                 self.record(EventKind.RELEASED, t, {"reason": "battery"})
             elif st.main_power:
@@ -246,6 +273,58 @@ class Engine:
                 code = CODE_LOW_TEMPERATURE if st.temp_side == "low" else CODE_HIGH_TEMPERATURE
                 return code.label, "temperature"
         return None
+
+    # -- authorisation (§9.3) ------------------------------------------------------------
+
+    def _awaits(self, st: PhysicalState, reason: str, authorized: bool) -> bool:
+        """Whether the remedied hold ``reason`` still waits for an authorisation."""
+        if not self.require_authorization or authorized:
+            return False
+        st.auth_awaiting = reason
+        return True
+
+    def _await_authorization(self, st: PhysicalState, tap_entry: list[list[Any]]) -> None:
+        """A hold waits for an authorisation: it has a challenge (kept across the hold's
+        reboots) and a tap code being entered goes on."""
+        if st.auth_challenge is None and self.new_challenge is not None:
+            st.auth_challenge = self.new_challenge().hex()
+        for timer in tap_entry:
+            self.schedule(st, float(timer[0]), timer[1], **timer[2])
+
+    def _end_authorization(self, st: PhysicalState) -> None:
+        st.auth_awaiting = None
+        st.auth_challenge = None
+        st.auth_taps = []
+        self.cancel(st, "tap_group")
+
+    def code_tap(self, st: PhysicalState, t: float) -> None:
+        """A detected tap while a hold waits for an authorisation: part of a tap code."""
+        if st.auth_awaiting is None or st.lifecycle != Lifecycle.HELD or not self.tap_code:
+            return
+        st.auth_taps.append(t)
+        self.cancel(st, "tap_group")
+        self.schedule(st, t + auth.TAP_GROUP_GAP_S, "tap_group")
+
+    def _on_tap_group(self, st: PhysicalState, t: float) -> None:
+        """A pause long enough to end a group of taps: judge the entry so far."""
+        verdict = auth.judge_taps(st.auth_taps, self.tap_code, t)
+        if verdict is None:
+            end = st.auth_taps[0] + auth.TAP_CODE_WINDOW_S
+            self.schedule(st, max(end, t), "tap_group")
+            return
+        st.auth_taps = []
+        self.authorize(st, t, "tap_code", verdict)
+
+    def authorize(self, st: PhysicalState, t: float, method: str, result: str) -> bool:
+        """Log an authorisation attempt; a good one (``ok``) releases the waiting hold:
+        the module boots again at once. Whether the hold was released."""
+        self.record(EventKind.AUTHORIZATION, t, {"method": method, "result": result})
+        if result != auth.OK or st.auth_awaiting is None:
+            return False
+        st.authorized = True
+        self.record(EventKind.MODULE_REBOOT, t, {"reason": "authorized"})
+        self.boot(st, t, replay=True, reason="reboot")
+        return True
 
     def _fatal_then(self, st: PhysicalState, t: float, code: str, replay: bool, then: str,
                     **data: Any) -> None:
@@ -412,6 +491,8 @@ class Engine:
         if decision.hold is not None and st.lifecycle == Lifecycle.OFF:
             return None  # nothing to hold while off: the next boot checks the condition
         if decision.hold is not None and decision.code is not None:
+            if decision.hold.value == "perimeter":
+                st.tamper_hold = decision.code.label
             st.lifecycle = Lifecycle.HELD
             st.hold = decision.hold.value
             self.record(EventKind.HELD, t, {"reason": st.hold})

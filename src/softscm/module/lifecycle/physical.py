@@ -44,6 +44,7 @@ from softscm.module.lifecycle.actions_settings import (
     validate_low_threshold,
     validate_supervised_boot_policy,
 )
+from softscm.module.lifecycle.authorization import CHALLENGE_BYTES, parse_tap_code
 from softscm.module.lifecycle.engine import Engine
 from softscm.module.lifecycle.selftest import run_self_test
 from softscm.module.lifecycle.state import PhysicalState
@@ -98,6 +99,9 @@ class Physical:
             host_reaches_module=hooks.host_reaches_module,
             base_identity=dict(identity),
             salt_digest=hashlib.sha256(salt).hexdigest(),
+            require_authorization=profile.require_authorization,
+            tap_code=parse_tap_code(profile.tap_code),
+            challenge=lambda: context.entropy(CHALLENGE_BYTES),
         )
         self._boot_id = host_boot_id
 
@@ -108,7 +112,10 @@ class Physical:
         self._cached = None
 
     def _load(self) -> PhysicalState:
-        return PhysicalState.from_json(self._c.store.get_meta(S.META_NAME))
+        st = PhysicalState.from_json(self._c.store.get_meta(S.META_NAME))
+        # Fixed at provisioning (§9.3): always the profile's.
+        st.settings["tamper_production_action"] = self._profile.tamper_production_action
+        return st
 
     def state(self) -> PhysicalState:
         """The state as last seen (cached until another process commits)."""
@@ -542,5 +549,9 @@ class Physical:
             "battery_sleep": st.battery_sleep, "module_time": self.time_at(st),
             "rtc": self.engine.rtc(st, self.time_at(st)), "led": self.led()["label"],
             "i2c_address": st.i2c_address, "sessions": len(st.contexts),
+            "authorization": {"required": self._profile.require_authorization,
+                              "awaiting": st.auth_awaiting,
+                              "challenge": st.auth_challenge,
+                              "tap_code": bool(self._profile.tap_code)},
         }
 

@@ -88,6 +88,17 @@ class PhysicalState:
     brownout_until: float | None = None
     #: The boot step a sequence interrupted (``"verify"`` or ``"bind"``).
     paused_boot: str | None = None
+    #: The fatal code of a tamper hold (standard production, ``tamper_production_action =
+    #: "hold"``), kept until the loops are closed, cleared and the boot authorised (§9.3).
+    tamper_hold: str | None = None
+    #: The hold (its reason) that waits for an authorisation, its challenge (hex), the
+    #: module times of the taps entered so far, and whether an authorisation was given.
+    auth_awaiting: str | None = None
+    auth_challenge: str | None = None
+    auth_taps: list[float] = field(default_factory=list)
+    authorized: bool = False
+    #: Digests of the remote answers already accepted (a replay is refused).
+    auth_used: list[str] = field(default_factory=list)
 
     def to_json(self) -> str:
         """The document as stored."""
