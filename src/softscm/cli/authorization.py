@@ -42,3 +42,13 @@ def respond(state: State, signature_hex: str, as_json: bool) -> None:
         raise click.BadParameter("not hexadecimal", param_hint="SIGNATURE_HEX") from None
     state.operator().auth_respond(signature)
     emit(as_json, {"authorized": True}, "authorized: the hold ends")
+
+
+@auth.command("clear-perimeter")
+@json_option
+@click.pass_obj
+def clear_perimeter(state: State, as_json: bool) -> None:
+    """Clear and re-arm the perimeter of a module held for a tamper (close the loops
+    first); the hold then waits for an authorisation if one is required."""
+    state.operator().operator_clear_perimeter()
+    emit(as_json, {"cleared": True}, "perimeter cleared and re-armed")

@@ -23,3 +23,9 @@ class AuthorizationClientMixin:
         (what ``zymkey``'s ``sign(challenge)`` makes). A good answer releases the hold;
         a wrong or replayed one fails ``VerificationFailed`` and is logged."""
         self._call("auth_respond", signature=bytes(signature))
+
+    def operator_clear_perimeter(self) -> None:
+        """Clear and re-arm the perimeter channels of a module that holds the host for a
+        tamper (``tamper_production_action = "hold"``): the remediation before the hold
+        can end. ``InvalidArgument`` when there is no tamper hold."""
+        self._call("operator_clear_perimeter")

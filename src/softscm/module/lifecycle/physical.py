@@ -401,15 +401,31 @@ class Physical:
         """Clear both timestamps and re-arm; an open loop is seen again at once."""
         self.require_host()
         with self.edit() as st:
-            t = self.time_at(st)
-            st.breach = [0, 0]
-            st.latched_mask = 0
-            for latches in st.contexts.values():
-                latches[0] = False
-            self._record(EventKind.PERIMETER_CLEARED, t, {})
-            for channel in (0, 1):
-                if st.loops_open[channel] and self.engine.monitored(st):
-                    self.engine.breach(st, t, channel)
+            self._clear_perimeter(st)
+
+    @exposed(Kind.OPERATOR)
+    def operator_clear_perimeter(self) -> None:
+        """The operator clears and re-arms the channels of a module that holds the host
+        for a tamper (``tamper_production_action = "hold"``, §3.2, §9.3), as
+        ``clear_perimeter_detect_info`` does; the hold ends at its next check once the
+        loops stay closed (and, if required, the boot is authorised)."""
+        self.catch_up()
+        with self.edit() as st:
+            if st.tamper_hold is None:
+                raise InvalidArgument("the module holds no host for a tamper; the host "
+                                      "clears the perimeter (clear_perimeter_detect_info)")
+            self._clear_perimeter(st)
+
+    def _clear_perimeter(self, st: PhysicalState) -> None:
+        t = self.time_at(st)
+        st.breach = [0, 0]
+        st.latched_mask = 0
+        for latches in st.contexts.values():
+            latches[0] = False
+        self._record(EventKind.PERIMETER_CLEARED, t, {})
+        for channel in (0, 1):
+            if st.loops_open[channel] and self.engine.monitored(st):
+                self.engine.breach(st, t, channel)
 
     def _poll(self, index: int, context: str, deadline: float) -> str:
         check_context(context)
