@@ -15,7 +15,10 @@ test that uses ``scm``:
 made (the fields of :class:`softscm.module.Profile`);
 ``@pytest.mark.softscm(emulate_issue_159=True)`` emulates issue #159 of the default
 identity (SCM B1, firmware ``01.02.02release``): each module boot, ``scm.power_cycle()``
-for one, drops the keys of ``gen_key_pair``, so a test can check a workaround.
+for one, drops the keys of ``gen_key_pair``, so a test can check a workaround;
+``@pytest.mark.softscm(require_authorization=True, tap_code="3-1-2", authority_slot=0,
+tamper_production_action="hold")`` makes a remedied hold wait for an authorisation
+(``scm.sim.tap``, or ``scm.client.auth_respond`` with a signed challenge).
 """
 
 from __future__ import annotations

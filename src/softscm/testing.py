@@ -199,7 +199,8 @@ def simulated_module(directory: str | os.PathLike[str], *, clock: FakeClock | No
     ``boot_dir`` is given), on ``clock`` (default: a new :class:`FakeClock`), bound to a
     host of ``identity`` (default :data:`TEST_IDENTITY`). ``profile`` takes the fields
     of :class:`softscm.module.Profile` (``profile="hsm6"``, ``program="alpha"``,
-    ``emulate_issue_159=True``, …)."""
+    ``emulate_issue_159=True``, ``require_authorization=True``, ``tap_code="3-1-2"``,
+    ``tamper_production_action="hold"``, …)."""
     base = Path(directory)
     base.mkdir(parents=True, exist_ok=True)
     if "boot_dir" not in profile:

@@ -228,3 +228,20 @@ def test_tap_code_rules() -> None:
     assert judge_taps([0, 0.2, 2.4], (3, 1, 2), 4.0) == "fail"
     assert judge_taps([0, 20, 40], (1, 1, 1), 42) == "too_slow"
     assert judge_taps([0], (1, 1), 30) == "too_slow"
+
+
+@pytest.mark.softscm(require_authorization=True, tap_code="2")
+def test_marker_sets_the_authorisation_settings(scm) -> None:
+    client = scm.client
+    client.set_battery_voltage_action(sleep=True)
+    scm.to_production()
+    scm.sim.set_battery(2.2)
+    scm.sim.main_power(False)
+    scm.sim.main_power(True)
+    scm.sim.set_battery(3.0)
+    scm.advance(60)
+    assert scm.lifecycle() == "held"
+    scm.sim.tap("z")
+    scm.sim.tap("z")
+    scm.advance(2)
+    assert scm.settle() == "running"
