@@ -245,3 +245,45 @@ def test_marker_sets_the_authorisation_settings(scm) -> None:
     scm.sim.tap("z")
     scm.advance(2)
     assert scm.settle() == "running"
+
+
+TAP_CODE_SCENARIO = "end = 8\n" + "".join(
+    f'[[event]]\nat = {at}\ndo = "tap"\naxis = "x+"\n\n'
+    for at in (0, 0, 0, 2, 4, 4))
+
+
+@pytest.mark.softscm(require_authorization=True, tap_code="3-1-2")
+def test_s94_tap_code_from_a_scenario_file(scm) -> None:
+    from softscm.scenario import parse, play
+
+    scm.client.set_battery_voltage_action(sleep=True)
+    scm.to_production()
+    scm.sim.set_battery(2.2)
+    scm.sim.main_power(False)
+    scm.sim.main_power(True)
+    scm.sim.set_battery(3.0)
+    scm.advance(60)
+    assert scm.lifecycle() == "held"
+    play(scm.sim, parse(TAP_CODE_SCENARIO, "tap-code.toml"))
+    assert scm.settle() == "running"
+
+
+def test_s93_ed25519_authority(clock: FakeClock) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    m = make_module(clock, Profile(require_authorization=True, authority_slot=1))
+    m.store_foreign_key("nistp256", public_raw(authority()))
+    key = ed25519.Ed25519PrivateKey.generate()
+    raw = key.public_key().public_bytes(serialization.Encoding.Raw,
+                                        serialization.PublicFormat.Raw)
+    assert m.store_foreign_key("ed25519", raw) == 1
+    m.physical.set_battery_voltage_action(sleep=True)
+    to_production(m, clock)
+    battery_hold(m, clock)
+    challenge = bytes.fromhex(m.authorization.auth_challenge()["challenge"])
+    with pytest.raises(softscm.VerificationFailed):
+        m.authorization.auth_respond(key.sign(challenge))  # not over the digest
+    m.authorization.auth_respond(key.sign(hashlib.sha256(challenge).digest()))
+    clock.advance(30)
+    assert m.physical.physical_status()["lifecycle"] == "running"
