@@ -134,3 +134,32 @@ def test_init_options_in_status_and_checked(run, home: Path) -> None:
         assert status["authorization"]["required"] is True
         with pytest.raises(softscm.InvalidArgument):
             operator.operator_clear_perimeter()
+
+
+@pytest.fixture
+def tamper_hold_module(run) -> None:
+    """`softscm init --tamper-production-action hold --require-authorization --tap-code 1`."""
+    run("init", "--tamper-production-action", "hold", "--require-authorization",
+        "--tap-code", "1")
+
+
+def test_tamper_hold_remediation_client(tamper_hold_module: None, client: Client) -> None:
+    client.set_perimeter_event_actions(0, notify=True, self_destruct=True)
+    client.lock_binding()
+    client.sim.power_cycle()
+    settle(client, "running")
+    slot = client.generate_key("nistp256")
+    client.sim.loop_open(0)
+    status = client.status()
+    assert status["lifecycle"] == "held" and status["hold"] == "perimeter"
+    assert not status["destroyed"]
+    client.sim.loop_close(0)
+    client.operator_clear_perimeter()
+    client.sim.advance(60)
+    assert client.auth_challenge()["awaiting"] == "perimeter"
+    client.sim.tap("y")
+    client.sim.advance(2)
+    settle(client, "running")
+    assert len(client.public_key(slot)) == 64
+    with pytest.raises(softscm.InvalidArgument):
+        client.operator_clear_perimeter()
