@@ -52,8 +52,7 @@ class Authorization:
         check_bytes("signature", signature)
         if not 0 < len(signature) <= MAX_SIGNATURE_BYTES:
             raise InvalidArgument(f"a signature is 1-{MAX_SIGNATURE_BYTES} bytes")
-        self._p.catch_up()
-        if self._p.state().auth_awaiting is None:
+        if self._p.catch_up().auth_awaiting is None:
             raise InvalidArgument("no hold waits for an authorisation")
         key = self._keys.public_key(self._profile.authority_slot, foreign=True)
         if not key.key_type.can_sign:
@@ -61,6 +60,8 @@ class Authorization:
                 f"the authority slot holds a {key.key_type.name} key, which cannot sign")
         seen = auth.signature_id(bytes(signature))
         with self._p.edit() as st:
+            if st.auth_awaiting is None:  # it ended meanwhile
+                raise InvalidArgument("no hold waits for an authorisation")
             t = self._p.time_at(st)
             challenge = bytes.fromhex(st.auth_challenge or "")
             if seen in st.auth_used:
