@@ -1,16 +1,26 @@
-"""The power-on self test (``scm-behaviour.md`` §9.2): known-answer tests of the
-primitives the module relies on, run at every module boot. Pure: fixed vectors and, for
-the sign/verify pair, a key drawn from the module's entropy."""
+"""The self test (``scm-behaviour.md`` §9.2): known-answer tests of the primitives the
+module relies on, and the checks the module's other parts provide (peripherals, code,
+key store and critical-key digests), run at every module boot, every
+:data:`BACKGROUND_INTERVAL_S` of module time while running, and on demand. Pure: fixed
+vectors and, for the sign/verify pair, a key drawn from the module's entropy."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
+from functools import partial
 
 from softscm.crypto import blob, kdf, keys
 from softscm.crypto.curves import KeyType
 from softscm.errors import SoftScmError
+from softscm.module.limits import (
+    SIM_ACCEL_MAX_G,
+    SIM_BATTERY_MAX_V,
+    SIM_TEMP_MAX_C,
+    SIM_TEMP_MIN_C,
+)
 
 _ABC_SHA256 = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 _ABC_SHA512 = ("ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
@@ -19,6 +29,8 @@ _ABC_SHA512 = ("ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a
 _HMAC_KEY = bytes([0x0B] * 20)
 _HMAC_DATA = b"Hi There"
 _HMAC_SHA256 = "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"
+_HMAC_SHA512 = ("87aa7cdea5ef619d4ff0b4241a1d6cb02379f4e2ce4ec2787ad0b30545e17cde"
+                "daa833b7d6b8a702038b274eaea3f4e4be9d914eeb61f1702e696c203a126854")
 # RFC 5869 test case 1.
 _HKDF_IKM = bytes([0x0B] * 22)
 _HKDF_SALT = bytes(range(13))
@@ -35,17 +47,65 @@ _X25519_U = "e6db6867583030db3594c1a424b15f7c726624ec26b3353b10a903a6d0ab1c4c"
 _X25519_OUT = "c3da55379de9c6908e94ea4df28d084f32eccf03491c71f754b4075577a28552"
 
 
-def run_self_test(entropy: Callable[[int], bytes]) -> list[str]:
-    """Run every check; the names of those that failed (empty: all passed)."""
-    failed: list[str] = []
+#: Module time between two background runs while the module runs (§9.2), seconds.
+BACKGROUND_INTERVAL_S = 3600.0
+#: Checks whose failure is a failed digest of the key area: fatal 6 (§5.5, §9.2).
+KEY_AREA_CHECKS = frozenset({"keystore", "critical_key"})
+#: The fatal code of a failed key-area digest, and of any other failed check (§9.2).
+KEY_AREA_CODE = "6"
+SELF_TEST_CODE = "9"
+
+#: A check a module part provides: whether it passed.
+Check = Callable[[], bool]
+
+
+def run_self_test(entropy: Callable[[int], bytes],
+                  extra: Sequence[tuple[str, Check]] = ()) -> dict[str, bool]:
+    """Run every known-answer check, then ``extra`` (the module's own checks, named);
+    each check's name and whether it passed, in the order run."""
+    results: dict[str, bool] = {}
     for name, check in _CHECKS:
-        try:
-            ok = check(entropy)
-        except (SoftScmError, ValueError):
-            ok = False
-        if not ok:
-            failed.append(name)
-    return failed
+        results[name] = _passes(partial(check, entropy))
+    for name, own in extra:
+        results[name] = _passes(own)
+    return results
+
+
+def failed_checks(results: dict[str, bool]) -> list[str]:
+    """The names of the checks that failed (empty: all passed)."""
+    return [name for name, ok in results.items() if not ok]
+
+
+def fatal_code(failed: Sequence[str]) -> str:
+    """The fatal code a failure shows: 6 for the key store or critical key, else 9."""
+    return KEY_AREA_CODE if KEY_AREA_CHECKS.intersection(failed) else SELF_TEST_CODE
+
+
+def peripherals_plausible(temperatures: Sequence[float], accel: Sequence[float],
+                          battery: float | None, rtc: float) -> bool:
+    """Whether every simulated sensor answers with a plausible value: a number within
+    the range the sensor can read (``softscm.module.limits``), three accelerometer axes,
+    a finite clock."""
+    if not all(_within(v, SIM_TEMP_MIN_C, SIM_TEMP_MAX_C) for v in temperatures):
+        return False
+    if len(accel) != 3 or not all(_within(g, -SIM_ACCEL_MAX_G, SIM_ACCEL_MAX_G)
+                                  for g in accel):
+        return False
+    if battery is not None and not _within(battery, 0.0, SIM_BATTERY_MAX_V):
+        return False
+    return _within(rtc, -math.inf, math.inf)
+
+
+def _within(value: object, low: float, high: float) -> bool:
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and math.isfinite(value) and low <= value <= high)
+
+
+def _passes(check: Callable[[], bool]) -> bool:
+    try:
+        return bool(check())
+    except (SoftScmError, ValueError):
+        return False
 
 
 def _sha(entropy: Callable[[int], bytes]) -> bool:
@@ -54,7 +114,8 @@ def _sha(entropy: Callable[[int], bytes]) -> bool:
 
 
 def _hmac(entropy: Callable[[int], bytes]) -> bool:
-    return hmac.new(_HMAC_KEY, _HMAC_DATA, "sha256").hexdigest() == _HMAC_SHA256
+    return (hmac.new(_HMAC_KEY, _HMAC_DATA, "sha256").hexdigest() == _HMAC_SHA256
+            and hmac.new(_HMAC_KEY, _HMAC_DATA, "sha512").hexdigest() == _HMAC_SHA512)
 
 
 def _hkdf(entropy: Callable[[int], bytes]) -> bool:
