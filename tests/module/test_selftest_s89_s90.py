@@ -13,8 +13,9 @@ import pytest
 import softscm
 from fakes import FakeClock
 from scenario import power_cycle, spans
+from softscm.host.code import code_digest, installed_code
 from softscm.module import Module
-from softscm.module.integrity import CODE_MANIFEST_META, code_digest
+from softscm.module.integrity import CODE_MANIFEST_META
 from softscm.module.led.timing import BOOT_INIT_MS, sequence_ms
 from softscm.module.lifecycle.selftest import BACKGROUND_INTERVAL_S
 
@@ -177,10 +178,11 @@ def test_a_new_softscm_version_re_records_the_code_digest(m: Module, clock: Fake
     power_cycle(m, clock)
     boot = records(m)[before:]
     recorded = [e["detail"] for e in boot if e["kind"] == "code_manifest_recorded"]
-    assert recorded == [{"version": softscm.__version__, "previous": "0.0.1"}]
+    version, digest = installed_code()
+    assert recorded == [{"version": version, "previous": "0.0.1"}]
     assert lifecycle(m) == "running"
     stored = json.loads(m._store.get_meta(CODE_MANIFEST_META))
-    assert stored == {"version": softscm.__version__, "digest": code_digest()}
+    assert stored == {"version": version, "digest": digest}
 
 
 def test_code_digest_covers_every_file(tmp_path: Any) -> None:
@@ -192,3 +194,22 @@ def test_code_digest_covers_every_file(tmp_path: Any) -> None:
     assert code_digest(tmp_path) == first
     (tmp_path / "a.py").write_text("x = 2\n")
     assert code_digest(tmp_path) != first
+
+
+def test_a_module_given_no_code_leaves_the_code_check_out(module: Module) -> None:
+    report = module.physical.self_test()
+    assert report["result"] == "pass"
+    assert {c["name"] for c in report["checks"]} == ALL_CHECKS - {"code"}
+    with pytest.raises(softscm.OperationNotSupported):
+        module.integrity.sim_corrupt("code")
+
+
+def test_an_editable_install_counts_each_state_of_its_files_as_a_version() -> None:
+    from softscm.host.code import _editable
+
+    assert _editable('{"url": "file:///src", "dir_info": {"editable": true}}')
+    assert not _editable('{"url": "file:///src", "dir_info": {}}')
+    assert not _editable(None) and not _editable("not json")
+    version, digest = installed_code()
+    assert len(digest) == 64 and digest == code_digest()
+    assert version.endswith(f"+dev.{digest[:12]}") or "+dev." not in version

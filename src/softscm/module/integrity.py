@@ -2,13 +2,14 @@
 digest of the installed code, the key store's integrity and the check value of the
 master key, and the simulation input that damages a protected area (``sim corrupt``).
 
-**Code digest.** A SHA-256 over every file of the installed ``softscm`` package (its
-path relative to the package and its bytes; compiled caches left out), compared with
-the manifest recorded in the state: ``{"version": …, "digest": …}``. The manifest is
-recorded at the first boot of a module on this installation. An upgrade (another
-``softscm`` version) is no failure: the boot records the new version's digest and logs
-``code_manifest_recorded`` with both versions, so an upgrade never bricks a module; a
-changed file under the same version is a failure (fatal 9).
+**Code digest.** The host source ``code`` gives the installed ``softscm`` version and a
+digest of its files (``softscm.host.code``); it is compared with the manifest recorded
+in the state: ``{"version": …, "digest": …}``. The manifest is recorded at the first
+boot of a module on this installation. An upgrade (another ``softscm`` version) is no
+failure: the boot records the new version's digest and logs ``code_manifest_recorded``
+with both versions, so an upgrade never bricks a module; a changed file under the same
+version is a failure (fatal 9). A module given no code source (an embedded test
+module) has no code to check and leaves the check out.
 
 **Key-store digest.** Every key record is sealed under the master key with AES-256-GCM
 for its very slot and record id: its tag is the record's integrity tag under the
@@ -25,15 +26,12 @@ does not serve.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import softscm
-from softscm.errors import InvalidArgument
+from softscm.errors import InvalidArgument, OperationNotSupported
 from softscm.module.codes import EventKind
 from softscm.module.lifecycle.selftest import Check
 from softscm.module.operations import Input, Kind, Param, exposed
@@ -51,19 +49,8 @@ MASTER_CHECK_META = "master_key_check"
 CORRUPTIBLE_AREAS = ("keystore", "code", "manifest")
 
 _MASTER_CHECK_LABEL = b"softscm/master-key-check/v1"
-_PACKAGE = Path(softscm.__file__).resolve().parent
-
-
-def code_digest(root: Path = _PACKAGE) -> str:
-    """SHA-256 over the files of the package at ``root`` (compiled caches left out)."""
-    h = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file()
-                       and "__pycache__" not in p.parts and p.suffix not in (".pyc", ".pyo")):
-        name = path.relative_to(root).as_posix().encode("utf-8")
-        data = path.read_bytes()
-        h.update(len(name).to_bytes(4, "big") + name + len(data).to_bytes(8, "big"))
-        h.update(data)
-    return h.hexdigest()
+#: The host source of the installed code: its version and digest.
+CodeSource = Callable[[], "tuple[str, str]"]
 
 
 def master_check_value(master: bytes) -> str:
@@ -75,8 +62,9 @@ class Integrity:
     """The integrity checks of the self test and the ``corrupt`` simulation input."""
 
     def __init__(self, context: Context, keystore: KeyStore, profile: Profile,
-                 corrupt_manifest: Callable[[], None]) -> None:
+                 corrupt_manifest: Callable[[], None], code: CodeSource | None) -> None:
         self._c = context
+        self._code = code
         self._keystore = keystore
         self._profile = profile
         self._corrupt_manifest = corrupt_manifest
@@ -85,7 +73,11 @@ class Integrity:
         """The checks of the self test this part provides, for a run at module time
         ``t`` (inside the caller's transaction: a first run records what it compares
         with)."""
-        return [("code", lambda: self._code_ok(t)), ("keystore", self._keystore_ok),
+        checks: list[tuple[str, Check]] = []
+        code = self._code
+        if code is not None:
+            checks.append(("code", lambda: self._code_ok(t, code)))
+        return [*checks, ("keystore", self._keystore_ok),
                 ("critical_key", self._critical_key_ok)]
 
     # -- the checks ----------------------------------------------------------------------
@@ -100,16 +92,16 @@ class Integrity:
             return None
         return value if isinstance(value, dict) else None
 
-    def _record_manifest(self, digest: str) -> None:
+    def _record_manifest(self, version: str, digest: str) -> None:
         self._c.store.set_meta(CODE_MANIFEST_META, json.dumps(
-            {"version": softscm.__version__, "digest": digest}, sort_keys=True))
+            {"version": version, "digest": digest}, sort_keys=True))
 
-    def _code_ok(self, t: float) -> bool:
-        digest = code_digest()
+    def _code_ok(self, t: float, code: CodeSource) -> bool:
+        version, digest = code()
         manifest = self._manifest()
-        if manifest is None or manifest.get("version") != softscm.__version__:
-            self._record_manifest(digest)
-            self._c.record(EventKind.CODE_MANIFEST_RECORDED, t, version=softscm.__version__,
+        if manifest is None or manifest.get("version") != version:
+            self._record_manifest(version, digest)
+            self._c.record(EventKind.CODE_MANIFEST_RECORDED, t, version=version,
                            previous=None if manifest is None else manifest.get("version"))
             return True
         return hmac.compare_digest(str(manifest.get("digest", "")), digest)
@@ -157,6 +149,8 @@ class Integrity:
             if area == "keystore":
                 detail["slot"] = self._keystore.damage_record()
             else:
-                store.set_meta(CODE_MANIFEST_META, json.dumps(
-                    {"version": softscm.__version__, "digest": "0" * 64}, sort_keys=True))
+                if self._code is None:
+                    raise OperationNotSupported("this module was given no installed code "
+                                                "to check")
+                self._record_manifest(self._code()[0], "0" * 64)
             self._c.record(EventKind.SIM_CORRUPT, self._c.now(), **detail)

@@ -28,7 +28,7 @@ from softscm.module.checks import check_bytes, check_digest, check_str
 from softscm.module.codes import EventKind
 from softscm.module.context import Clock, Context
 from softscm.module.deferred import Deferred
-from softscm.module.integrity import Integrity
+from softscm.module.integrity import CodeSource, Integrity
 from softscm.module.keys.certificates import Certificates
 from softscm.module.keys.keystore import KeyStore
 from softscm.module.keys.luks import LuksKeys
@@ -86,7 +86,7 @@ class Module:
     def __init__(
         self, store: ModuleStore, *, clock: Clock, entropy: Callable[[int], bytes], salt: bytes,
         identity: dict[str, str] | None = None, host_boot_id: str = "",
-        boot_files: BootFiles | None = None,
+        boot_files: BootFiles | None = None, code: CodeSource | None = None,
     ) -> None:
         meta = store.all_meta()
         if "serial" not in meta:
@@ -137,7 +137,7 @@ class Module:
         self.supervised_boot = SupervisedBoot(self.context, self.keystore, self.profile,
                                               boot_files or _no_boot_files)
         self.integrity = Integrity(self.context, self.keystore, self.profile,
-                                   self.supervised_boot.corrupt_manifest)
+                                   self.supervised_boot.corrupt_manifest, code)
         self.physical = Physical(
             self.context, self.profile,
             Hooks(destroy_keys=self.destroy_keys, drop_volatile=self.forget_boot_volatile,
