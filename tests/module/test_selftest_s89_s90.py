@@ -20,7 +20,8 @@ from softscm.module.led.timing import BOOT_INIT_MS, sequence_ms
 from softscm.module.lifecycle.selftest import BACKGROUND_INTERVAL_S
 
 #: Every check of §9.2, by the name the log gives it.
-ALL_CHECKS = {"sha", "hmac", "hkdf", "ed25519", "x25519", "ecdsa", "aes_gcm", "random",
+ALL_CHECKS = {"sha", "hmac", "hkdf", "pbkdf2", "bip32", "ed25519", "x25519", "ecdsa",
+              "ecdsa_kat", "ecdh_p256", "aes_gcm", "aes_gcm_kat", "random",
               "peripherals", "code", "keystore", "critical_key"}
 
 
@@ -213,3 +214,21 @@ def test_an_editable_install_counts_each_state_of_its_files_as_a_version() -> No
     version, digest = installed_code()
     assert len(digest) == 64 and digest == code_digest()
     assert version.endswith(f"+dev.{digest[:12]}") or "+dev." not in version
+
+
+def test_each_known_answer_check_fails_on_a_wrong_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    from fakes import CountingEntropy
+    from softscm.module.lifecycle import selftest
+
+    def failed() -> list[str]:
+        return selftest.failed_checks(selftest.run_self_test(CountingEntropy()))
+
+    assert failed() == []
+    for name, constant, wrong in (
+            ("pbkdf2", "_PBKDF2_OKM", "00" * 64), ("ecdh_p256", "_P256_2G_X", "00" * 32),
+            ("aes_gcm_kat", "_GCM_TAG", "00" * 16), ("hkdf", "_HKDF_OKM", "00" * 42),
+            ("bip32", "_BIP32_M0H", ("00", "00")), ("ecdsa_kat", "_P256_SIG", "11" * 64),
+            ("hmac", "_HMAC_SHA512", "00" * 64)):
+        with monkeypatch.context() as patch:
+            patch.setattr(selftest, constant, wrong)
+            assert failed() == [name], name

@@ -12,6 +12,8 @@ import math
 from collections.abc import Callable, Sequence
 from functools import partial
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
 from softscm.crypto import blob, kdf, keys
 from softscm.crypto.curves import KeyType
 from softscm.errors import SoftScmError
@@ -21,6 +23,8 @@ from softscm.module.limits import (
     SIM_TEMP_MAX_C,
     SIM_TEMP_MIN_C,
 )
+from softscm.wallet import bip32
+from softscm.wallet.curves import WalletCurve
 
 _ABC_SHA256 = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 _ABC_SHA512 = ("ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
@@ -37,6 +41,25 @@ _HKDF_SALT = bytes(range(13))
 _HKDF_INFO = bytes(range(0xF0, 0xFA))
 _HKDF_OKM = ("3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf"
              "34007208d5b887185865")
+# RFC 7914 §11: PBKDF2-HMAC-SHA256, P "passwd", S "salt", c 1, dkLen 64.
+_PBKDF2_OKM = ("55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc"
+               "49ca9cccf179b645991664b39d77ef317c71b845b1e30bd509112041d3a19783")
+# BIP32 test vector 1: seed 000102…0f, chain m/0H (chain code, private key).
+_BIP32_SEED = bytes(range(16))
+_BIP32_M0H = ("47fdacbd0f1097043b78c63c20c34ef4ed9a111d980047ad16282c7ae6236141",
+              "edb2e14f9ee77d26dd93b4ecede8d16ed408ce149b6cd80b0715a2d911a0afea")
+# RFC 6979 A.2.5: P-256, SHA-256, message "sample" (public key, r||s).
+_P256_PUBLIC = ("60fed4ba255a9d31c961eb74c6356d68c049b8923b61fa6ce669622e60f29fb6"
+                "7903fe1008b8bc99a41ae9e95628bc64f2f1b20c2d7e9f5177a3c294d4462299")
+_P256_SIG = ("efd48b2aacb6a8fd1140dd9cd45e81d69d2c877b56aaf991c34d0ea84eaf3716"
+             "f7cb1c942d657c41d436c7a1b6e29f65f3e900dbb9aff4064dc4ab2f843acda8")
+# ECDH P-256: the scalar 2 with the generator gives the x-coordinate of 2G.
+_P256_G = ("6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296"
+           "4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5")
+_P256_2G_X = "7cf27b188d034f7e8a52380304b51ac3c08969e277f21b35a60b48fc47669978"
+# The GCM specification's test case 14: AES-256, zero key, IV and one zero block.
+_GCM_CIPHERTEXT = "cea7403d4d606b6e074ec5d3baf39d18"
+_GCM_TAG = "d0d1c8a799996bf0265b98b5d48ab919"
 # RFC 8032 test 1 (the empty message).
 _ED25519_PUBLIC = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"
 _ED25519_SIG = ("e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155"
@@ -124,6 +147,36 @@ def _hkdf(entropy: Callable[[int], bytes]) -> bool:
     return out.hex() == _HKDF_OKM
 
 
+def _pbkdf2(entropy: Callable[[int], bytes]) -> bool:
+    out = kdf.derive(kdf.Kdf.PBKDF2_SHA256, b"passwd", salt=b"salt", iterations=1, size=64)
+    return out.hex() == _PBKDF2_OKM
+
+
+def _bip32(entropy: Callable[[int], bytes]) -> bool:
+    child = bip32.derive_child(bip32.master_node(WalletCurve.SECP256K1, _BIP32_SEED), 0, True)
+    return (child.chain_code.hex(), (child.private_key or b"").hex()) == _BIP32_M0H
+
+
+def _ecdsa_known_answer(entropy: Callable[[int], bytes]) -> bool:
+    public = keys.load_public_key(KeyType.NISTP256, bytes.fromhex(_P256_PUBLIC))
+    digest = hashlib.sha256(b"sample").digest()
+    return (public.verify_digest(digest, bytes.fromhex(_P256_SIG))
+            and not public.verify_digest(hashlib.sha256(b"test").digest(),
+                                         bytes.fromhex(_P256_SIG)))
+
+
+def _ecdh_p256(entropy: Callable[[int], bytes]) -> bool:
+    private = keys.load_private_key(KeyType.NISTP256, (2).to_bytes(32, "big"))
+    return private.ecdh(bytes.fromhex(_P256_G)).hex() == _P256_2G_X
+
+
+def _aes_gcm_known_answer(entropy: Callable[[int], bytes]) -> bool:
+    aead = AESGCM(bytes(32))
+    sealed = aead.encrypt(bytes(12), bytes(16), None)
+    return (sealed.hex() == _GCM_CIPHERTEXT + _GCM_TAG
+            and aead.decrypt(bytes(12), sealed, None) == bytes(16))
+
+
 def _ed25519(entropy: Callable[[int], bytes]) -> bool:
     return keys.ed25519_verify(bytes.fromhex(_ED25519_PUBLIC), b"",
                                bytes.fromhex(_ED25519_SIG))
@@ -161,4 +214,6 @@ def _random(entropy: Callable[[int], bytes]) -> bool:
 _CHECKS: tuple[tuple[str, Callable[[Callable[[int], bytes]], bool]], ...] = (
     ("sha", _sha), ("hmac", _hmac), ("hkdf", _hkdf), ("ed25519", _ed25519),
     ("x25519", _x25519), ("ecdsa", _ecdsa_pairs), ("aes_gcm", _aead), ("random", _random),
+    ("pbkdf2", _pbkdf2), ("bip32", _bip32), ("ecdsa_kat", _ecdsa_known_answer),
+    ("ecdh_p256", _ecdh_p256), ("aes_gcm_kat", _aes_gcm_known_answer),
 )
