@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from fakes import CountingEntropy, FakeClock
+from softscm.host.code import installed_code
 from softscm.module import Module, Profile
 from softscm.store import Store
 
@@ -17,6 +18,7 @@ def make_module(clock: FakeClock, profile: Profile | None = None, **kwargs: Any)
     """A provisioned module with a bound host session (the §12 background)."""
     store = Store.memory()
     Module.create_state(store, entropy=CountingEntropy(), salt=b"s" * 32, profile=profile)
+    kwargs.setdefault("code", installed_code)
     module = Module(store, clock=clock, entropy=CountingEntropy(b"run"), salt=b"s" * 32,
                     identity={"machine_id": "host-a"}, **kwargs)
     module.physical.session_open("host")

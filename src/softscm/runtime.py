@@ -16,6 +16,7 @@ from softscm.errors import InvalidArgument, SoftScmError, StoreDamaged, Verifica
 from softscm.host import SystemClock, load_or_create_salt, measure_identity
 from softscm.host.boot import current_boot_id
 from softscm.host.bootdir import read_boot_file
+from softscm.host.code import installed_code
 from softscm.host.memory import tune_allocator
 from softscm.module import Module, Profile
 from softscm.store import Store
@@ -199,4 +200,4 @@ def _replace(store: Store, salt: bytes, profile: Profile | None) -> Module:
 def _load(store: Store, salt: bytes) -> Module:
     return Module(store, clock=SystemClock(), entropy=os.urandom, salt=salt,
                   identity=measure_identity().factors(), host_boot_id=current_boot_id(),
-                  boot_files=read_boot_file)
+                  boot_files=read_boot_file, code=installed_code)

@@ -21,6 +21,7 @@ from softscm.client import Client
 from softscm.client.inprocess import InProcessTransport
 from softscm.errors import ConnectionFailed
 from softscm.host.bootdir import read_boot_file
+from softscm.host.code import installed_code
 from softscm.host.salt import SALT_BYTES
 from softscm.module import Module, Profile
 from softscm.store import Store
@@ -213,7 +214,8 @@ def simulated_module(directory: str | os.PathLike[str], *, clock: FakeClock | No
         Module.create_state(store, entropy=os.urandom, salt=salt, profile=Profile(**profile))
         clock = clock or FakeClock()
         module = Module(store, clock=clock, entropy=os.urandom, salt=salt,
-                        identity=dict(identity or TEST_IDENTITY), boot_files=read_boot_file)
+                        identity=dict(identity or TEST_IDENTITY), boot_files=read_boot_file,
+                        code=installed_code)
     except BaseException:
         store.close()
         raise

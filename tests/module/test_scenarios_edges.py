@@ -298,7 +298,8 @@ def test_temperature_back_in_range_during_sequence_stops_repeats(
     m.physical.catch_up()
     assert lifecycle(m) == "running"
     assert len(fatal_spans(m)) == 1
-    assert m.physical.state().timers == []
+    # Only the background self test is planned (§9.2); no sample, no sequence.
+    assert [timer[1] for timer in m.physical.state().timers] == ["self_test"]
 
 
 def test_stall_beginning_during_sequence_loses_heartbeat(m: Module, clock: FakeClock) -> None:

@@ -283,7 +283,7 @@ def test_s57_policy_zero_only_logs(m: Module, clock: FakeClock, boot_dir: Path) 
 def test_s58_process_failure(m: Module, clock: FakeClock) -> None:
     m.physical.set_supervised_boot_policy(2)
     add(m, "sample.txt")
-    m.supervised_boot.sim_corrupt("manifest")
+    m.integrity.sim_corrupt("manifest")
     seq = last_seq(m)
     boot = cycle_spans(m, clock, 12 + SEQ_22_9_MS / 1000)
     fatal = fatal_spans(boot)
@@ -431,8 +431,8 @@ def test_missing_signing_key_is_a_process_failure(m: Module, clock: FakeClock,
 
 def test_damaged_manifest(m: Module, clock: FakeClock) -> None:
     add(m, "sample.txt")
-    m.supervised_boot.sim_corrupt("manifest")
-    m.supervised_boot.sim_corrupt("manifest")  # still damaged
+    m.integrity.sim_corrupt("manifest")
+    m.integrity.sim_corrupt("manifest")  # still damaged
     with pytest.raises(softscm.SelfTestFailed):
         manifest(m)
     with pytest.raises(softscm.SelfTestFailed):
@@ -446,7 +446,7 @@ def test_damaged_manifest(m: Module, clock: FakeClock) -> None:
 
 
 def test_corrupting_an_empty_manifest(m: Module, clock: FakeClock) -> None:
-    m.supervised_boot.sim_corrupt("manifest")
+    m.integrity.sim_corrupt("manifest")
     boot = cycle_spans(m, clock, 12 + SEQ_22_9_MS / 1000)
     assert [s[2] for s in fatal_spans(boot)] == ["fatal 22/9"]
 
@@ -454,7 +454,7 @@ def test_corrupting_an_empty_manifest(m: Module, clock: FakeClock) -> None:
 @pytest.mark.parametrize("area", ["keystores", "", 3, None])
 def test_corrupt_unknown_area(m: Module, area: object) -> None:
     with pytest.raises(softscm.InvalidArgument) as excinfo:
-        m.supervised_boot.sim_corrupt(area)  # type: ignore[arg-type]
+        m.integrity.sim_corrupt(area)  # type: ignore[arg-type]
     assert repr(area) in str(excinfo.value)
 
 
@@ -462,7 +462,7 @@ def test_corrupt_refused_without_simulation(clock: FakeClock, boot_dir: Path) ->
     m = make(clock, boot_dir, simulation=False)
     add(m, "sample.txt")
     with pytest.raises(softscm.OperationNotSupported):
-        m.supervised_boot.sim_corrupt("manifest")
+        m.integrity.sim_corrupt("manifest")
     assert manifest(m) == "sample.txt"
 
 
@@ -533,7 +533,7 @@ def test_one_executor_carries_out_the_decisions_of_both_paths(
     monkeypatch.setattr(engine, "carry_out", spy)
     m.physical.set_supervised_boot_policy(2)
     add(m, "sample.txt")
-    m.supervised_boot.sim_corrupt("manifest")
+    m.integrity.sim_corrupt("manifest")
     cycle_spans(m, clock, 12 + SEQ_22_9_MS / 1000)
     m.simulation.sim_loop_open(0)
     assert seen == [("supervised_boot", True), ("tamper", False)]

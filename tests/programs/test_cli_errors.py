@@ -111,7 +111,7 @@ BAD_INPUTS = [
     (["keys", "export-public", "999"], REFUSED, "InvalidArgument"),
     (["sign", "--digest", "00" * 32, "--slot", "999"], REFUSED, "InvalidArgument"),
     (["sim", "tamper", "2"], REFUSED, "channel must be 0 or 1"),
-    (["sim", "corrupt", "keystore"], REFUSED, "cannot corrupt 'keystore'"),
+    (["sim", "corrupt", "keys"], REFUSED, "cannot corrupt 'keys'"),
     (["wallet", "show", "nosuch"], REFUSED, "WalletNotFound"),
     (["unlock", "{file}", "{dir}/never"], REFUSED, "VerificationFailed"),
     # a state directory that cannot be made
@@ -276,7 +276,7 @@ def test_dash_h_everywhere(path) -> None:
 
 
 def test_sim_corrupt_offers_what_the_module_takes() -> None:
-    from softscm.module.supervised_boot import CORRUPTIBLE_AREAS
+    from softscm.module.integrity import CORRUPTIBLE_AREAS
 
     text = cli_runner().invoke(cli, ["sim", "corrupt", "-h"]).stdout
     for area in ("keystore", "code", "flash"):

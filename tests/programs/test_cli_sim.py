@@ -137,7 +137,7 @@ def test_module_errors_are_one_line(run) -> None:
 
 def module_has(op: str) -> bool:
     """Whether the module serves ``op`` as a simulation input (``sim_corrupt`` lives
-    with supervised boot)."""
+    with the integrity checks)."""
     from softscm.module.module import OPERATIONS
     from softscm.module.operations import Kind
 

@@ -237,6 +237,9 @@ cli.add_command(sim.sim)
 cli.add_command(led.led)
 cli.add_command(perimeter.perimeter)
 cli.add_command(log.log)
+from softscm.cli.selftest import selftest  # noqa: E402 - registered with the others
+
+cli.add_command(selftest)
 from softscm.cli.store import store as store_cli  # noqa: E402 - registered with the others
 
 cli.add_command(store_cli)

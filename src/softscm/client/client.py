@@ -116,6 +116,13 @@ class Client(PhysicalClientMixin, SupervisedBootClientMixin, WalletClientMixin,
         """The module's status as the operator sees it (``softscm status``)."""
         return dict(self._call("status"))
 
+    def selftest(self) -> dict[str, Any]:
+        """Run the module's whole self test now (``softscm selftest``, §9.2):
+        ``result`` (``"pass"`` or ``"fail"``), ``checks`` (each ``name`` and whether it
+        ``passed``) and, on a failure, the fatal ``code`` the module shows as it
+        reboots (a failure is fatal as at boot)."""
+        return dict(self._call("self_test"))
+
     def model_number(self) -> str:
         """The model string (``"SCM"`` by default)."""
         return str(self._call("model_number"))

@@ -110,7 +110,9 @@ class Simulation:
         self._call("sim_set_drift", ppm=ppm)
 
     def corrupt(self, area: str) -> None:
-        """Damage a protected area of the store (a test hook for integrity failures):
-        ``"manifest"`` makes the stored manifest fail its integrity check, so the next
-        boot is a supervised-boot process failure (22/9)."""
+        """Damage a protected area (a test hook for integrity failures): ``"keystore"``
+        a sealed key record, so the self test's key-store digest fails (fatal 6);
+        ``"code"`` the recorded code digest, as a changed installed file would (fatal
+        9); ``"manifest"`` supervised boot's manifest (a process failure, 22/9). The
+        self test sees it at the next boot, background run or commanded test."""
         self._call("sim_corrupt", area=area)

@@ -26,6 +26,7 @@ class EventKind(Code):
     POWER_OFF = "power_off"
     BROWNOUT = "brownout"
     SELF_TEST = "self_test"
+    CODE_MANIFEST_RECORDED = "code_manifest_recorded"
     MODULE_REBOOT = "module_reboot"
     ISSUE159_KEYS_DROPPED = "issue159_keys_dropped"
     FATAL = "fatal"
@@ -82,6 +83,7 @@ class Lifecycle(Code):
     RUNNING = "running"
     CANNOT_BIND = "cannot_bind"
     DESTROYED = "destroyed"
+    SELF_TEST_FAILED = "self_test_failed"
 
 
 @unique

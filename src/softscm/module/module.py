@@ -29,6 +29,7 @@ from softscm.module.checks import check_bytes, check_digest, check_str
 from softscm.module.codes import EventKind
 from softscm.module.context import Clock, Context
 from softscm.module.deferred import Deferred
+from softscm.module.integrity import CodeSource, Integrity
 from softscm.module.keys.certificates import Certificates
 from softscm.module.keys.keystore import KeyStore
 from softscm.module.keys.luks import LuksKeys
@@ -86,7 +87,7 @@ class Module:
     def __init__(
         self, store: ModuleStore, *, clock: Clock, entropy: Callable[[int], bytes], salt: bytes,
         identity: dict[str, str] | None = None, host_boot_id: str = "",
-        boot_files: BootFiles | None = None,
+        boot_files: BootFiles | None = None, code: CodeSource | None = None,
     ) -> None:
         meta = store.all_meta()
         if "serial" not in meta:
@@ -140,19 +141,22 @@ class Module:
         self.metrics = Metrics(self.context)
         self.supervised_boot = SupervisedBoot(self.context, self.keystore, self.profile,
                                               boot_files or _no_boot_files)
+        self.integrity = Integrity(self.context, self.keystore, self.profile,
+                                   self.supervised_boot.corrupt_manifest, code)
         self.physical = Physical(
             self.context, self.profile,
             Hooks(destroy_keys=self.destroy_keys, drop_volatile=self.forget_boot_volatile,
                   verify_boot=self.supervised_boot.verify,
                   host_reaches_module=self.supervised_boot.host_reaches_module,
                   seal_for_production=self.seal_for_production,
-                  after_commit=self.after_commit),
+                  after_commit=self.after_commit,
+                  integrity_checks=self.integrity.checks),
             identity=identity or {}, salt=salt, host_boot_id=host_boot_id)
         self.simulation = SimulationControls(self.physical, self.profile)
         self.authorization = Authorization(self.physical, self.keystore, self.profile)
         self._parts: tuple[Any, ...] = (self.wallets, self.supervised_boot, self.physical,
                                         self.simulation, self.certificates, self.luks,
-                                        self.metrics, self.authorization)
+                                        self.metrics, self.integrity, self.authorization)
         owners = {type(owner): owner for owner in (self, *self._parts)}
         #: Operation name to (the object serving it, the name of its method).
         self._served: dict[str, tuple[object, str]] = {
@@ -722,7 +726,7 @@ def _check_lock_key(key: object) -> None:
 
 #: The module and its parts that serve operations (the order of the registry).
 PARTS: tuple[type, ...] = (Module, Wallets, Physical, SimulationControls, SupervisedBoot,
-                           Certificates, LuksKeys, Metrics, Authorization)
+                           Certificates, LuksKeys, Metrics, Integrity, Authorization)
 #: Every operation of the module (:mod:`softscm.module.operations`), by name.
 OPERATIONS: dict[str, Operation] = registry(PARTS)
 _OWNER: dict[str, type] = {name: cls for cls in PARTS for name in operations_of(cls)}

@@ -9,7 +9,7 @@ module checks the path and slot and signs (§6.2). At boot the module reads its 
 directory through its host source ``boot_files`` and verifies every entry (§6.3).
 
 The manifest is one meta entry of the store, with an integrity tag (a SHA-256 over its
-encoding) that :meth:`SupervisedBoot.sim_corrupt` breaks on purpose. It is not sealed
+encoding) that :meth:`SupervisedBoot.corrupt_manifest` breaks on purpose. It is not sealed
 under the master key: it holds no secret, and verification needs only public keys, so
 a module whose key store it cannot unseal (a production state on another host) still
 verifies its boot partition and goes on to report "cannot bind". A self-destruct erases
@@ -35,7 +35,7 @@ from softscm.errors import (
     SoftScmError,
 )
 from softscm.module.codes import EventKind
-from softscm.module.operations import Input, Kind, Param, exposed
+from softscm.module.operations import Kind, exposed
 
 if TYPE_CHECKING:
     from softscm.module.context import Context
@@ -59,8 +59,6 @@ SHIPPED_MANIFEST = (
 )
 #: The kernel a 32-bit image boots instead of ``kernel8.img`` (§6.1).
 SHIPPED_KERNEL_32 = ("kernel8.img", "kernel7l.img")
-#: Areas :meth:`SupervisedBoot.sim_corrupt` can damage.
-CORRUPTIBLE_AREAS = ("manifest",)
 
 _FORMAT = 1
 _TAG_LABEL = b"softscm/supervised-boot-manifest/v1\x00"
@@ -396,22 +394,14 @@ class SupervisedBoot:
 
     # -- simulation ----------------------------------------------------------------------
 
-    @exposed(Kind.SIMULATION, input=Input(
-        "corrupt", params=(Param("area", "text", metavar="|".join(CORRUPTIBLE_AREAS)),),
-        help="damage a protected area of the store: " + ", ".join(CORRUPTIBLE_AREAS),
-        done="{area} corrupted"))
-    def sim_corrupt(self, area: str) -> None:
-        """Damage a protected area of the store (a test hook for integrity failures):
-        ``"manifest"`` makes the stored manifest fail its integrity check, so the next
-        boot is a supervised-boot process failure (22/9)."""
-        self._profile.require_simulation()
-        if area not in CORRUPTIBLE_AREAS:
-            raise InvalidArgument(
-                f"cannot corrupt {area!r}: the areas are {', '.join(CORRUPTIBLE_AREAS)}")
+    def corrupt_manifest(self) -> None:
+        """Damage the stored manifest (``sim corrupt manifest``, a test hook for
+        integrity failures): it fails its integrity check, so the next boot is a
+        supervised-boot process failure (22/9)."""
         if not self.supported:
             raise OperationNotSupported("supervised boot is an SCM feature")
         with self._c.store.transaction():
             stored = self._stored()
             damaged = b"\xff" + (stored if isinstance(stored, bytes) else b"")
             self._c.store.set_meta(MANIFEST_META, damaged)
-            self._c.record(EventKind.SIM_CORRUPT, self._now(), area=area)
+            self._c.record(EventKind.SIM_CORRUPT, self._now(), area="manifest")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable
+from dataclasses import replace
 
 from softscm.crypto import keys as ck
 from softscm.crypto import seal
@@ -321,6 +322,38 @@ class KeyStore:
     def records(self) -> list[KeyRecord]:
         """Every key record, ephemeral included."""
         return self._store.list_keys()
+
+    # -- integrity (the self test, ``scm-behaviour.md`` §9.2) ---------------------------
+
+    def records_intact(self) -> bool:
+        """The key store's integrity check: every key record opens under the master key
+        for its very slot and record id (its AES-GCM tag is the record's integrity tag
+        under the master key), and a plain key's stored public key is the one of its
+        private key. Damaged rows (a wrong check value) fail too."""
+        for rec in self._store.list_keys():
+            wallet = rec.origin in WALLET_ORIGINS
+            aad = (self._node_aad if wallet else self._aad)(rec.slot, rec.record_id)
+            try:
+                private = seal.open_sealed(self._master, rec.sealed, aad)
+            except VerificationFailed:
+                return False
+            if not wallet and ck.load_private_key(
+                    KeyType(rec.key_type), private).public != rec.public:
+                return False
+        return True
+
+    def damage_record(self) -> int:
+        """Flip one bit of the sealed key of the lowest slot, its row's check value
+        kept valid (a simulated fault of the key area); the slot, or ``SlotEmpty``."""
+        records = self._store.list_keys()
+        if not records:
+            raise SlotEmpty("the key store holds no key record to damage")
+        rec = records[0]
+        sealed = bytearray(rec.sealed)
+        sealed[-1] ^= 0x01
+        self._store.put_key(replace(rec, sealed=bytes(sealed)))
+        self._forget_slot(rec.slot, False)
+        return rec.slot
 
     # -- wallet nodes -------------------------------------------------------------------
 

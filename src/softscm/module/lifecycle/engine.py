@@ -38,6 +38,7 @@ from softscm.module.lifecycle.actions_thresholds import (
     temperature_side,
 )
 from softscm.module.lifecycle.binding import fingerprint
+from softscm.module.lifecycle.selftest import BACKGROUND_INTERVAL_S, failed_checks, fatal_code
 from softscm.module.lifecycle.state import PhysicalState
 
 #: Seconds without heartbeats after which the module gives up on the host (§5.6).
@@ -52,7 +53,7 @@ MAX_TIMER_STEPS = 2000
 CATCH_UP_S = 600.0
 #: Timers of the loops a module runs by itself (reboots, holds, repeated sequences).
 _LOOP_TIMERS = frozenset({"reboot", "hold_check", "sequence_end", "temperature_sample",
-                          "verify", "bind"})
+                          "verify", "bind", "self_test"})
 
 Recorder = Callable[[str, float, dict[str, Any]], None]
 
@@ -70,7 +71,7 @@ class Engine:
         destroy_keys: Callable[[], None], drop_volatile: Callable[[float], None],
         verify_boot: Callable[[float], tuple[str, dict[str, Any]]],
         seal_for_production: Callable[[str], None],
-        self_test: Callable[[], list[str]],
+        self_test: Callable[[PhysicalState, float], dict[str, bool]],
         host_reaches_module: Callable[[], bool],
         base_identity: dict[str, str], salt_digest: str,
         require_authorization: bool = False, tap_code: tuple[int, ...] = (),
@@ -175,14 +176,16 @@ class Engine:
         st.hold = None
         self.drop_volatile(t)
         st.tap_dir = [0, 0, 0]
-        failed = self.self_test()
-        self.record(EventKind.SELF_TEST, t,
-                    {"result": "fail" if failed else "pass", "failed": failed})
+        failed = failed_checks(self.run_self_test(st, t, "boot"))
         authorized, st.authorized = st.authorized, False
         if st.destroyed_code is not None:
             self._end_authorization(st)
             st.lifecycle = Lifecycle.DESTROYED
             self._fatal_then(st, t, st.destroyed_code, replay, "reboot", reason="destroyed")
+            return
+        if failed:
+            self._end_authorization(st)
+            self._self_test_failed(st, t, failed, replay=replay, at_boot=True)
             return
         held = self._boot_hold(st, t, authorized)
         if st.auth_awaiting is None:
@@ -207,6 +210,49 @@ class Engine:
             self.show(st, at, ["verify", group])
             at += (ledview.duration_ms(["verify", group]) or 0) / 1000
         self.schedule(st, t + (BOOT_INIT_MS + VERIFY_MS) / 1000, "verify")
+
+    # -- the self test (§9.2) ----------------------------------------------------------
+
+    def run_self_test(self, st: PhysicalState, t: float, trigger: str) -> dict[str, bool]:
+        """Run the whole self test at ``t`` and log it; each check's result."""
+        results = self.self_test(st, t)
+        failed = failed_checks(results)
+        self.record(EventKind.SELF_TEST, t, {
+            "result": "fail" if failed else "pass", "trigger": trigger,
+            "checks": list(results), "failed": failed})
+        return results
+
+    def _self_test_failed(self, st: PhysicalState, t: float, failed: list[str], *,
+                          replay: bool = True, at_boot: bool = False) -> None:
+        """A failed self test is fatal: code 6 or 9 three times, then a reboot, whose
+        self test finds a lasting failure again (§9.2)."""
+        code = fatal_code(failed)
+        st.lifecycle = Lifecycle.SELF_TEST_FAILED
+        self.record(EventKind.FATAL, t, {"code": code, "reason": "self_test"})
+        if at_boot:
+            self._fatal_then(st, t, code, replay, "reboot", reason="self_test")
+            return
+        self.cancel(st)
+        self.show(st, t, ["fatal", code, False])
+        self.schedule(st, t + sequence_ms(int(code)) / 1000, "reboot", reason="self_test")
+
+    def commanded_self_test(self, st: PhysicalState, t: float) -> dict[str, bool]:
+        """``softscm selftest``: the whole set now; a failure is fatal as at boot."""
+        results = self.run_self_test(st, t, "command")
+        failed = failed_checks(results)
+        if failed and st.lifecycle not in (Lifecycle.DESTROYED, Lifecycle.SELF_TEST_FAILED):
+            self._self_test_failed(st, t, failed)
+        return results
+
+    def _on_self_test(self, st: PhysicalState, t: float) -> None:
+        """The background run, every :data:`BACKGROUND_INTERVAL_S` while running."""
+        if st.lifecycle != Lifecycle.RUNNING:
+            return  # re-planned when the module runs again
+        failed = failed_checks(self.run_self_test(st, t, "background"))
+        if failed:
+            self._self_test_failed(st, t, failed)
+            return
+        self.schedule(st, t + BACKGROUND_INTERVAL_S, "self_test")
 
     def _on_verify(self, st: PhysicalState, t: float) -> None:
         self._verify(st, t, replay=True)
@@ -402,7 +448,10 @@ class Engine:
         self._after_running(st, t)
 
     def _after_running(self, st: PhysicalState, t: float) -> None:
-        """Level-triggered conditions are looked at again once the module runs."""
+        """Level-triggered conditions are looked at again once the module runs, and the
+        background self test is planned."""
+        if not any(timer[1] == "self_test" for timer in st.timers):
+            self.schedule(st, t + BACKGROUND_INTERVAL_S, "self_test")
         if st.temp_side is not None:
             self.schedule(st, t + TEMPERATURE_SAMPLE_S, "temperature_sample")
 

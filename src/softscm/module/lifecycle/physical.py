@@ -23,6 +23,7 @@ from softscm.errors import (
     NotBound,
     OperationNotSupported,
     PolicyLocked,
+    SelfTestFailed,
 )
 from softscm.module.checks import check_context, check_float, check_int
 from softscm.module.codes import Binding, EventKind, Lifecycle
@@ -46,7 +47,13 @@ from softscm.module.lifecycle.actions_settings import (
 )
 from softscm.module.lifecycle.authorization import CHALLENGE_BYTES, parse_tap_code
 from softscm.module.lifecycle.engine import Engine
-from softscm.module.lifecycle.selftest import run_self_test
+from softscm.module.lifecycle.selftest import (
+    Check,
+    failed_checks,
+    fatal_code,
+    peripherals_plausible,
+    run_self_test,
+)
 from softscm.module.lifecycle.state import PhysicalState
 from softscm.module.operations import Kind, exposed
 
@@ -79,6 +86,9 @@ class Hooks:
     host_reaches_module: Callable[[], bool]
     seal_for_production: Callable[[str], None]
     after_commit: Callable[[], None]
+    #: The self-test checks of the module's integrity (code, key store, critical key)
+    #: for a run at the given module time (§9.2).
+    integrity_checks: Callable[[float], list[tuple[str, Check]]]
 
 
 class Physical:
@@ -95,7 +105,11 @@ class Physical:
             serial=context.serial, record=self._record,
             destroy_keys=hooks.destroy_keys, drop_volatile=hooks.drop_volatile,
             verify_boot=hooks.verify_boot, seal_for_production=hooks.seal_for_production,
-            self_test=lambda: run_self_test(context.entropy),
+            self_test=lambda st, t: run_self_test(
+                context.entropy,
+                [("peripherals", lambda: peripherals_plausible(
+                    [st.cpu_temp, *st.aux_temp], st.accel, st.battery, self.engine.rtc(st, t))),
+                 *hooks.integrity_checks(t)]),
             host_reaches_module=hooks.host_reaches_module,
             base_identity=dict(identity),
             salt_digest=hashlib.sha256(salt).hexdigest(),
@@ -147,8 +161,10 @@ class Physical:
     def next_due(self) -> float | None:
         """Module time of the next pending timer (a boot stage, the end of a sequence or
         a stall, a sample on battery), or ``None``: nothing happens by itself before a
-        call does something."""
-        timers = self.state().timers
+        call does something. The background self test is left out: it runs at the first
+        call after it is due, and a waiter on a jumping clock does not leap from one
+        hourly run to the next."""
+        timers = [timer for timer in self.state().timers if timer[1] != "self_test"]
         return float(timers[0][0]) if timers else None
 
     def rtc(self) -> float:
@@ -219,6 +235,9 @@ class Physical:
             raise ModuleUnavailable("the main supply is below the safe zone (brown-out)")
         if lifecycle == Lifecycle.DESTROYED or (st.destroyed_code is not None):
             raise Destroyed("the module's keys were destroyed; it is out of service")
+        if lifecycle == Lifecycle.SELF_TEST_FAILED:
+            raise SelfTestFailed("the module's self test failed; it reboots and tests again "
+                                 "while the failure lasts (`softscm selftest` names it)")
         if lifecycle == Lifecycle.CANNOT_BIND:
             raise CannotBind("production mode: this host is not the one the module is bound to")
         if lifecycle == Lifecycle.WAITING:
@@ -228,6 +247,26 @@ class Physical:
         if lifecycle == Lifecycle.HELD:
             raise ModuleUnavailable(f"the module holds the host ({st.hold})")
         raise ModuleUnavailable(f"the module is {lifecycle.replace('_', ' ')}")
+
+    # -- the self test --------------------------------------------------------------------
+
+    @exposed(Kind.OPERATOR)
+    def self_test(self) -> dict[str, Any]:
+        """Run the whole self test now (§9.2, ``softscm selftest``): ``result`` (pass or
+        fail), ``checks`` (each check's name and whether it passed) and, on a failure,
+        the fatal ``code`` the module shows as it reboots."""
+        self.catch_up()
+        with self.edit() as st:
+            if st.lifecycle == Lifecycle.OFF:
+                raise ModuleUnavailable("the module has no main power")
+            results = self.engine.commanded_self_test(st, self.time_at(st))
+        failed = failed_checks(results)
+        report: dict[str, Any] = {
+            "result": "fail" if failed else "pass",
+            "checks": [{"name": name, "passed": ok} for name, ok in results.items()]}
+        if failed:
+            report["code"] = fatal_code(failed)
+        return report
 
     # -- binding ------------------------------------------------------------------------
 

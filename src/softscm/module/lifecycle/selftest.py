@@ -1,16 +1,30 @@
-"""The power-on self test (``scm-behaviour.md`` §9.2): known-answer tests of the
-primitives the module relies on, run at every module boot. Pure: fixed vectors and, for
-the sign/verify pair, a key drawn from the module's entropy."""
+"""The self test (``scm-behaviour.md`` §9.2): known-answer tests of the primitives the
+module relies on, and the checks the module's other parts provide (peripherals, code,
+key store and critical-key digests), run at every module boot, every
+:data:`BACKGROUND_INTERVAL_S` of module time while running, and on demand. Pure: fixed
+vectors and, for the sign/verify pair, a key drawn from the module's entropy."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
+from functools import partial
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from softscm.crypto import blob, kdf, keys
 from softscm.crypto.curves import KeyType
 from softscm.errors import SoftScmError
+from softscm.module.limits import (
+    SIM_ACCEL_MAX_G,
+    SIM_BATTERY_MAX_V,
+    SIM_TEMP_MAX_C,
+    SIM_TEMP_MIN_C,
+)
+from softscm.wallet import bip32
+from softscm.wallet.curves import WalletCurve
 
 _ABC_SHA256 = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 _ABC_SHA512 = ("ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
@@ -19,12 +33,33 @@ _ABC_SHA512 = ("ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a
 _HMAC_KEY = bytes([0x0B] * 20)
 _HMAC_DATA = b"Hi There"
 _HMAC_SHA256 = "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"
+_HMAC_SHA512 = ("87aa7cdea5ef619d4ff0b4241a1d6cb02379f4e2ce4ec2787ad0b30545e17cde"
+                "daa833b7d6b8a702038b274eaea3f4e4be9d914eeb61f1702e696c203a126854")
 # RFC 5869 test case 1.
 _HKDF_IKM = bytes([0x0B] * 22)
 _HKDF_SALT = bytes(range(13))
 _HKDF_INFO = bytes(range(0xF0, 0xFA))
 _HKDF_OKM = ("3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf"
              "34007208d5b887185865")
+# RFC 7914 §11: PBKDF2-HMAC-SHA256, P "passwd", S "salt", c 1, dkLen 64.
+_PBKDF2_OKM = ("55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc"
+               "49ca9cccf179b645991664b39d77ef317c71b845b1e30bd509112041d3a19783")
+# BIP32 test vector 1: seed 000102…0f, chain m/0H (chain code, private key).
+_BIP32_SEED = bytes(range(16))
+_BIP32_M0H = ("47fdacbd0f1097043b78c63c20c34ef4ed9a111d980047ad16282c7ae6236141",
+              "edb2e14f9ee77d26dd93b4ecede8d16ed408ce149b6cd80b0715a2d911a0afea")
+# RFC 6979 A.2.5: P-256, SHA-256, message "sample" (public key, r||s).
+_P256_PUBLIC = ("60fed4ba255a9d31c961eb74c6356d68c049b8923b61fa6ce669622e60f29fb6"
+                "7903fe1008b8bc99a41ae9e95628bc64f2f1b20c2d7e9f5177a3c294d4462299")
+_P256_SIG = ("efd48b2aacb6a8fd1140dd9cd45e81d69d2c877b56aaf991c34d0ea84eaf3716"
+             "f7cb1c942d657c41d436c7a1b6e29f65f3e900dbb9aff4064dc4ab2f843acda8")
+# ECDH P-256: the scalar 2 with the generator gives the x-coordinate of 2G.
+_P256_G = ("6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296"
+           "4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5")
+_P256_2G_X = "7cf27b188d034f7e8a52380304b51ac3c08969e277f21b35a60b48fc47669978"
+# The GCM specification's test case 14: AES-256, zero key, IV and one zero block.
+_GCM_CIPHERTEXT = "cea7403d4d606b6e074ec5d3baf39d18"
+_GCM_TAG = "d0d1c8a799996bf0265b98b5d48ab919"
 # RFC 8032 test 1 (the empty message).
 _ED25519_PUBLIC = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"
 _ED25519_SIG = ("e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155"
@@ -35,17 +70,65 @@ _X25519_U = "e6db6867583030db3594c1a424b15f7c726624ec26b3353b10a903a6d0ab1c4c"
 _X25519_OUT = "c3da55379de9c6908e94ea4df28d084f32eccf03491c71f754b4075577a28552"
 
 
-def run_self_test(entropy: Callable[[int], bytes]) -> list[str]:
-    """Run every check; the names of those that failed (empty: all passed)."""
-    failed: list[str] = []
+#: Module time between two background runs while the module runs (§9.2), seconds.
+BACKGROUND_INTERVAL_S = 3600.0
+#: Checks whose failure is a failed digest of the key area: fatal 6 (§5.5, §9.2).
+KEY_AREA_CHECKS = frozenset({"keystore", "critical_key"})
+#: The fatal code of a failed key-area digest, and of any other failed check (§9.2).
+KEY_AREA_CODE = "6"
+SELF_TEST_CODE = "9"
+
+#: A check a module part provides: whether it passed.
+Check = Callable[[], bool]
+
+
+def run_self_test(entropy: Callable[[int], bytes],
+                  extra: Sequence[tuple[str, Check]] = ()) -> dict[str, bool]:
+    """Run every known-answer check, then ``extra`` (the module's own checks, named);
+    each check's name and whether it passed, in the order run."""
+    results: dict[str, bool] = {}
     for name, check in _CHECKS:
-        try:
-            ok = check(entropy)
-        except (SoftScmError, ValueError):
-            ok = False
-        if not ok:
-            failed.append(name)
-    return failed
+        results[name] = _passes(partial(check, entropy))
+    for name, own in extra:
+        results[name] = _passes(own)
+    return results
+
+
+def failed_checks(results: dict[str, bool]) -> list[str]:
+    """The names of the checks that failed (empty: all passed)."""
+    return [name for name, ok in results.items() if not ok]
+
+
+def fatal_code(failed: Sequence[str]) -> str:
+    """The fatal code a failure shows: 6 for the key store or critical key, else 9."""
+    return KEY_AREA_CODE if KEY_AREA_CHECKS.intersection(failed) else SELF_TEST_CODE
+
+
+def peripherals_plausible(temperatures: Sequence[float], accel: Sequence[float],
+                          battery: float | None, rtc: float) -> bool:
+    """Whether every simulated sensor answers with a plausible value: a number within
+    the range the sensor can read (``softscm.module.limits``), three accelerometer axes,
+    a finite clock."""
+    if not all(_within(v, SIM_TEMP_MIN_C, SIM_TEMP_MAX_C) for v in temperatures):
+        return False
+    if len(accel) != 3 or not all(_within(g, -SIM_ACCEL_MAX_G, SIM_ACCEL_MAX_G)
+                                  for g in accel):
+        return False
+    if battery is not None and not _within(battery, 0.0, SIM_BATTERY_MAX_V):
+        return False
+    return _within(rtc, -math.inf, math.inf)
+
+
+def _within(value: object, low: float, high: float) -> bool:
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and math.isfinite(value) and low <= value <= high)
+
+
+def _passes(check: Callable[[], bool]) -> bool:
+    try:
+        return bool(check())
+    except (SoftScmError, ValueError):
+        return False
 
 
 def _sha(entropy: Callable[[int], bytes]) -> bool:
@@ -54,13 +137,44 @@ def _sha(entropy: Callable[[int], bytes]) -> bool:
 
 
 def _hmac(entropy: Callable[[int], bytes]) -> bool:
-    return hmac.new(_HMAC_KEY, _HMAC_DATA, "sha256").hexdigest() == _HMAC_SHA256
+    return (hmac.new(_HMAC_KEY, _HMAC_DATA, "sha256").hexdigest() == _HMAC_SHA256
+            and hmac.new(_HMAC_KEY, _HMAC_DATA, "sha512").hexdigest() == _HMAC_SHA512)
 
 
 def _hkdf(entropy: Callable[[int], bytes]) -> bool:
     out = kdf.derive(kdf.Kdf.HKDF_SHA256, _HKDF_IKM, salt=_HKDF_SALT, info=_HKDF_INFO,
                      size=42)
     return out.hex() == _HKDF_OKM
+
+
+def _pbkdf2(entropy: Callable[[int], bytes]) -> bool:
+    out = kdf.derive(kdf.Kdf.PBKDF2_SHA256, b"passwd", salt=b"salt", iterations=1, size=64)
+    return out.hex() == _PBKDF2_OKM
+
+
+def _bip32(entropy: Callable[[int], bytes]) -> bool:
+    child = bip32.derive_child(bip32.master_node(WalletCurve.SECP256K1, _BIP32_SEED), 0, True)
+    return (child.chain_code.hex(), (child.private_key or b"").hex()) == _BIP32_M0H
+
+
+def _ecdsa_known_answer(entropy: Callable[[int], bytes]) -> bool:
+    public = keys.load_public_key(KeyType.NISTP256, bytes.fromhex(_P256_PUBLIC))
+    digest = hashlib.sha256(b"sample").digest()
+    return (public.verify_digest(digest, bytes.fromhex(_P256_SIG))
+            and not public.verify_digest(hashlib.sha256(b"test").digest(),
+                                         bytes.fromhex(_P256_SIG)))
+
+
+def _ecdh_p256(entropy: Callable[[int], bytes]) -> bool:
+    private = keys.load_private_key(KeyType.NISTP256, (2).to_bytes(32, "big"))
+    return private.ecdh(bytes.fromhex(_P256_G)).hex() == _P256_2G_X
+
+
+def _aes_gcm_known_answer(entropy: Callable[[int], bytes]) -> bool:
+    aead = AESGCM(bytes(32))
+    sealed = aead.encrypt(bytes(12), bytes(16), None)
+    return (sealed.hex() == _GCM_CIPHERTEXT + _GCM_TAG
+            and aead.decrypt(bytes(12), sealed, None) == bytes(16))
 
 
 def _ed25519(entropy: Callable[[int], bytes]) -> bool:
@@ -100,4 +214,6 @@ def _random(entropy: Callable[[int], bytes]) -> bool:
 _CHECKS: tuple[tuple[str, Callable[[Callable[[int], bytes]], bool]], ...] = (
     ("sha", _sha), ("hmac", _hmac), ("hkdf", _hkdf), ("ed25519", _ed25519),
     ("x25519", _x25519), ("ecdsa", _ecdsa_pairs), ("aes_gcm", _aead), ("random", _random),
+    ("pbkdf2", _pbkdf2), ("bip32", _bip32), ("ecdsa_kat", _ecdsa_known_answer),
+    ("ecdh_p256", _ecdh_p256), ("aes_gcm_kat", _aes_gcm_known_answer),
 )

@@ -1,0 +1,234 @@
+"""The self test of ``scm-behaviour.md`` §9.2 (S-89, S-90): every check at every boot,
+in the background every 60 minutes of module time and on demand; a failure is fatal
+(code 6 for the key area, 9 otherwise), repeated at every boot while it lasts; and
+``sim corrupt`` for each of its areas."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+import softscm
+from fakes import FakeClock
+from scenario import power_cycle, spans
+from softscm.host.code import code_digest, installed_code
+from softscm.module import Module
+from softscm.module.integrity import CODE_MANIFEST_META
+from softscm.module.led.timing import BOOT_INIT_MS, sequence_ms
+from softscm.module.lifecycle.selftest import BACKGROUND_INTERVAL_S
+
+#: Every check of §9.2, by the name the log gives it.
+ALL_CHECKS = {"sha", "hmac", "hkdf", "pbkdf2", "bip32", "ed25519", "x25519", "ecdsa",
+              "ecdsa_kat", "ecdh_p256", "aes_gcm", "aes_gcm_kat", "random",
+              "peripherals", "code", "keystore", "critical_key"}
+
+
+def lifecycle(m: Module) -> str:
+    return str(m.physical.physical_status()["lifecycle"])
+
+
+def records(m: Module) -> list[dict[str, Any]]:
+    return list(m.events(limit=100_000))
+
+
+def fatal_labels(m: Module, since_ms: int = 0) -> list[str]:
+    return [s[2] for s in spans(m) if s[2].startswith("fatal") and s[0] >= since_ms]
+
+
+def now_ms(m: Module) -> int:
+    return int(round(m.physical.now() * 1000))
+
+
+def cycle_s(code: int) -> float:
+    """One boot of a module whose self test fails: the init blink and three showings."""
+    return (BOOT_INIT_MS + sequence_ms(code)) / 1000
+
+
+def test_s89_power_on_self_test(m: Module, clock: FakeClock) -> None:
+    before = len(records(m))
+    power_cycle(m, clock)
+    boot = records(m)[before:]
+    kinds = [e["kind"] for e in boot]
+    tests = [e for e in boot if e["kind"] == "self_test"]
+    assert len(tests) == 1
+    detail = tests[0]["detail"]
+    assert detail["result"] == "pass" and detail["failed"] == []
+    assert set(detail["checks"]) == ALL_CHECKS
+    assert detail["trigger"] == "boot"
+    first = kinds.index("self_test")
+    assert all(i > first for i, kind in enumerate(kinds) if kind.startswith("supervised_boot"))
+    assert lifecycle(m) == "running"
+
+
+def test_s90_keystore_corruption_is_fatal_6_at_every_boot(m: Module, clock: FakeClock) -> None:
+    m.integrity.sim_corrupt("keystore")
+    assert lifecycle(m) == "running"  # seen at the next boot
+    power_cycle(m, clock, settle=1.0)
+    assert lifecycle(m) == "self_test_failed"
+    with pytest.raises(softscm.SelfTestFailed):
+        m.random_bytes(4)
+    with pytest.raises(softscm.SelfTestFailed):
+        m.physical.binding_info()
+    start = now_ms(m)
+    clock.advance(3 * cycle_s(6))
+    m.physical.catch_up()
+    shown = fatal_labels(m)
+    assert shown and set(shown) == {"fatal 6"}
+    assert len(fatal_labels(m, start)) >= 2  # every boot shows it again
+    fails = [e["detail"] for e in records(m) if e["kind"] == "self_test"
+             and e["detail"]["result"] == "fail"]
+    assert len(fails) >= 3 and all(d["failed"] == ["keystore"] for d in fails)
+    fatal = [e["detail"] for e in records(m) if e["kind"] == "fatal"]
+    assert fatal[-1] == {"code": "6", "reason": "self_test"}
+    assert lifecycle(m) == "self_test_failed"
+
+
+def test_s90_code_corruption_is_fatal_9_at_every_boot(m: Module, clock: FakeClock) -> None:
+    m.integrity.sim_corrupt("code")
+    power_cycle(m, clock, settle=1.0)
+    assert lifecycle(m) == "self_test_failed"
+    with pytest.raises(softscm.SelfTestFailed):
+        m.random_bytes(4)
+    start = now_ms(m)
+    clock.advance(3 * cycle_s(9))
+    m.physical.catch_up()
+    assert set(fatal_labels(m)) == {"fatal 9"}
+    assert len(fatal_labels(m, start)) >= 2
+    assert lifecycle(m) == "self_test_failed"
+
+
+def test_s90_background_check_catches_corruption_while_running(
+        m: Module, clock: FakeClock) -> None:
+    clock.advance(BACKGROUND_INTERVAL_S + 1)
+    m.physical.catch_up()
+    background = [e["detail"] for e in records(m) if e["kind"] == "self_test"
+                  and e["detail"]["trigger"] == "background"]
+    assert len(background) == 1 and background[0]["result"] == "pass"
+    assert lifecycle(m) == "running"
+    m.integrity.sim_corrupt("keystore")
+    m.random_bytes(4)  # still serving until the check runs
+    clock.advance(BACKGROUND_INTERVAL_S)
+    m.physical.catch_up()
+    assert lifecycle(m) == "self_test_failed"
+    assert fatal_labels(m) == ["fatal 6"]
+    with pytest.raises(softscm.SelfTestFailed):
+        m.random_bytes(4)
+    background = [e["detail"] for e in records(m) if e["kind"] == "self_test"
+                  and e["detail"]["trigger"] == "background"]
+    assert background[-1]["failed"] == ["keystore"]
+    clock.advance(2 * cycle_s(6))
+    m.physical.catch_up()
+    assert lifecycle(m) == "self_test_failed"  # the reboots find it again
+
+
+def test_commanded_self_test_names_each_check(m: Module, clock: FakeClock) -> None:
+    report = m.physical.self_test()
+    assert report["result"] == "pass" and "code" not in report
+    assert {c["name"] for c in report["checks"]} == ALL_CHECKS
+    assert all(c["passed"] for c in report["checks"])
+    assert lifecycle(m) == "running"
+    m.integrity.sim_corrupt("code")
+    report = m.physical.self_test()
+    assert report["result"] == "fail" and report["code"] == "9"
+    assert [c["name"] for c in report["checks"] if not c["passed"]] == ["code"]
+    assert lifecycle(m) == "self_test_failed"
+    with pytest.raises(softscm.SelfTestFailed):
+        m.random_bytes(4)
+
+
+def test_corrupt_keystore_fails_the_key_store_check(m: Module) -> None:
+    m.integrity.sim_corrupt("keystore")
+    detail = [e["detail"] for e in records(m) if e["kind"] == "sim_corrupt"][-1]
+    assert detail["area"] == "keystore" and isinstance(detail["slot"], int)
+    report = m.physical.self_test()
+    assert report["code"] == "6"
+    assert [c["name"] for c in report["checks"] if not c["passed"]] == ["keystore"]
+
+
+def test_corrupt_code_fails_the_code_check(m: Module) -> None:
+    m.integrity.sim_corrupt("code")
+    assert {"area": "code"} in [e["detail"] for e in records(m) if e["kind"] == "sim_corrupt"]
+    report = m.physical.self_test()
+    assert [c["name"] for c in report["checks"] if not c["passed"]] == ["code"]
+
+
+def test_corrupt_manifest_fails_supervised_boot_not_the_self_test(
+        m: Module, clock: FakeClock) -> None:
+    m.integrity.sim_corrupt("manifest")
+    before = len(records(m))
+    power_cycle(m, clock)
+    boot = records(m)[before:]
+    assert [e["detail"]["result"] for e in boot if e["kind"] == "self_test"] == ["pass"]
+    fails = [e["detail"] for e in boot if e["kind"] == "supervised_boot_fail"]
+    assert fails and fails[0].get("reason") != "signature"
+    assert lifecycle(m) != "self_test_failed"
+
+
+def test_corrupt_refuses_an_unknown_area(m: Module) -> None:
+    with pytest.raises(softscm.InvalidArgument, match="keystore, code, manifest"):
+        m.integrity.sim_corrupt("keys")
+
+
+def test_a_new_softscm_version_re_records_the_code_digest(m: Module, clock: FakeClock) -> None:
+    m.integrity.sim_corrupt("code")
+    # An upgrade: the recorded manifest is another version's, so it is recorded anew.
+    m._store.set_meta(CODE_MANIFEST_META, json.dumps({"version": "0.0.1", "digest": "0" * 64}))
+    before = len(records(m))
+    power_cycle(m, clock)
+    boot = records(m)[before:]
+    recorded = [e["detail"] for e in boot if e["kind"] == "code_manifest_recorded"]
+    version, digest = installed_code()
+    assert recorded == [{"version": version, "previous": "0.0.1"}]
+    assert lifecycle(m) == "running"
+    stored = json.loads(m._store.get_meta(CODE_MANIFEST_META))
+    assert stored == {"version": version, "digest": digest}
+
+
+def test_code_digest_covers_every_file(tmp_path: Any) -> None:
+    (tmp_path / "a.py").write_text("x = 1\n")
+    (tmp_path / "__pycache__").mkdir()
+    (tmp_path / "__pycache__" / "a.pyc").write_bytes(b"cache")
+    first = code_digest(tmp_path)
+    (tmp_path / "__pycache__" / "a.pyc").write_bytes(b"other cache")
+    assert code_digest(tmp_path) == first
+    (tmp_path / "a.py").write_text("x = 2\n")
+    assert code_digest(tmp_path) != first
+
+
+def test_a_module_given_no_code_leaves_the_code_check_out(module: Module) -> None:
+    report = module.physical.self_test()
+    assert report["result"] == "pass"
+    assert {c["name"] for c in report["checks"]} == ALL_CHECKS - {"code"}
+    with pytest.raises(softscm.OperationNotSupported):
+        module.integrity.sim_corrupt("code")
+
+
+def test_an_editable_install_counts_each_state_of_its_files_as_a_version() -> None:
+    from softscm.host.code import _editable
+
+    assert _editable('{"url": "file:///src", "dir_info": {"editable": true}}')
+    assert not _editable('{"url": "file:///src", "dir_info": {}}')
+    assert not _editable(None) and not _editable("not json")
+    version, digest = installed_code()
+    assert len(digest) == 64 and digest == code_digest()
+    assert version.endswith(f"+dev.{digest[:12]}") or "+dev." not in version
+
+
+def test_each_known_answer_check_fails_on_a_wrong_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    from fakes import CountingEntropy
+    from softscm.module.lifecycle import selftest
+
+    def failed() -> list[str]:
+        return selftest.failed_checks(selftest.run_self_test(CountingEntropy()))
+
+    assert failed() == []
+    for name, constant, wrong in (
+            ("pbkdf2", "_PBKDF2_OKM", "00" * 64), ("ecdh_p256", "_P256_2G_X", "00" * 32),
+            ("aes_gcm_kat", "_GCM_TAG", "00" * 16), ("hkdf", "_HKDF_OKM", "00" * 42),
+            ("bip32", "_BIP32_M0H", ("00", "00")), ("ecdsa_kat", "_P256_SIG", "11" * 64),
+            ("hmac", "_HMAC_SHA512", "00" * 64)):
+        with monkeypatch.context() as patch:
+            patch.setattr(selftest, constant, wrong)
+            assert failed() == [name], name
