@@ -162,6 +162,7 @@ class Engine:
         """A module boot at ``t``: the checks, then (``replay``) the LED stages in
         simulated time, or (opening a state) at once."""
         self.cancel(st)
+        st.booted_at = t
         st.queued_sequences = []
         st.hold = None
         self.drop_ephemeral()
