@@ -162,6 +162,7 @@ def test_s91_verify_stays_green_across_truncation(monkeypatch, run, home) -> Non
     first, last = records[0]["seq"], records[-1]["seq"]
     assert run("log", "verify").output.strip() == \
         f"event log intact: {len(records)} records (#{first} to #{last})"
+    assert "hash chain whole" in run("store", "check").output
     tamper_with(home, "DELETE FROM events WHERE seq = ?", first)
     assert f"broken at record #{first + 1}" in run("log", "verify", code=1).output
 
