@@ -299,8 +299,7 @@ def test_event_records_carry_their_chain(m: Module, clock: FakeClock) -> None:
         assert after["prev_hash"] == before["hash"]
     page = m.events(after=3, limit=2)
     assert page[0]["prev_hash"] == records[2]["hash"]
-    rebuilt = [EventRecord(r["seq"], r["at"], r["kind"], eventlog.canonical(r["detail"]),
-                           bytes.fromhex(r["hash"])) for r in records]
+    rebuilt = [eventlog.from_dict(r) for r in records]
     assert eventlog.first_broken(rebuilt) is None
     rebuilt[3] = EventRecord(rebuilt[3].seq, rebuilt[3].at, "edited", rebuilt[3].detail,
                              rebuilt[3].digest)

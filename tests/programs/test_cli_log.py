@@ -146,3 +146,43 @@ def test_verify_uses_digests_the_module_sends() -> None:
     assert eventlog.first_broken(log_cli._chain_records(_StubState(wire))) == 2
 
 
+
+
+def test_s91_verify_stays_green_across_truncation(monkeypatch, run, home) -> None:
+    monkeypatch.setattr(eventlog, "MAX_RECORDS", 8)
+    monkeypatch.setattr(eventlog, "TRUNCATE_SLACK", 2)
+    run("sim", "tap-logging", "on")
+    for _ in range(12):
+        run("sim", "tap", "x+")
+    records = json.loads(run("log", "export", "--json").stdout)["records"]
+    markers = [r for r in records if r["kind"] == "log_truncated"]
+    assert markers and markers[-1]["detail"]["first_seq"] == records[0]["seq"] > 1
+    assert all(isinstance(r["rtc"], float) and isinstance(r["mono_ms"], int)
+               for r in records)
+    first, last = records[0]["seq"], records[-1]["seq"]
+    assert run("log", "verify").output.strip() == \
+        f"event log intact: {len(records)} records (#{first} to #{last})"
+    assert "hash chain whole" in run("store", "check").output
+    tamper_with(home, "DELETE FROM events WHERE seq = ?", first)
+    assert f"broken at record #{first + 1}" in run("log", "verify", code=1).output
+
+
+def test_verify_a_log_written_before_the_clock_fields(run, home) -> None:
+    """A state whose records have no ``rtc``/``mono_ms`` (an older softscm) verifies,
+    and so do the records appended after them."""
+    run("status")
+    db = sqlite3.connect(str(home / DATABASE_NAME))
+    with db:
+        rows = db.execute("SELECT seq, at, kind, detail FROM events ORDER BY seq").fetchall()
+        previous = None
+        for seq, at, kind, detail in rows:
+            old = {k: v for k, v in json.loads(detail).items() if k not in ("rtc", "mono_ms")}
+            previous = eventlog.make_record(previous, at, kind, old)
+            assert previous.seq == seq
+            db.execute("UPDATE events SET detail = ?, digest = ? WHERE seq = ?",
+                       (previous.detail, previous.digest, seq))
+    db.close()
+    run("sim", "tamper", "0")
+    records = json.loads(run("log", "export", "--json").stdout)["records"]
+    assert records[0]["rtc"] is None and records[-1]["rtc"] is not None
+    assert run("log", "verify").output.startswith("event log intact")

@@ -103,7 +103,7 @@ def _hex(value: Any) -> Any:
 
 def _chain_records(state: State) -> list[EventRecord]:
     """The records with their chain digests, as the module sends them."""
-    return [_from_wire(e) for e in _all_events(_log_source(state))]
+    return [eventlog.from_dict(e) for e in _all_events(_log_source(state))]
 
 
 def _log_source(state: State) -> Any:
@@ -120,8 +120,3 @@ def _log_source(state: State) -> Any:
         click.get_current_context().call_on_close(source.close)
         return source
 
-
-def _from_wire(event: dict[str, Any]) -> EventRecord:
-    digest = bytes.fromhex(str(event["hash"]))
-    return EventRecord(int(event["seq"]), float(event["at"]), str(event["kind"]),
-                       eventlog.canonical(event["detail"]), digest)

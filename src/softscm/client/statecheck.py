@@ -147,12 +147,20 @@ class DamagedStateLog:
 
         records, skipped = self._store.salvage_events(after, min(limit, 10_000))
         self.skipped += skipped
-        previous = eventlog.GENESIS
-        if records and after > 0:
-            before, _ = self._store.salvage_events(after - 1, 1)
-            if before and before[0].seq == after:
-                previous = before[0].digest
+        if not records:
+            return []
+        before = self._store.salvage_events(after - 1, 1)[0] if after > 0 else []
+        previous = eventlog.previous_digest(
+            records[0], before[0] if before else None, self._marker)
         return eventlog.as_dicts(records, previous)
+
+    def _marker(self) -> EventRecord | None:
+        from softscm.module.codes import EventKind
+
+        try:
+            return self._store.last_event_of(str(EventKind.LOG_TRUNCATED))
+        except StoreDamaged:
+            return None
 
     def close(self) -> None:
         """Release the state."""

@@ -54,6 +54,7 @@ class EventKind(Code):
     BATTERY_OK = "battery_ok"
     BATTERY_REMOVED = "battery_removed"
     SIMULATED_ACTION = "simulated_action"
+    TAP = "tap"
     SELF_DESTRUCT = "self_destruct"
     BOOT_PARTITION_DESTROYED = "boot_partition_destroyed"
     # Supervised boot.
@@ -69,6 +70,8 @@ class EventKind(Code):
     DAEMON_START = "daemon_start"
     DAEMON_STOP = "daemon_stop"
     CONNECTION_REFUSED = "connection_refused"
+    # The log itself.
+    LOG_TRUNCATED = "log_truncated"
 
 
 @unique

@@ -39,6 +39,7 @@ from softscm.module.lifecycle.state import META_NAME, PhysicalState
 from softscm.module.metrics import Metrics
 from softscm.module.operations import Kind, Operation, exposed, operations_of, registry
 from softscm.module.profile import Profile
+from softscm.module.records import EventRecord
 from softscm.module.simulation import SimulationControls
 from softscm.module.storage import ModuleStore
 from softscm.module.supervised_boot import SupervisedBoot
@@ -313,13 +314,39 @@ class Module:
 
     def record(self, kind: str, _at: float | None = None, /, **detail: Any) -> None:
         """Append a record of ``kind`` (an :class:`~softscm.module.codes.EventKind`, or
-        its string) to the event log, at module time ``_at`` (default: now)."""
+        its string) to the event log, at module time ``_at`` (default: now), with the
+        module's RTC and uptime (``rtc``, ``mono_ms``); past the log's bound the oldest
+        records give way (:mod:`softscm.module.eventlog`)."""
         kind = str(kind)  # the kind's own string, as stored and hashed
         at = self.physical.now() if _at is None else _at
+        if any(name in detail for name in eventlog.CLOCK_FIELDS):
+            raise ValueError(f"{kind}: {eventlog.CLOCK_FIELDS} are the log's own fields")
+        rtc, mono_ms = self.physical.log_clock(at)
         with self._store.transaction():
             previous = self._store.last_event()
-            self._store.append_event(eventlog.make_record(previous, at, kind, detail))
+            new = eventlog.make_record(previous, at, kind,
+                                       {**detail, "rtc": rtc, "mono_ms": mono_ms})
+            self._store.append_event(new)
             self.metrics.on_record(kind, detail)
+            self._bound_log(new, rtc, mono_ms)
+
+    def _bound_log(self, last: EventRecord, rtc: float, mono_ms: int) -> None:
+        """Keep the newest :data:`eventlog.MAX_RECORDS` records once the log is over
+        its bound by :data:`eventlog.TRUNCATE_SLACK`, with a ``log_truncated`` marker."""
+        if last.seq <= eventlog.MAX_RECORDS + eventlog.TRUNCATE_SLACK:
+            return
+        first = self._store.events(0, 1)
+        if not first or not eventlog.truncation_due(last, first[0]):
+            return
+        first_seq = eventlog.first_kept(last)
+        removed = self._store.events(first_seq - 2, 1)
+        if not removed or removed[0].seq != first_seq - 1:
+            return  # the log has a gap there: leave it for ``softscm log verify``
+        self._store.drop_events(first_seq)
+        detail = {**eventlog.truncation_detail(first_seq, removed[0]),
+                  "rtc": rtc, "mono_ms": mono_ms}
+        self._store.append_event(eventlog.make_record(
+            last, last.at, str(EventKind.LOG_TRUNCATED), detail))
 
     @exposed(Kind.OPERATOR)
     def events(self, after: int = 0, limit: int = 100) -> list[dict[str, Any]]:
@@ -329,11 +356,12 @@ class Module:
         self._sync()
         self.physical.catch_up()
         records = self._store.events(after, min(limit, 10_000))
-        previous = eventlog.GENESIS
-        if records and after > 0:
-            before = self._store.events(after - 1, 1)
-            if before and before[0].seq == after:
-                previous = before[0].digest
+        if not records:
+            return []
+        before = self._store.events(after - 1, 1) if after > 0 else []
+        previous = eventlog.previous_digest(
+            records[0], before[0] if before else None,
+            lambda: self._store.last_event_of(str(EventKind.LOG_TRUNCATED)))
         return eventlog.as_dicts(records, previous)
 
     # -- identity ------------------------------------------------------------------------

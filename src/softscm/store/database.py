@@ -477,6 +477,21 @@ class Store:
         return out, skipped
 
     @_guarded
+    def drop_events(self, before: int) -> None:
+        """Remove the records with ``seq < before`` (the log's capacity bound)."""
+        with self.transaction():
+            self._db.execute("DELETE FROM events WHERE seq < ?", (before,))
+
+    @_guarded
+    def last_event_of(self, kind: str) -> EventRecord | None:
+        """The newest record of ``kind``, or ``None``."""
+        row = self._db.execute(
+            "SELECT seq, at, kind, detail, digest FROM events WHERE kind = ? "
+            "ORDER BY seq DESC LIMIT 1", (kind,)
+        ).fetchone()
+        return None if row is None else event_record(row)
+
+    @_guarded
     def last_event(self) -> EventRecord | None:
         """The newest record of the event log, or ``None``."""
         row = self._db.execute(

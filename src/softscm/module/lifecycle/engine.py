@@ -172,6 +172,7 @@ class Engine:
         simulated time, or (opening a state) at once."""
         tap_entry = [tm for tm in st.timers if tm[1] == "tap_group"]
         self.cancel(st)
+        st.booted_at = t
         st.queued_sequences = []
         st.hold = None
         self.drop_volatile(t)

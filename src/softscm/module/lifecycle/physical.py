@@ -100,6 +100,8 @@ class Physical:
         self._profile = profile
         self._after_commit = hooks.after_commit
         self._cached: PhysicalState | None = None
+        #: The state being changed (:meth:`edit`), which the log's clock reads.
+        self._editing: PhysicalState | None = None
         self.engine = Engine(
             profile=profile.profile, program=profile.program,
             serial=context.serial, record=self._record,
@@ -144,8 +146,12 @@ class Physical:
         store = self._c.store
         with store.transaction():
             st = self._load()
-            self.engine.run_until(st, self.time_at(st))
-            yield st
+            outer, self._editing = self._editing, st
+            try:
+                self.engine.run_until(st, self.time_at(st))
+                yield st
+            finally:
+                self._editing = outer
             store.set_meta(S.META_NAME, st.to_json())
         self._cached = st
         self._after_commit()
@@ -171,6 +177,14 @@ class Physical:
         """The module's RTC in epoch seconds."""
         st = self.state()
         return self.engine.rtc(st, self.time_at(st))
+
+    def log_clock(self, t: float) -> tuple[float, int]:
+        """The log's clock fields at module time ``t``: the RTC (epoch seconds) and the
+        module's uptime in milliseconds (0 before its first boot)."""
+        st = self._editing if self._editing is not None else self.state()
+        booted = st.booted_at
+        uptime = 0 if booted is None else max(0, round((t - booted) * 1000))
+        return self.engine.rtc(st, t), uptime
 
     def _record(self, kind: str, t: float, detail: dict[str, Any]) -> None:
         self._c.record(kind, t, **detail)

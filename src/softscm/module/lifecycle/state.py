@@ -53,6 +53,8 @@ class PhysicalState:
     accel: list[float] = field(default_factory=lambda: [0.0, 0.0, 1.0])
     tap_dir: list[int] = field(default_factory=lambda: [0, 0, 0])
     tap_sensitivity: list[float] = field(default_factory=lambda: [DEFAULT_TAP_SENSITIVITY] * 3)
+    #: Whether a detected tap is logged (``tap {axis, direction}``, §7.3; default off).
+    tap_logging: bool = False
     loops_open: list[bool] = field(default_factory=lambda: [False, False])
     breach: list[int] = field(default_factory=lambda: [0, 0])
     latched_mask: int = 0
@@ -99,6 +101,8 @@ class PhysicalState:
     authorized: bool = False
     #: Digests of the remote answers already accepted (a replay is refused).
     auth_used: list[str] = field(default_factory=list)
+    #: Module time of the latest module boot (the log's ``mono_ms`` counts from it).
+    booted_at: float | None = None
 
     def to_json(self) -> str:
         """The document as stored."""
@@ -198,7 +202,9 @@ def _within_bounds(st: PhysicalState) -> PhysicalState:
     st.drift_ppm = _clamp(st.drift_ppm, (-SIM_DRIFT_MAX_PPM, SIM_DRIFT_MAX_PPM), 0.0)
     st.measured_drift_ppm = _clamp(
         st.measured_drift_ppm, (-_MEASURED_DRIFT_MAX_PPM, _MEASURED_DRIFT_MAX_PPM), 0.0)
-    for name in ("power_off_at", "stall_until", "unpowered_since", "brownout_until"):
+    st.tap_logging = st.tap_logging is True
+    for name in ("power_off_at", "stall_until", "unpowered_since", "brownout_until",
+                 "booted_at"):
         setattr(st, name, _clamp_optional(getattr(st, name), _TIME))
     if not (isinstance(st.last_sync, list) and len(st.last_sync) == 2):
         st.last_sync = None
