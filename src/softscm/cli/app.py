@@ -7,7 +7,23 @@ from typing import Any
 
 import click
 
-from softscm.cli import data, keys, signing
+from softscm.cli import (
+    authorization,
+    boot,
+    certificates,
+    data,
+    keys,
+    led,
+    log,
+    luks,
+    metrics,
+    perimeter,
+    selftest,
+    signing,
+    sim,
+    store,
+    wallet,
+)
 from softscm.cli.common import CONTEXT_SETTINGS, State, emit, json_option
 from softscm.cli.errors import VERBOSE, Cli
 from softscm.module import Profile
@@ -217,42 +233,13 @@ def _known(kind: str, names: tuple[str, ...]) -> tuple[str, ...]:
     return names
 
 
-cli.add_command(keys.keys)
-cli.add_command(signing.sign)
-cli.add_command(signing.verify)
-cli.add_command(data.lock)
-cli.add_command(data.unlock)
-cli.add_command(data.random)
-from softscm.cli import wallet as wallet_cli  # noqa: E402 - registered with the others
-
-cli.add_command(wallet_cli.wallet)
-cli.add_command(wallet_cli.slip39)
-from softscm.cli.boot import boot as boot_cli  # noqa: E402 - registered with the others
-
-cli.add_command(boot_cli)
-
-from softscm.cli import led, log, perimeter, sim  # noqa: E402 - registered with the others
-
-cli.add_command(sim.sim)
-cli.add_command(led.led)
-cli.add_command(perimeter.perimeter)
-cli.add_command(log.log)
-from softscm.cli.selftest import selftest  # noqa: E402 - registered with the others
-
-cli.add_command(selftest)
-from softscm.cli.store import store as store_cli  # noqa: E402 - registered with the others
-
-cli.add_command(store_cli)
-
-from softscm.cli import authorization, certificates, luks, metrics  # noqa: E402
-
-cli.add_command(authorization.auth)
-
-cli.add_command(certificates.cert)
-cli.add_command(certificates.csr)
-cli.add_command(luks.luks_key)
-cli.add_command(metrics.metrics)
-cli.add_command(metrics.event)
+for command in (
+    keys.keys, signing.sign, signing.verify, data.lock, data.unlock, data.random,
+    wallet.wallet, wallet.slip39, boot.boot, sim.sim, led.led, perimeter.perimeter, log.log,
+    selftest.selftest, store.store, authorization.auth, certificates.cert, certificates.csr,
+    luks.luks_key, metrics.metrics, metrics.event,
+):
+    cli.add_command(command)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
