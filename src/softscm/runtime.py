@@ -135,8 +135,11 @@ def _open_module(directory: Path, create: bool, holder: StateLock) -> tuple[Modu
 
 def _require_fresh(store: Store) -> None:
     """A state without a module serial must be empty: anything else in it means the
-    serial was lost to damage, and provisioning over it would overwrite its seals."""
-    if store.all_meta():
+    serial was lost to damage, and provisioning over it would overwrite its seals. (Read
+    in one go: a serial that another process committed since the caller looked means the
+    state was provisioned meanwhile, not damaged.)"""
+    meta = store.all_meta()
+    if meta and "serial" not in meta:
         raise StoreDamaged(f"the state in {store.path} holds values but no module serial: "
                            f"it is damaged; {DAMAGE_ADVICE}")
 
