@@ -14,7 +14,8 @@ from fakes import CountingEntropy, FakeClock
 from scenario import kinds, spans, to_production
 from softscm.host.bootdir import read_boot_file
 from softscm.module import Module, Profile
-from softscm.module.supervised_boot import MANIFEST_META, MAX_ENTRIES, SHIPPED_MANIFEST
+from softscm.module.supervised_boot.manifest import MANIFEST_META, MAX_ENTRIES
+from softscm.module.supervised_boot.shipped import SHIPPED_MANIFEST
 from softscm.store import Store
 
 SALT = b"s" * 32
@@ -360,7 +361,7 @@ def test_signature_is_the_slot_keys(m: Module) -> None:
 
     add(m, "sample.txt", 5)
     stored = m._store.get_meta(MANIFEST_META)
-    from softscm.module.supervised_boot import decode_manifest
+    from softscm.module.supervised_boot.manifest import decode_manifest
 
     entry = decode_manifest(stored)[0]
     public = ec.EllipticCurvePublicKey.from_encoded_point(

@@ -26,7 +26,7 @@ from softscm.errors import (
     WalletNotFound,
 )
 from softscm.module import Module, Profile
-from softscm.module.wallets import MAX_WALLETS
+from softscm.module.wallets.wallets import MAX_WALLETS
 from softscm.store import Store
 
 SALT = bytes(range(32))

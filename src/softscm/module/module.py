@@ -40,10 +40,10 @@ from softscm.module.metrics import Metrics
 from softscm.module.operations import Kind, Operation, exposed, operations_of, registry
 from softscm.module.profile import Profile
 from softscm.module.records import EventRecord
-from softscm.module.simulation import SimulationControls
+from softscm.module.simulation.controls import SimulationControls
 from softscm.module.storage import ModuleStore
-from softscm.module.supervised_boot import SupervisedBoot
-from softscm.module.wallets import Wallets
+from softscm.module.supervised_boot.supervised_boot import SupervisedBoot
+from softscm.module.wallets.wallets import Wallets
 
 #: Protocol version reported by ``hello``.
 PROTOCOL_VERSION = 2

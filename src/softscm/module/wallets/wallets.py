@@ -1,30 +1,14 @@
-"""HD wallets in the module: master seeds, SLIP39 sessions, child keys, oversight
-wallets (``scm-behaviour.md`` §8). Operations are served through :meth:`Module.operation`.
-
-The derivation, mnemonics and share arithmetic are the wallet layer's
-(``softscm.wallet``); this part keeps the rules of the module: wallet names and their
-limit, slots, the SLIP39 session that blocks key generation, and what each node may do.
-Wallet nodes are keys of the key store (``keystore.py`` seals them and serves them to the
-ordinary sign, verify, ECDH and public-key operations).
-
-The open SLIP39 session belongs to the module, not to a process: its state (the master
-secret and the shares made, or the shares fed so far) is kept sealed under the master
-key in the store, so every process on the state sees it and is blocked by it. A mnemonic
-is returned once, when it is made, and never stored.
+"""The wallet part of a module: the wallet operations (``scm-behaviour.md`` §8), served
+through :meth:`Module.operation`: master seeds, SLIP39 sessions, child keys, oversight
+wallets, lookups; and the wallets' records in the store with their limit.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import msgpack
-
 from softscm.crypto import keys as ck
-from softscm.crypto.curves import KeyType
 from softscm.errors import (
     InternalError,
     InvalidArgument,
@@ -38,11 +22,14 @@ from softscm.module.keys.keystore import (
     ORIGIN_OVERSIGHT,
     ORIGIN_WALLET_CHILD,
     ORIGIN_WALLET_MASTER,
-    WALLET_KEY_TYPES,
 )
 from softscm.module.operations import Kind, exposed
 from softscm.module.records import WalletRecord
-from softscm.wallet import bip32, bip39, cardano
+from softscm.module.wallets.passphrase import bip39_passphrase, slip39_passphrase
+from softscm.module.wallets.roots import bip39_master, random_master, slip39_master
+from softscm.module.wallets.session import Session, slip39_limit
+from softscm.module.wallets.spec import WalletSpec, curve_of, wallet_spec
+from softscm.wallet import bip32, bip39
 from softscm.wallet import path as wpath
 from softscm.wallet.curves import WalletCurve
 from softscm.wallet.slip39 import Slip39Generation, Slip39Restore
@@ -55,99 +42,11 @@ if TYPE_CHECKING:
 MAX_WALLETS = 128
 """Most wallets (master and oversight) a module holds (``scm-behaviour.md`` §8.2, C3)."""
 
-MAX_WALLET_NAME = 128
-"""Longest wallet name, in characters [softscm: Zymbit documents no limit]."""
-
-MAX_MASTER_GEN_KEY_BYTES = 256
-"""Longest master generator key, in bytes [softscm: Zymbit documents no limit]."""
-
-MASTER_SEED_BYTES = 32
-"""Length of the seed of a wallet made without recovery (256 bits)."""
-
-SLIP39_LIMITS = {"scm": 16, "hsm6": 14}
-"""Most SLIP39 groups, and members per group, by profile (``scm-behaviour.md`` §8.6, C4)."""
-
 KIND_MASTER = "master"
 """A wallet rooted at a master seed."""
 
 KIND_OVERSIGHT = "oversight"
 """A watch-only wallet rooted at another wallet's public node."""
-
-_GENERATE = "generate"
-_RESTORE = "restore"
-_SESSION_FORMAT = 1
-
-
-@dataclass(frozen=True)
-class _WalletSpec:
-    """What every new wallet is made with, checked."""
-
-    curve: WalletCurve
-    name: str
-    master_gen_key: bytes
-    variant: str
-
-    @property
-    def key_type(self) -> KeyType:
-        return WALLET_KEY_TYPES[self.curve]
-
-    @property
-    def cardano(self) -> bool:
-        return self.variant == cardano.VARIANT
-
-    def to_record(self) -> dict[str, Any]:
-        return {"curve": self.curve.value, "name": self.name,
-                "master_gen_key": self.master_gen_key, "variant": self.variant}
-
-    @classmethod
-    def from_record(cls, record: dict[str, Any]) -> _WalletSpec:
-        return cls(WalletCurve(record["curve"]), str(record["name"]),
-                   bytes(record["master_gen_key"]), str(record["variant"]))
-
-
-@dataclass
-class _Session:
-    """The open SLIP39 session and the wallet it will make."""
-
-    spec: _WalletSpec
-    state: Slip39Generation | Slip39Restore
-
-    @property
-    def kind(self) -> str:
-        return _GENERATE if isinstance(self.state, Slip39Generation) else _RESTORE
-
-    def generation(self) -> Slip39Generation:
-        """The generation session; ``NoSession`` if this is a restore session."""
-        if not isinstance(self.state, Slip39Generation):
-            raise NoSession("the open SLIP39 session is a restore session, not a "
-                            "generation session")
-        return self.state
-
-    def restore(self) -> Slip39Restore:
-        """The restore session; ``NoSession`` if this is a generation session."""
-        if not isinstance(self.state, Slip39Restore):
-            raise NoSession("the open SLIP39 session is a generation session, not a "
-                            "restore session")
-        return self.state
-
-    def to_bytes(self) -> bytes:
-        packed: bytes = msgpack.packb(
-            {"format": _SESSION_FORMAT, "kind": self.kind, "spec": self.spec.to_record(),
-             "state": self.state.to_record()}, use_bin_type=True)
-        return packed
-
-    @classmethod
-    def from_bytes(cls, payload: bytes) -> _Session:
-        try:
-            record = msgpack.unpackb(payload, raw=False)
-            if record["format"] != _SESSION_FORMAT:
-                raise ValueError(record["format"])
-            spec = _WalletSpec.from_record(record["spec"])
-            if record["kind"] == _GENERATE:
-                return cls(spec, Slip39Generation.from_record(record["state"]))
-            return cls(spec, Slip39Restore.from_record(record["state"]))
-        except (ValueError, KeyError, TypeError, InvalidArgument):
-            raise InternalError("the stored SLIP39 session cannot be read") from None
 
 
 class Wallets:
@@ -174,7 +73,7 @@ class Wallets:
     @property
     def slip39_limit(self) -> int:
         """Most SLIP39 groups, and members per group, on this module's profile."""
-        return SLIP39_LIMITS.get(self._profile, min(SLIP39_LIMITS.values()))
+        return slip39_limit(self._profile)
 
     # -- master seeds --------------------------------------------------------------------
 
@@ -183,29 +82,23 @@ class Wallets:
                       variant: str = "") -> int:
         """A new wallet whose master seed comes from the module's generator, with no
         mnemonic; returns the master seed's slot."""
-        spec = _spec(key_type, wallet_name, master_gen_key, variant)
+        spec = wallet_spec(key_type, wallet_name, master_gen_key, variant)
         self._host_call()
-
-        def node() -> bip32.Node:
-            seed = self._entropy(MASTER_SEED_BYTES)
-            return bip32.master_node(spec.curve, seed, master_gen_key=spec.master_gen_key,
-                                     variant=spec.variant)
-
-        return self._make_wallet(spec, node)
+        return self._make_wallet(spec, lambda: random_master(spec, self._entropy))
 
     @exposed(Kind.HOST)
     def create_wallet_bip39(self, key_type: str, wallet_name: str, master_gen_key: bytes = b"",
                             variant: str = "", passphrase: str = "") -> list[Any]:
         """A new wallet from a new 24-word English BIP39 mnemonic and the base64
         ``passphrase``; returns ``[slot, mnemonic]``. The mnemonic is shown only here."""
-        spec = _spec(key_type, wallet_name, master_gen_key, variant)
-        secret = _bip39_passphrase(passphrase)
+        spec = wallet_spec(key_type, wallet_name, master_gen_key, variant)
+        secret = bip39_passphrase(passphrase)
         self._host_call()
         words: list[str] = []
 
         def node() -> bip32.Node:
             words.append(bip39.generate_mnemonic(self._entropy))
-            return _bip39_master(spec, words[0], secret)
+            return bip39_master(spec, words[0], secret)
 
         slot = self._make_wallet(spec, node)
         return [slot, words[0]]
@@ -217,11 +110,11 @@ class Wallets:
         """Rebuild a wallet's master seed from a BIP39 mnemonic (12 to 24 words, any
         wordlist the ``mnemonic`` package ships) and the base64 ``passphrase``; returns
         the new master slot. A wrong word or checksum is ``InvalidArgument``."""
-        spec = _spec(key_type, wallet_name, master_gen_key, variant)
-        secret = _bip39_passphrase(passphrase)
+        spec = wallet_spec(key_type, wallet_name, master_gen_key, variant)
+        secret = bip39_passphrase(passphrase)
         bip39.validate_mnemonic(mnemonic)
         self._host_call()
-        return self._make_wallet(spec, lambda: _bip39_master(spec, mnemonic, secret))
+        return self._make_wallet(spec, lambda: bip39_master(spec, mnemonic, secret))
 
     @exposed(Kind.HOST)
     def create_oversight_wallet(self, key_type: str, public_key: bytes, chain_code: bytes,
@@ -229,7 +122,7 @@ class Wallets:
         """A watch-only wallet from the public key and chain code of the hardened node
         ``node_address`` of another wallet; returns its root's slot. Its nodes derive
         non-hardened children and export public keys; they cannot sign."""
-        spec = _spec(key_type, wallet_name, b"", variant)
+        spec = wallet_spec(key_type, wallet_name, b"", variant)
         if not isinstance(public_key, (bytes, bytearray)):
             raise InvalidArgument("the public key must be bytes")
         if not isinstance(chain_code, (bytes, bytearray)):
@@ -246,7 +139,7 @@ class Wallets:
         self._host_call()
         return self._make_wallet(spec, lambda: root, kind=KIND_OVERSIGHT)
 
-    def _make_wallet(self, spec: _WalletSpec, make_root: Callable[[], bip32.Node],
+    def _make_wallet(self, spec: WalletSpec, make_root: Callable[[], bip32.Node],
                      kind: str = KIND_MASTER) -> int:
         """Check that the wallet may be made, then make its root in the lowest free slot,
         all in one transaction."""
@@ -262,7 +155,7 @@ class Wallets:
         if self._store.wallet_count() >= MAX_WALLETS:
             raise KeyStoreFull(f"the module already holds {MAX_WALLETS} wallets")
 
-    def _add_wallet(self, spec: _WalletSpec, root: bip32.Node, kind: str) -> int:
+    def _add_wallet(self, spec: WalletSpec, root: bip32.Node, kind: str) -> int:
         self._check_room(spec.name)
         slot = self._keys.free_slot()
         wallet_id = self._store.add_wallet(spec.name, slot, int(spec.key_type), spec.variant,
@@ -284,8 +177,8 @@ class Wallets:
         base64 ``passphrase`` and ``iteration_exponent`` (0-5). Groups are then set up
         with :meth:`set_slip39_group` and their shares made with
         :meth:`add_slip39_member`."""
-        spec = _spec(key_type, wallet_name, master_gen_key, variant)
-        secret = _slip39_passphrase(passphrase)
+        spec = wallet_spec(key_type, wallet_name, master_gen_key, variant)
+        secret = slip39_passphrase(passphrase)
         limit = self.slip39_limit
         check_int("group_count", group_count, 1, limit)
         check_int("group_threshold", group_threshold, 1, group_count)
@@ -298,7 +191,7 @@ class Wallets:
             generation = Slip39Generation(group_count, group_threshold, iteration_exponent,
                                           secret, entropy=self._entropy, max_groups=limit,
                                           max_members=limit)
-            self._save(_Session(spec, generation))
+            self._save(Session(spec, generation))
 
     @exposed(Kind.HOST)
     def set_slip39_group(self, group_index: int, member_count: int,
@@ -330,7 +223,7 @@ class Wallets:
             if secret is None:
                 self._save(session)
                 return [None, mnemonic]
-            slot = self._add_wallet(session.spec, _slip39_master(session.spec, secret),
+            slot = self._add_wallet(session.spec, slip39_master(session.spec, secret),
                                     KIND_MASTER)
             self._keys.discard_session()
             return [slot, mnemonic]
@@ -340,14 +233,14 @@ class Wallets:
                              variant: str = "", passphrase: str = "") -> None:
         """Open a SLIP39 restore session for a wallet: shares then go, one at a time, to
         :meth:`add_slip39_share`. The group counts come from the shares."""
-        spec = _spec(key_type, wallet_name, master_gen_key, variant)
-        secret = _slip39_passphrase(passphrase)
+        spec = wallet_spec(key_type, wallet_name, master_gen_key, variant)
+        secret = slip39_passphrase(passphrase)
         self._host_call()
         with self._store.transaction():
             self._keys.check_no_session()
             self._check_room(spec.name)
             self._keys.free_slot()
-            self._save(_Session(spec, Slip39Restore(secret)))
+            self._save(Session(spec, Slip39Restore(secret)))
 
     @exposed(Kind.HOST)
     def add_slip39_share(self, mnemonic: str, password: str = "") -> int | None:
@@ -368,7 +261,7 @@ class Wallets:
             if secret is None:
                 self._save(session)
                 return None
-            slot = self._add_wallet(session.spec, _slip39_master(session.spec, secret),
+            slot = self._add_wallet(session.spec, slip39_master(session.spec, secret),
                                     KIND_MASTER)
             self._keys.discard_session()
             return slot
@@ -389,30 +282,20 @@ class Wallets:
         payload = self._keys.session()
         if payload is None:
             return None
-        session = _Session.from_bytes(payload)
-        info: dict[str, Any] = {
-            "kind": session.kind, "wallet_name": session.spec.name,
-            "key_type": session.spec.curve.value, "variant": session.spec.variant,
-        }
-        if isinstance(session.state, Slip39Generation):
-            info.update(group_count=session.state.group_count,
-                        group_threshold=session.state.group_threshold,
-                        group_index=session.state.group_index,
-                        members_left=session.state.members_left)
-        return info
+        return Session.from_bytes(payload).describe()
 
     def discard_session(self) -> None:
         """Discard any open SLIP39 session: a session does not survive a module boot,
         nor a self-destruct (``scm-behaviour.md`` §8.7). Not a host operation."""
         self._keys.discard_session()
 
-    def _session(self) -> _Session:
+    def _session(self) -> Session:
         payload = self._keys.session()
         if payload is None:
             raise NoSession("no SLIP39 session is open")
-        return _Session.from_bytes(payload)
+        return Session.from_bytes(payload)
 
-    def _save(self, session: _Session) -> None:
+    def _save(self, session: Session) -> None:
         self._keys.put_session(session.to_bytes())
 
     # -- children and lookups --------------------------------------------------------------
@@ -514,7 +397,7 @@ class Wallets:
 
     def _describe(self, wallet: WalletRecord) -> dict[str, Any]:
         return {"name": wallet.name, "slot": wallet.root_slot,
-                "key_type": _curve_of(wallet.key_type).value,
+                "key_type": curve_of(wallet.key_type).value,
                 "variant": wallet.variant, "kind": wallet.kind, "address": wallet.root_path,
                 "nodes": len(self._store.wallet_nodes(wallet.wallet_id))}
 
@@ -534,87 +417,3 @@ class Wallets:
         if wallet is None:
             raise InternalError(f"wallet {wallet_id} has nodes but no record")
         return wallet
-
-
-def _curve_of(key_type: int) -> WalletCurve:
-    for curve, value in WALLET_KEY_TYPES.items():
-        if int(value) == key_type:
-            return curve
-    raise InternalError(f"key type {key_type} is not a wallet curve")
-
-
-def _check_name(name: object) -> str:
-    if not isinstance(name, str):
-        raise InvalidArgument(f"a wallet name is a str, not {type(name).__name__}")
-    if not name:
-        raise InvalidArgument("a wallet name cannot be empty")
-    if len(name) > MAX_WALLET_NAME:
-        raise InvalidArgument(f"a wallet name has at most {MAX_WALLET_NAME} characters")
-    if not name.isprintable():
-        raise InvalidArgument("a wallet name cannot hold control characters")
-    return name
-
-
-def _spec(key_type: object, wallet_name: object, master_gen_key: object,
-          variant: object) -> _WalletSpec:
-    if not isinstance(key_type, str):
-        raise InvalidArgument(f"key_type must be a string, not {type(key_type).__name__}")
-    curve = WalletCurve.parse(key_type)
-    if not isinstance(variant, str):
-        raise InvalidArgument(f"variant must be a string, not {type(variant).__name__}")
-    bip32.check_variant(curve, variant)
-    if not isinstance(master_gen_key, (bytes, bytearray)):
-        raise InvalidArgument("master_gen_key must be bytes")
-    if len(master_gen_key) > MAX_MASTER_GEN_KEY_BYTES:
-        raise InvalidArgument(f"master_gen_key has at most {MAX_MASTER_GEN_KEY_BYTES} bytes")
-    return _WalletSpec(curve, _check_name(wallet_name), bytes(master_gen_key), variant)
-
-
-def _decode_passphrase(text: object) -> bytes:
-    """The passphrase a strategy carries as base64 text (``zymkey-api.md`` §7.14)."""
-    if not isinstance(text, str):
-        raise InvalidArgument(f"the passphrase is base64 text (a str), not "
-                              f"{type(text).__name__}")
-    try:
-        raw = base64.b64decode(text.encode("ascii"), validate=True)
-    except (UnicodeEncodeError, binascii.Error):
-        raise InvalidArgument("the passphrase is not valid base64 text") from None
-    if base64.b64encode(raw).decode("ascii") != text:
-        raise InvalidArgument("the passphrase is not canonical base64 text")
-    return raw
-
-
-def _bip39_passphrase(text: object) -> bytes:
-    raw = _decode_passphrase(text)
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InvalidArgument("the BIP39 passphrase (base64-decoded) is not UTF-8 "
-                              "text") from None
-    return raw
-
-
-def _slip39_passphrase(text: object) -> bytes:
-    raw = _decode_passphrase(text)
-    if not all(32 <= c <= 126 for c in raw):
-        raise InvalidArgument("the SLIP39 passphrase (base64-decoded) must be printable "
-                              "ASCII")
-    return raw
-
-
-def _bip39_master(spec: _WalletSpec, mnemonic: str, passphrase: bytes) -> bip32.Node:
-    """The master node of a BIP39 wallet: of the BIP39 seed, or for the ``"cardano"``
-    variant the Icarus master key of the mnemonic's entropy."""
-    if spec.cardano:
-        _, entropy = bip39.mnemonic_to_entropy(mnemonic)
-        return bip32.icarus_master_node(entropy, passphrase,
-                                        master_gen_key=spec.master_gen_key)
-    seed = bip39.seed_from_words(mnemonic, passphrase)
-    return bip32.master_node(spec.curve, seed, master_gen_key=spec.master_gen_key)
-
-
-def _slip39_master(spec: _WalletSpec, secret: bytes) -> bip32.Node:
-    """The master node of a SLIP39 wallet: the recovered master secret is the seed
-    (the Icarus entropy for ``"cardano"``; the passphrase is already applied)."""
-    return bip32.master_node(spec.curve, secret, master_gen_key=spec.master_gen_key,
-                             variant=spec.variant)

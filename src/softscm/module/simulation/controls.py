@@ -1,69 +1,35 @@
-"""The simulation control plane of the module: the physical world and the factory as
-inputs (``scm-behaviour.md`` §0.1). Never reachable through ``zymkey``; refused by a
-module made without simulation. Operations are served through :meth:`Module.operation`.
+"""The simulation part of a module: the simulation inputs (``scm-behaviour.md`` §0.1),
+which drive its sensors, power, host and clock. Never reachable through ``zymkey``;
+refused by a module made without simulation. Operations are served through
+:meth:`Module.operation`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from softscm.errors import InvalidArgument
 from softscm.module.checks import check_float, check_range
-from softscm.module.codes import EventKind, Lifecycle
+from softscm.module.codes import EventKind
 from softscm.module.lifecycle.actions import Trigger
 from softscm.module.lifecycle.actions_settings import validate_channel
 from softscm.module.lifecycle.engine import BROWNOUT_SETTLE_S, HEARTBEAT_TIMEOUT_S
 from softscm.module.lifecycle.physical import AXES, DEFAULT_TAP_G, IDENTITY_FACTORS
-from softscm.module.lifecycle.state import PhysicalState
 from softscm.module.limits import (
     MODULE_TIME_MAX_S,
-    SIM_ACCEL_MAX_G,
-    SIM_BATTERY_MAX_V,
     SIM_DRIFT_MAX_PPM,
     SIM_DURATION_MAX_S,
     SIM_IDENTITY_MAX_CHARS,
-    SIM_TEMP_MAX_C,
-    SIM_TEMP_MIN_C,
 )
-from softscm.module.operations import REQUIRED, Input, Kind, Param, exposed
+from softscm.module.operations import Input, Kind, Param, exposed
+from softscm.module.simulation import inputs
+from softscm.module.simulation.inputs import CELSIUS, CHANNEL, SECONDS, TAP_G_HELP, VOLTS, g_param
+from softscm.module.simulation.power import next_sample, repowered, switch_main_power
 
 if TYPE_CHECKING:
     from softscm.module.lifecycle.physical import Physical
     from softscm.module.profile import Profile
-
-
-def _temperature(celsius: object) -> float:
-    return check_range("temperature", celsius, SIM_TEMP_MIN_C, SIM_TEMP_MAX_C, "°C")
-
-
-def _volts(volts: object) -> float:
-    if check_float("volts", volts) < 0:
-        raise InvalidArgument("battery voltage cannot be negative")
-    return check_range("battery voltage", volts, 0.0, SIM_BATTERY_MAX_V, "V")
-
-
-def _duration(name: str, seconds: object) -> float:
-    return check_range(name, seconds, 0.0, SIM_DURATION_MAX_S, "s")
-
-
-def _g(name: str, value: object) -> float:
-    return check_range(name, value, -SIM_ACCEL_MAX_G, SIM_ACCEL_MAX_G, "g")
-
-
-# -- the inputs' parameters, as the operator gives them -----------------------------------
-
-_CHANNEL = Param("channel", "int")
-_SECONDS = Param("seconds", "number", low=0.0, high=SIM_DURATION_MAX_S, metavar="S")
-_CELSIUS = Param("celsius", "number", low=SIM_TEMP_MIN_C, high=SIM_TEMP_MAX_C, metavar="C")
-_VOLTS = Param("volts", "number", low=0.0, high=SIM_BATTERY_MAX_V, metavar="V")
-_TAP_G_HELP = "Size of the impulse in g (default: 16, seen by every enabled axis)."
-
-
-def _g_param(name: str, default: Any = REQUIRED, **cli: Any) -> Param:
-    return Param(name, "number", default, low=-SIM_ACCEL_MAX_G, high=SIM_ACCEL_MAX_G, **cli)
-
 
 
 class SimulationControls:
@@ -88,7 +54,7 @@ class SimulationControls:
                                   f"({MODULE_TIME_MAX_S:g})")
 
     @exposed(Kind.SIMULATION, input=Input(
-        "tamper", params=(_CHANNEL,), help="break perimeter loop CHANNEL (0 or 1)",
+        "tamper", params=(CHANNEL,), help="break perimeter loop CHANNEL (0 or 1)",
         done="perimeter loop {channel} opened"))
     def sim_loop_open(self, channel: int) -> None:
         """Break perimeter loop ``channel``."""
@@ -102,7 +68,7 @@ class SimulationControls:
                 self.engine.breach(st, self._now(st), channel)
 
     @exposed(Kind.SIMULATION, input=Input(
-        "close", params=(_CHANNEL,), help="restore perimeter loop CHANNEL",
+        "close", params=(CHANNEL,), help="restore perimeter loop CHANNEL",
         done="perimeter loop {channel} closed"))
     def sim_loop_close(self, channel: int) -> None:
         """Restore perimeter loop ``channel``."""
@@ -113,7 +79,7 @@ class SimulationControls:
 
     @exposed(Kind.SIMULATION, input=Input(
         "pulse",
-        params=(_CHANNEL, Param("duration", "number", low=0.0, high=SIM_DURATION_MAX_S,
+        params=(CHANNEL, Param("duration", "number", low=0.0, high=SIM_DURATION_MAX_S,
                                 metavar="SECONDS")),
         help="open perimeter loop CHANNEL for SECONDS, then close it",
         done="perimeter loop {channel} opened for {duration:g} s"))
@@ -122,37 +88,35 @@ class SimulationControls:
         battery only a pulse spanning a sampling instant is seen)."""
         self._sim()
         validate_channel(channel)
-        seconds = _duration("duration", duration)
+        seconds = inputs.duration("duration", duration)
         if seconds <= 0:
             raise InvalidArgument("duration must be positive")
         with self.edit() as st:
             t = self._now(st)
             if st.main_power:
                 self.engine.breach(st, t, channel)
-            elif st.battery is not None and st.power_off_at is not None:
-                period = st.lp_period_us / 1e6
-                k = math.ceil((t - st.power_off_at) / period - 1e-9)
-                instant = st.power_off_at + k * period
-                if instant <= t + seconds + 1e-9:
-                    if instant <= t:
-                        self.engine.breach(st, t, channel)
-                    else:
-                        self.engine.schedule(st, instant, "lp_breach", channel=channel)
+                return
+            instant = next_sample(st, t)
+            if instant is not None and instant <= t + seconds + 1e-9:
+                if instant <= t:
+                    self.engine.breach(st, t, channel)
+                else:
+                    self.engine.schedule(st, instant, "lp_breach", channel=channel)
 
     @exposed(Kind.SIMULATION, input=Input(
-        "temp", params=(_CELSIUS,), help="CPU temperature, °C",
+        "temp", params=(CELSIUS,), help="CPU temperature, °C",
         done="CPU temperature set to {celsius:g} °C"))
     def sim_set_temperature(self, celsius: float) -> None:
         """Set the CPU temperature (°C)."""
         self._sim()
-        value = _temperature(celsius)
+        value = inputs.temperature(celsius)
         with self.edit() as st:
             st.cpu_temp = value
             if self.engine.monitored(st):
                 self.engine.temperature(st, self._now(st))
 
     @exposed(Kind.SIMULATION, input=Input(
-        "aux-temp", params=(Param("index", "int", metavar="I"), _CELSIUS),
+        "aux-temp", params=(Param("index", "int", metavar="I"), CELSIUS),
         help="auxiliary temperature sensor I (0 or 1), °C",
         done="auxiliary temperature {index} set to {celsius:g} °C"))
     def sim_set_aux_temperature(self, index: int, celsius: float) -> None:
@@ -160,17 +124,17 @@ class SimulationControls:
         self._sim()
         if type(index) is not int or index not in (0, 1):
             raise InvalidArgument("aux temperature index must be 0 or 1")
-        value = _temperature(celsius)
+        value = inputs.temperature(celsius)
         with self.edit() as st:
             st.aux_temp[index] = value
 
     @exposed(Kind.SIMULATION, input=Input(
-        "battery", params=(_VOLTS,), help="battery voltage, V",
+        "battery", params=(VOLTS,), help="battery voltage, V",
         done="battery set to {volts:g} V"))
     def sim_set_battery(self, volts: float) -> None:
         """Set the battery voltage."""
         self._sim()
-        value = _volts(volts)
+        value = inputs.volts(volts)
         with self.edit() as st:
             st.battery = value
             trigger = Trigger.IMMEDIATELY if st.main_power else Trigger.POWER_OFF
@@ -191,18 +155,18 @@ class SimulationControls:
             self.engine.battery(st, t, trigger)
 
     @exposed(Kind.SIMULATION, input=Input(
-        "insert-battery", params=(_VOLTS,), help="put a battery of V volts in",
+        "insert-battery", params=(VOLTS,), help="put a battery of V volts in",
         done="battery inserted ({volts:g} V)"))
     def sim_insert_battery(self, volts: float = 3.0) -> None:
         """Put a battery in."""
         self._sim()
-        value = _volts(volts)
+        value = inputs.volts(volts)
         with self.edit() as st:
             t = self._now(st)
             st.battery = value
             self._record(EventKind.BATTERY_OK, t, {"volts": value})
             if st.unpowered_since is not None:
-                self._repowered(st, t)
+                repowered(self.engine, st, t)
 
     @exposed(Kind.SIMULATION, input=Input(
         "power", params=(Param("on", "bool", metavar="on|off"),),
@@ -211,45 +175,7 @@ class SimulationControls:
         """Switch main power off or on (a battery keeps the module's monitors alive)."""
         self._sim()
         with self.edit() as st:
-            self._main_power(st, self._now(st), bool(on))
-
-    def _main_power(self, st: PhysicalState, t: float, on: bool) -> None:
-        engine = self.engine
-        if not on:
-            if not st.main_power:
-                return
-            st.main_power = False
-            st.power_off_at = t
-            engine.cancel(st)
-            st.queued_sequences = []
-            st.lifecycle = Lifecycle.OFF
-            self._record(EventKind.POWER_OFF, t, {})
-            engine.show(st, t, ["off"])
-            if st.battery is None:
-                st.unpowered_since = t
-            engine.battery(st, t, Trigger.POWER_OFF)
-            return
-        if st.main_power:
-            return
-        st.main_power = True
-        st.power_off_at = None
-        self._record(EventKind.POWER_ON, t, {})
-        engine.boot(st, t, replay=True)
-        if st.unpowered_since is not None:
-            self._repowered(st, t)
-
-    def _repowered(self, st: PhysicalState, t: float) -> None:
-        """Power returns after a time with neither main power nor a battery: monitoring
-        resumes (a loop found open is a breach now, S-29) and the RTC, which stood
-        still, goes on from where it stopped, marked invalid (§7.2)."""
-        stopped = st.unpowered_since if st.unpowered_since is not None else t
-        st.unpowered_since = None
-        for channel in (0, 1):
-            if st.loops_open[channel]:
-                self.engine.breach(st, t, channel)
-        st.rtc_offset -= t - stopped
-        st.rtc_valid = False
-        self._record(EventKind.RTC_INVALID, t, {})
+            switch_main_power(self.engine, st, self._now(st), bool(on))
 
     @exposed(Kind.SIMULATION, input=Input(
         "power-cycle", help="main power off, then on: a cold boot",
@@ -259,8 +185,8 @@ class SimulationControls:
         self._sim()
         with self.edit() as st:
             t = self._now(st)
-            self._main_power(st, t, False)
-            self._main_power(st, t, True)
+            switch_main_power(self.engine, st, t, False)
+            switch_main_power(self.engine, st, t, True)
 
     @exposed(Kind.SIMULATION, input=Input(
         "host-reboot", help="the host restarts; the module stays powered",
@@ -272,12 +198,12 @@ class SimulationControls:
             self.engine.host_reboot(st, self._now(st))
 
     @exposed(Kind.SIMULATION, input=Input(
-        "host-stall", params=(_SECONDS,), help="the host sends no heartbeat for S seconds",
+        "host-stall", params=(SECONDS,), help="the host sends no heartbeat for S seconds",
         done="host stalled for {seconds:g} s"))
     def sim_host_stall(self, seconds: float) -> None:
         """The host stops sending heartbeats for ``seconds``."""
         self._sim()
-        value = _duration("seconds", seconds)
+        value = inputs.duration("seconds", seconds)
         self._check_reaches(value)
         with self.edit() as st:
             t = self._now(st)
@@ -327,7 +253,7 @@ class SimulationControls:
     @exposed(Kind.SIMULATION, input=Input(
         "tap",
         params=(Param("axis", "axis", metavar="AXIS±"),
-                _g_param("g", DEFAULT_TAP_G, option="--g", help=_TAP_G_HELP)),
+                g_param("g", DEFAULT_TAP_G, option="--g", help=TAP_G_HELP)),
         help="an acceleration impulse on an axis: x+, x-, y+, y-, z+, z-",
         done="tap on {axis} ({g:g} g)"))
     def sim_tap(self, axis: str, g: float = DEFAULT_TAP_G, direction: int = 1) -> None:
@@ -335,7 +261,7 @@ class SimulationControls:
         self._sim()
         if not isinstance(axis, str) or axis.lower() not in ("x", "y", "z"):
             raise InvalidArgument(f"unknown axis {axis!r} (x, y or z)")
-        size = _g("g", g)
+        size = inputs.g("g", g)
         if direction not in (1, -1):
             raise InvalidArgument("direction must be +1 or -1")
         index = AXES[axis.lower()][0]
@@ -368,24 +294,24 @@ class SimulationControls:
                              {"name": "tap_logging", "value": on})
 
     @exposed(Kind.SIMULATION, input=Input(
-        "accel", params=(_g_param("x"), _g_param("y"), _g_param("z")),
+        "accel", params=(g_param("x"), g_param("y"), g_param("z")),
         help="static acceleration, g per axis",
         done="acceleration set to x {x:g} g, y {y:g} g, z {z:g} g"))
     def sim_set_acceleration(self, x: float, y: float, z: float) -> None:
         """Static acceleration in g."""
         self._sim()
-        values = [_g(n, v) for n, v in (("x", x), ("y", y), ("z", z))]
+        values = [inputs.g(n, v) for n, v in (("x", x), ("y", y), ("z", z))]
         with self.edit() as st:
             st.accel = values
 
     @exposed(Kind.SIMULATION, input=Input(
-        "brownout", params=(_SECONDS,), help="the main supply dips for S seconds",
+        "brownout", params=(SECONDS,), help="the main supply dips for S seconds",
         done="brownout for {seconds:g} s"))
     def sim_brownout(self, seconds: float) -> None:
         """The main supply dips for ``seconds``; services come back 1 s after it is
         stable again. Nothing else changes (§2.6)."""
         self._sim()
-        value = _duration("seconds", seconds)
+        value = inputs.duration("seconds", seconds)
         self._check_reaches(value + BROWNOUT_SETTLE_S)
         with self.edit() as st:
             t = self._now(st)
@@ -402,7 +328,7 @@ class SimulationControls:
         self._sim()
         if check_float("seconds", seconds) < 0:
             raise InvalidArgument("time only moves forward")
-        value = _duration("seconds", seconds)
+        value = inputs.duration("seconds", seconds)
         self._check_reaches(value)
         with self.edit() as st:
             st.offset += value
