@@ -11,13 +11,10 @@ from pathlib import Path
 import pytest
 
 from daemon_process import DaemonThread
-from fakes import CountingEntropy, FakeClock
+from fakes import FakeClock
 from softscm import Client
 from softscm.module import Module
 from softscm.store import Store
-
-SALT = bytes(range(32))
-
 
 #: The tiers of the suite, one folder each: the module and the layers below it, the
 #: client over both transports (and ``zymkey`` on it), and the programs (the CLI, the
@@ -74,20 +71,13 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def m(clock: FakeClock) -> Module:
-    """The §12 background: a provisioned module on the fake clock, a host session bound."""
+def module(clock: FakeClock) -> Iterator[Module]:
+    """The §12 background: a provisioned module on an in-memory store and the fake
+    clock, a host session bound (:func:`scenario.make_module`)."""
     from scenario import make_module
 
-    return make_module(clock)
-
-
-@pytest.fixture
-def module(clock: FakeClock) -> Iterator[Module]:
-    """A fresh module on an in-memory store, deterministic entropy and a fake clock."""
     store = Store.memory()
-    made = Module.provision(store, clock=clock, entropy=CountingEntropy(), salt=SALT)
-    made.physical.session_open("host")
-    yield made
+    yield make_module(clock, store=store)
     store.close()
 
 

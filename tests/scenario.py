@@ -14,9 +14,11 @@ from softscm.store import Store
 BOOT_S = 12.0
 
 
-def make_module(clock: FakeClock, profile: Profile | None = None, **kwargs: Any) -> Module:
-    """A provisioned module with a bound host session (the §12 background)."""
-    store = Store.memory()
+def make_module(clock: FakeClock, profile: Profile | None = None, *,
+                store: Store | None = None, **kwargs: Any) -> Module:
+    """A provisioned module with a bound host session (the §12 background), on
+    ``store`` (default: a new in-memory one)."""
+    store = Store.memory() if store is None else store
     Module.create_state(store, entropy=CountingEntropy(), salt=b"s" * 32, profile=profile)
     kwargs.setdefault("code", installed_code)
     module = Module(store, clock=clock, entropy=CountingEntropy(b"run"), salt=b"s" * 32,

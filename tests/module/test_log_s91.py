@@ -114,24 +114,24 @@ def test_s91_every_required_kind_with_clock_fields_chained(
     assert SALT.hex() not in text and SALT.decode() not in text
 
 
-def test_taps_are_logged_only_when_tap_logging_is_on(m: Module) -> None:
-    sim = m.simulation
+def test_taps_are_logged_only_when_tap_logging_is_on(module: Module) -> None:
+    sim = module.simulation
     sim.sim_tap("y", 16, 1)
-    assert "tap" not in [r["kind"] for r in exported(m)]
+    assert "tap" not in [r["kind"] for r in exported(module)]
     sim.sim_tap_logging(True)
-    assert exported(m)[-1]["kind"] == "setting_changed"
-    assert exported(m)[-1]["detail"] == {"name": "tap_logging", "value": True}
-    last = exported(m)[-1]["seq"]
+    assert exported(module)[-1]["kind"] == "setting_changed"
+    assert exported(module)[-1]["detail"] == {"name": "tap_logging", "value": True}
+    last = exported(module)[-1]["seq"]
     sim.sim_tap("z", 16, 1)
-    m.physical.set_tap_sensitivity("x", 0)
+    module.physical.set_tap_sensitivity("x", 0)
     sim.sim_tap("x", 16, 1)                       # not detected: not a tap
-    taps = [r for r in exported(m) if r["seq"] > last and r["kind"] == "tap"]
+    taps = [r for r in exported(module) if r["seq"] > last and r["kind"] == "tap"]
     assert [t["detail"] for t in taps] == [{"axis": "z", "direction": 1}]
     sim.sim_tap_logging(False)
-    last = exported(m)[-1]["seq"]
+    last = exported(module)[-1]["seq"]
     sim.sim_tap("z", 16, -1)
-    assert m.physical.accelerometer()[2] == [1.0, -1], "the tap itself still happens"
-    assert [r for r in exported(m) if r["seq"] > last] == []
+    assert module.physical.accelerometer()[2] == [1.0, -1], "the tap itself still happens"
+    assert [r for r in exported(module) if r["seq"] > last] == []
     with pytest.raises(Exception, match="true or false"):
         sim.sim_tap_logging(1)  # type: ignore[arg-type]
 
@@ -158,14 +158,14 @@ def taps(m: Module, count: int) -> None:
         m.simulation.sim_tap("x", 16, 1)
 
 
-def test_the_newest_records_are_kept_with_a_marker(m: Module, small_log) -> None:
+def test_the_newest_records_are_kept_with_a_marker(module: Module, small_log) -> None:
     cap, slack = small_log
     sizes = []
     for _ in range(60):
-        taps(m, 1)
-        sizes.append(len(exported(m)))
+        taps(module, 1)
+        sizes.append(len(exported(module)))
     assert max(sizes) == cap + slack, "the oldest go in one batch past the slack"
-    log = exported(m)
+    log = exported(module)
     markers = [r for r in log if r["kind"] == "log_truncated"]
     assert markers, "at least one truncation"
     newest = markers[-1]
@@ -176,7 +176,7 @@ def test_the_newest_records_are_kept_with_a_marker(m: Module, small_log) -> None
     assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
     assert eventlog.first_broken(chain(log)) is None
     # Read from the middle, a page still carries the digest before it.
-    page = m.events(after=log[4]["seq"], limit=3)
+    page = module.events(after=log[4]["seq"], limit=3)
     assert page[0]["prev_hash"] == log[4]["hash"]
     # Removing one more old record, or editing the marker, breaks the chain.
     assert eventlog.first_broken(chain(log[1:])) == log[1]["seq"]
@@ -189,17 +189,17 @@ def test_the_newest_records_are_kept_with_a_marker(m: Module, small_log) -> None
     assert eventlog.first_broken(chain(edited)) == log[0]["seq"]
 
 
-def test_truncation_is_exact(m: Module, small_log) -> None:
+def test_truncation_is_exact(module: Module, small_log) -> None:
     cap, slack = small_log
-    first = exported(m)[0]["seq"]
+    first = exported(module)[0]["seq"]
     assert first == 1
     sizes = []
-    while "log_truncated" not in [r["kind"] for r in exported(m)]:
-        taps(m, 1)
-        sizes.append(len(exported(m)))
+    while "log_truncated" not in [r["kind"] for r in exported(module)]:
+        taps(module, 1)
+        sizes.append(len(exported(module)))
         assert len(sizes) < 100
     assert sizes[-2] == cap + slack
-    log = exported(m)
+    log = exported(module)
     assert [r["kind"] for r in log].count("log_truncated") == 1
     marker = next(r for r in log if r["kind"] == "log_truncated")
     assert marker == log[-1]
@@ -226,6 +226,6 @@ def test_records_without_clock_fields_still_verify() -> None:
     assert eventlog.first_broken(chain(wire)) is None
 
 
-def test_the_clock_field_names_are_the_logs_own(m: Module) -> None:
+def test_the_clock_field_names_are_the_logs_own(module: Module) -> None:
     with pytest.raises(ValueError, match="rtc"):
-        m.record("warning", kind="x", rtc=1.0)
+        module.record("warning", kind="x", rtc=1.0)

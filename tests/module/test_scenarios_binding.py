@@ -31,131 +31,131 @@ def test_s11_first_binding(clock: FakeClock) -> None:
     assert last[0][1:] == [100, True] and last[1][1:] == [2900, False]
 
 
-def test_s12_development_follows_the_host(m: Module, clock: FakeClock) -> None:
-    k = m.generate_key("nistp256")
-    pub = m.public_key(k)
-    blob = m.lock(b"secret")
-    m.simulation.sim_set_host_identity("cpu_serial", "other-pi")
-    power_cycle(m, clock)
-    assert m.physical.binding_info() == (False, True)
-    assert m.unlock(blob) == b"secret"
-    assert m.public_key(k) == pub
-    assert "rebind" in kinds(m)
+def test_s12_development_follows_the_host(module: Module, clock: FakeClock) -> None:
+    k = module.generate_key("nistp256")
+    pub = module.public_key(k)
+    blob = module.lock(b"secret")
+    module.simulation.sim_set_host_identity("cpu_serial", "other-pi")
+    power_cycle(module, clock)
+    assert module.physical.binding_info() == (False, True)
+    assert module.unlock(blob) == b"secret"
+    assert module.public_key(k) == pub
+    assert "rebind" in kinds(module)
 
 
-def test_s13_lock_takes_effect_at_next_boot(m: Module, clock: FakeClock) -> None:
-    m.physical.lock_binding()
-    assert m.physical.binding_info() == (True, True)
-    assert m.physical.physical_status()["binding"] == "lock_pending"
-    assert m.physical.led()["label"] == "running_dev"
-    power_cycle(m, clock)
-    assert "production_active" in kinds(m)
+def test_s13_lock_takes_effect_at_next_boot(module: Module, clock: FakeClock) -> None:
+    module.physical.lock_binding()
+    assert module.physical.binding_info() == (True, True)
+    assert module.physical.physical_status()["binding"] == "lock_pending"
+    assert module.physical.led()["label"] == "running_dev"
+    power_cycle(module, clock)
+    assert "production_active" in kinds(module)
     clock.advance(7)
-    timeline = m.physical.led_timeline()
+    timeline = module.physical.led_timeline()
     start = timeline["spans"][-1][0]
     assert timeline["spans"][-1][2] == "running_production"
     segs = [s[1:] for s in timeline["segments"] if s[0] >= start][:6]
     assert segs == [[100, True], [100, False], [100, True], [100, False], [100, True], [2500, False]]
 
 
-def test_s14_repeated_lock(m: Module, clock: FakeClock) -> None:
-    to_production(m, clock)
-    before = m.physical.physical_status()
-    m.physical.lock_binding()
-    assert kinds(m)[-1] == "lock_binding_repeat"
-    after = m.physical.physical_status()
+def test_s14_repeated_lock(module: Module, clock: FakeClock) -> None:
+    to_production(module, clock)
+    before = module.physical.physical_status()
+    module.physical.lock_binding()
+    assert kinds(module)[-1] == "lock_binding_repeat"
+    after = module.physical.physical_status()
     assert before["binding"] == after["binding"] == "production"
 
 
-def test_s15_production_refuses_another_host(m: Module, clock: FakeClock) -> None:
-    to_production(m, clock)
-    blob = m.lock(b"x")
-    m.simulation.sim_set_host_identity("boot_device_serial", "clone")
-    power_cycle(m, clock)
+def test_s15_production_refuses_another_host(module: Module, clock: FakeClock) -> None:
+    to_production(module, clock)
+    blob = module.lock(b"x")
+    module.simulation.sim_set_host_identity("boot_device_serial", "clone")
+    power_cycle(module, clock)
     with pytest.raises(softscm.CannotBind):
-        m.random_bytes(8)
+        module.random_bytes(8)
     with pytest.raises(softscm.CannotBind):
-        m.physical.binding_info()
+        module.physical.binding_info()
     assert any(e["kind"] == "bind_failed" and e["detail"] == {"reason": "fingerprint"}
-               for e in m.events(limit=1000))
+               for e in module.events(limit=1000))
     clock.advance(11)
-    timeline = m.physical.led_timeline()
+    timeline = module.physical.led_timeline()
     assert timeline["spans"][-1][2] == "cannot_bind"
     assert timeline["segments"][-1][2] is False and timeline["segments"][-1][1] >= 1000
-    m.simulation.sim_set_host_identity("boot_device_serial", "")
-    state = m.physical.state()
+    module.simulation.sim_set_host_identity("boot_device_serial", "")
+    state = module.physical.state()
     assert state.identity["boot_device_serial"] == ""
     # Restore the identity as measured: drop the override.
-    with m.physical.edit() as st:
+    with module.physical.edit() as st:
         st.identity.pop("boot_device_serial")
-    power_cycle(m, clock)
-    assert m.physical.physical_status()["lifecycle"] == "running"
-    assert m.physical.led()["label"] == "running_production"
-    assert m.unlock(blob) == b"x"
+    power_cycle(module, clock)
+    assert module.physical.physical_status()["lifecycle"] == "running"
+    assert module.physical.led()["label"] == "running_production"
+    assert module.unlock(blob) == b"x"
 
 
-def test_s16_lost_salt(m: Module, clock: FakeClock) -> None:
-    to_production(m, clock)
-    m.simulation.sim_delete_host_salt()
-    m.simulation.sim_host_reboot()
+def test_s16_lost_salt(module: Module, clock: FakeClock) -> None:
+    to_production(module, clock)
+    module.simulation.sim_delete_host_salt()
+    module.simulation.sim_host_reboot()
     clock.advance(3)
     with pytest.raises(softscm.CannotBind):
-        m.random_bytes(1)
-    assert {"reason": "salt"} in [e["detail"] for e in m.events(limit=1000) if e["kind"] == "bind_failed"]
-    power_cycle(m, clock)
+        module.random_bytes(1)
+    assert {"reason": "salt"} in [e["detail"] for e in module.events(limit=1000) if e["kind"] == "bind_failed"]
+    power_cycle(module, clock)
     with pytest.raises(softscm.CannotBind):
-        m.random_bytes(1)
-    m.simulation.sim_restore_host_salt(b"s" * 32)
-    power_cycle(m, clock)
-    assert len(m.random_bytes(4)) == 4
+        module.random_bytes(1)
+    module.simulation.sim_restore_host_salt(b"s" * 32)
+    power_cycle(module, clock)
+    assert len(module.random_bytes(4)) == 4
 
 
-def test_s16_lost_salt_in_development(m: Module, clock: FakeClock) -> None:
-    k = m.generate_key("ed25519")
-    m.simulation.sim_delete_host_salt()
-    m.simulation.sim_host_reboot()
+def test_s16_lost_salt_in_development(module: Module, clock: FakeClock) -> None:
+    k = module.generate_key("ed25519")
+    module.simulation.sim_delete_host_salt()
+    module.simulation.sim_host_reboot()
     clock.advance(3)
-    assert "rebind" in kinds(m)
-    assert len(m.public_key(k)) == 32
+    assert "rebind" in kinds(module)
+    assert len(module.public_key(k)) == 32
 
 
-def test_s17_host_changed_between_lock_and_reboot(m: Module, clock: FakeClock) -> None:
-    m.physical.lock_binding()
-    m.simulation.sim_set_host_identity("cpu_serial", "x")
-    power_cycle(m, clock)
-    assert m.physical.physical_status()["lifecycle"] == "cannot_bind"
+def test_s17_host_changed_between_lock_and_reboot(module: Module, clock: FakeClock) -> None:
+    module.physical.lock_binding()
+    module.simulation.sim_set_host_identity("cpu_serial", "x")
+    power_cycle(module, clock)
+    assert module.physical.physical_status()["lifecycle"] == "cannot_bind"
 
 
-def test_s18_lock_without_battery(m: Module) -> None:
-    m.simulation.sim_remove_battery()
-    m.physical.lock_binding()
+def test_s18_lock_without_battery(module: Module) -> None:
+    module.simulation.sim_remove_battery()
+    module.physical.lock_binding()
     assert any(e["kind"] == "warning" and e["detail"] == {"kind": "no_battery"}
-               for e in m.events(limit=100))
+               for e in module.events(limit=100))
 
 
-def test_s19_thresholds_freeze_at_lock(m: Module) -> None:
-    m.physical.set_cpu_low_temp_threshold(0.0)
-    m.physical.lock_binding()
+def test_s19_thresholds_freeze_at_lock(module: Module) -> None:
+    module.physical.set_cpu_low_temp_threshold(0.0)
+    module.physical.lock_binding()
     calls = [
-        lambda: m.physical.set_cpu_low_temp_threshold(5.0),
-        lambda: m.physical.set_cpu_high_temp_threshold(50.0),
-        lambda: m.physical.set_cpu_temp_action(self_destruct=True),
-        lambda: m.physical.set_battery_voltage_threshold(2.4),
-        lambda: m.physical.set_battery_voltage_action(sleep=True),
+        lambda: module.physical.set_cpu_low_temp_threshold(5.0),
+        lambda: module.physical.set_cpu_high_temp_threshold(50.0),
+        lambda: module.physical.set_cpu_temp_action(self_destruct=True),
+        lambda: module.physical.set_battery_voltage_threshold(2.4),
+        lambda: module.physical.set_battery_voltage_action(sleep=True),
     ]
     for call in calls:
         with pytest.raises(softscm.PolicyLocked):
             call()
-    settings = m.physical.physical_status()["settings"]
+    settings = module.physical.physical_status()["settings"]
     assert settings["low_temp_c"] == 0.0 and settings["high_temp_c"] == 65.0
     assert settings["temperature_action"] == 0 and settings["battery_threshold_v"] == 2.3
     assert settings["battery_action"] == 0
-    assert kinds(m).count("setting_rejected") == 5
+    assert kinds(module).count("setting_rejected") == 5
 
 
-def test_s20_one_perimeter_setting_per_channel(m: Module, clock: FakeClock) -> None:
-    to_production(m, clock)
-    p = m.physical
+def test_s20_one_perimeter_setting_per_channel(module: Module, clock: FakeClock) -> None:
+    to_production(module, clock)
+    p = module.physical
     p.set_perimeter_event_actions(0, True, True)
     with pytest.raises(softscm.PolicyLocked):
         p.set_perimeter_event_actions(0, True, False)
@@ -167,15 +167,15 @@ def test_s20_one_perimeter_setting_per_channel(m: Module, clock: FakeClock) -> N
         p.clear_perimeter_info()
 
 
-def test_s21_rejected_call_keeps_the_chance(m: Module, clock: FakeClock) -> None:
-    to_production(m, clock)
+def test_s21_rejected_call_keeps_the_chance(module: Module, clock: FakeClock) -> None:
+    to_production(module, clock)
     with pytest.raises(softscm.InvalidArgument):
-        m.physical.set_perimeter_event_actions(2, True, False)
-    m.physical.set_perimeter_event_actions(0, True, False)
+        module.physical.set_perimeter_event_actions(2, True, False)
+    module.physical.set_perimeter_event_actions(0, True, False)
 
 
-def test_s23_validation_before_locking(m: Module) -> None:
-    p = m.physical
+def test_s23_validation_before_locking(module: Module) -> None:
+    p = module.physical
     with pytest.raises(softscm.InvalidArgument):
         p.set_cpu_high_temp_threshold(-20.0)
     with pytest.raises(softscm.InvalidArgument):
@@ -185,7 +185,7 @@ def test_s23_validation_before_locking(m: Module) -> None:
         p.set_battery_voltage_action(sleep=True, self_destruct=True)
     p.set_cpu_low_temp_threshold(25.0)
     assert any(e["kind"] == "warning" and e["detail"]["kind"] == "threshold_near_ambient"
-               for e in m.events(limit=100))
+               for e in module.events(limit=100))
     settings = p.physical_status()["settings"]
     assert settings["high_temp_c"] == 65.0 and settings["battery_threshold_v"] == 2.5
     assert settings["battery_action"] == 0
@@ -234,17 +234,17 @@ def test_real_binding_production_state_on_another_host(tmp_path, clock: FakeCloc
     store.close()
 
 
-def test_boot_stages_s60(m: Module, clock: FakeClock) -> None:
+def test_boot_stages_s60(module: Module, clock: FakeClock) -> None:
     start = int(clock.time * 1000)
-    m.simulation.sim_power_cycle()
+    module.simulation.sim_power_cycle()
     clock.advance(BOOT_S + 1)
-    got = [s for s in spans(m) if s[0] >= start]
+    got = [s for s in spans(module) if s[0] >= start]
     labels = [s[2] for s in got]
     assert labels[:8] == ["boot_init", "verify_1", "verify_2", "verify_3", "verify_4",
                           "host_booting", "usb_enumerated", "running_dev"]
     durations = [s[1] - s[0] for s in got[:7]]
     assert durations == [2000, 1250, 1750, 2250, 2750, 1000, 500]
-    segments = [s for s in m.physical.led_timeline()["segments"] if s[0] >= start]
+    segments = [s for s in module.physical.led_timeline()["segments"] if s[0] >= start]
     assert segments[:2] == [[start, 1000, True], [start + 1000, 1000, False]]
 
 
@@ -253,13 +253,13 @@ def test_hsm6_and_profile(clock: FakeClock) -> None:
     assert module.slots() == (list(range(14)), 512)
 
 
-def test_self_test_runs_at_every_boot(m: Module, clock: FakeClock) -> None:
+def test_self_test_runs_at_every_boot(module: Module, clock: FakeClock) -> None:
     from softscm.module.lifecycle.selftest import failed_checks, run_self_test
 
     assert failed_checks(run_self_test(CountingEntropy())) == []
     assert "random" in failed_checks(run_self_test(lambda n: bytes(n)))
-    power_cycle(m, clock)
-    results = [e["detail"] for e in m.events(limit=1000) if e["kind"] == "self_test"]
+    power_cycle(module, clock)
+    results = [e["detail"] for e in module.events(limit=1000) if e["kind"] == "self_test"]
     assert len(results) == 2
     assert all(r["result"] == "pass" and r["failed"] == [] for r in results)
 
@@ -288,16 +288,16 @@ def test_s61_usb_link(tmp_path, clock: FakeClock) -> None:
     assert len(m.random_bytes(1)) == 1
 
 
-def test_event_records_carry_their_chain(m: Module, clock: FakeClock) -> None:
+def test_event_records_carry_their_chain(module: Module, clock: FakeClock) -> None:
     from softscm.module import eventlog
     from softscm.store import EventRecord
 
-    power_cycle(m, clock)
-    records = m.events(limit=1000)
+    power_cycle(module, clock)
+    records = module.events(limit=1000)
     assert records[0]["prev_hash"] == "00" * 16
     for before, after in zip(records, records[1:]):
         assert after["prev_hash"] == before["hash"]
-    page = m.events(after=3, limit=2)
+    page = module.events(after=3, limit=2)
     assert page[0]["prev_hash"] == records[2]["hash"]
     rebuilt = [eventlog.from_dict(r) for r in records]
     assert eventlog.first_broken(rebuilt) is None

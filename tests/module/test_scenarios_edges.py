@@ -40,292 +40,292 @@ def details(m: Module, kind: str) -> list[dict[str, Any]]:
 # -- sequences interrupted or overlapped (§2.6, §5.4) --------------------------------------
 
 
-def test_simulated_tamper_during_boot_lets_the_boot_finish(m: Module, clock: FakeClock) -> None:
-    m.physical.set_perimeter_event_actions(0, True, True)
-    m.simulation.sim_power_cycle()
+def test_simulated_tamper_during_boot_lets_the_boot_finish(module: Module, clock: FakeClock) -> None:
+    module.physical.set_perimeter_event_actions(0, True, True)
+    module.simulation.sim_power_cycle()
     clock.advance(5)  # in BOOT_VERIFY
-    m.simulation.sim_loop_open(0)
+    module.simulation.sim_loop_open(0)
     clock.advance(200)
-    m.physical.catch_up()
+    module.physical.catch_up()
     # §5.4: a simulated condition recovers to the state it left; the boot continues.
-    assert lifecycle(m) == "running"
-    assert len(m.random_bytes(4)) == 4
+    assert lifecycle(module) == "running"
+    assert len(module.random_bytes(4)) == 4
 
 
-def test_brownout_during_simulated_sequence_recovers(m: Module, clock: FakeClock) -> None:
-    m.physical.set_perimeter_event_actions(0, True, True)
-    m.simulation.sim_loop_open(0)
+def test_brownout_during_simulated_sequence_recovers(module: Module, clock: FakeClock) -> None:
+    module.physical.set_perimeter_event_actions(0, True, True)
+    module.simulation.sim_loop_open(0)
     clock.advance(5)
-    m.simulation.sim_brownout(0.5)
+    module.simulation.sim_brownout(0.5)
     clock.advance(SEQ_6_1_S + 5)
-    m.physical.catch_up()
-    assert lifecycle(m) == "running"
-    assert len(m.random_bytes(4)) == 4
+    module.physical.catch_up()
+    assert lifecycle(module) == "running"
+    assert len(module.random_bytes(4)) == 4
 
 
-def test_tamper_during_brownout_recovers(m: Module, clock: FakeClock) -> None:
-    m.physical.set_perimeter_event_actions(0, True, True)
-    m.simulation.sim_brownout(0.5)
-    m.simulation.sim_loop_open(0)
+def test_tamper_during_brownout_recovers(module: Module, clock: FakeClock) -> None:
+    module.physical.set_perimeter_event_actions(0, True, True)
+    module.simulation.sim_brownout(0.5)
+    module.simulation.sim_loop_open(0)
     clock.advance(SEQ_6_1_S + 5)
-    m.physical.catch_up()
-    assert lifecycle(m) == "running"
-    assert len(m.random_bytes(4)) == 4
+    module.physical.catch_up()
+    assert lifecycle(module) == "running"
+    assert len(module.random_bytes(4)) == 4
 
 
 def test_heartbeat_fatal_still_reboots_with_a_queued_simulated_sequence(
-        m: Module, clock: FakeClock) -> None:
-    m.physical.set_perimeter_event_actions(0, True, True)
-    m.simulation.sim_host_stall(61)
+        module: Module, clock: FakeClock) -> None:
+    module.physical.set_perimeter_event_actions(0, True, True)
+    module.simulation.sim_host_stall(61)
     clock.advance(60.5)
-    m.physical.catch_up()
-    assert "heartbeat_lost" in kinds(m)
-    m.simulation.sim_loop_open(0)  # a simulated 6/1 waits behind the fatal 8
+    module.physical.catch_up()
+    assert "heartbeat_lost" in kinds(module)
+    module.simulation.sim_loop_open(0)  # a simulated 6/1 waits behind the fatal 8
     clock.advance(33)  # fatal 8 (32.35 s) is over
-    m.physical.catch_up()
+    module.physical.catch_up()
     # §5.6: fatal 8 three times, then the module reboots.
-    assert {"reason": "fatal"} in details(m, "module_reboot")
+    assert {"reason": "fatal"} in details(module, "module_reboot")
 
 
-def test_host_reboot_does_not_cut_a_simulated_sequence_short(m: Module, clock: FakeClock) -> None:
-    m.physical.set_perimeter_event_actions(0, True, True)
-    m.simulation.sim_loop_open(0)
+def test_host_reboot_does_not_cut_a_simulated_sequence_short(module: Module, clock: FakeClock) -> None:
+    module.physical.set_perimeter_event_actions(0, True, True)
+    module.simulation.sim_loop_open(0)
     clock.advance(2)
-    m.simulation.sim_host_reboot()
+    module.simulation.sim_host_reboot()
     clock.advance(3)
-    m.physical.catch_up()
+    module.physical.catch_up()
     with pytest.raises(softscm.ModuleUnavailable):
-        m.random_bytes(4)
+        module.random_bytes(4)
 
 
 def test_power_cut_during_simulated_sequence_then_boot_is_clean(
-        m: Module, clock: FakeClock) -> None:
-    m.physical.set_perimeter_event_actions(0, True, True)
-    m.simulation.sim_loop_open(0)
-    m.simulation.sim_loop_open(1)  # queued 6/3
+        module: Module, clock: FakeClock) -> None:
+    module.physical.set_perimeter_event_actions(0, True, True)
+    module.simulation.sim_loop_open(0)
+    module.simulation.sim_loop_open(1)  # queued 6/3
     clock.advance(3)
-    power_cycle(m, clock)
-    assert lifecycle(m) == "running"
-    assert m.physical.state().queued_sequences == []
+    power_cycle(module, clock)
+    assert lifecycle(module) == "running"
+    assert module.physical.state().queued_sequences == []
     clock.advance(100)
-    m.physical.catch_up()
-    assert lifecycle(m) == "running"
+    module.physical.catch_up()
+    assert lifecycle(module) == "running"
 
 
 # -- sessions, host reboots and brown-outs during a boot (§2.6, §12.8 S-66) --------------
 
 
-def test_session_opening_during_sequence_binds_afterwards(m: Module, clock: FakeClock) -> None:
-    m.physical.set_perimeter_event_actions(0, True, True)
-    m.physical.session_close("host")
-    power_cycle(m, clock, 20)
-    assert lifecycle(m) == "waiting_for_host"
-    m.simulation.sim_loop_open(0)
+def test_session_opening_during_sequence_binds_afterwards(module: Module, clock: FakeClock) -> None:
+    module.physical.set_perimeter_event_actions(0, True, True)
+    module.physical.session_close("host")
+    power_cycle(module, clock, 20)
+    assert lifecycle(module) == "waiting_for_host"
+    module.simulation.sim_loop_open(0)
     clock.advance(1)
-    m.physical.session_open("host")
+    module.physical.session_open("host")
     clock.advance(SEQ_6_1_S + 5)
-    m.physical.catch_up()
-    assert lifecycle(m) == "running"
+    module.physical.catch_up()
+    assert lifecycle(module) == "running"
 
 
-def test_session_opening_during_boot_binds_at_its_end(m: Module, clock: FakeClock) -> None:
-    m.physical.session_close("host")
-    m.simulation.sim_power_cycle()
+def test_session_opening_during_boot_binds_at_its_end(module: Module, clock: FakeClock) -> None:
+    module.physical.session_close("host")
+    module.simulation.sim_power_cycle()
     clock.advance(4)
-    m.physical.session_open("other")
+    module.physical.session_open("other")
     with pytest.raises(softscm.ModuleUnavailable):
-        m.random_bytes(4)
+        module.random_bytes(4)
     clock.advance(8)
-    m.physical.catch_up()
-    assert lifecycle(m) == "running"
-    assert len(m.random_bytes(4)) == 4
+    module.physical.catch_up()
+    assert lifecycle(module) == "running"
+    assert len(module.random_bytes(4)) == 4
 
 
 def test_host_reboot_during_module_boot_does_not_skip_verify(
-        m: Module, clock: FakeClock) -> None:
-    m.simulation.sim_power_cycle()
+        module: Module, clock: FakeClock) -> None:
+    module.simulation.sim_power_cycle()
     clock.advance(3)  # verify_1
-    m.simulation.sim_host_reboot()
+    module.simulation.sim_host_reboot()
     clock.advance(2.5)
-    m.physical.catch_up()
+    module.physical.catch_up()
     with pytest.raises(softscm.ModuleUnavailable):
-        m.random_bytes(4)
+        module.random_bytes(4)
 
 
-def test_brownout_during_boot_withholds_services(m: Module, clock: FakeClock) -> None:
-    m.simulation.sim_power_cycle()
+def test_brownout_during_boot_withholds_services(module: Module, clock: FakeClock) -> None:
+    module.simulation.sim_power_cycle()
     clock.advance(11)  # usb_enumerated; the bind is due at 11.5 s
-    m.simulation.sim_brownout(5.0)
+    module.simulation.sim_brownout(5.0)
     clock.advance(1.0)
-    m.physical.catch_up()
+    module.physical.catch_up()
     # §12.8 S-66: calls during the dip and for 1 s after fail ModuleUnavailable.
     with pytest.raises(softscm.ModuleUnavailable):
-        m.random_bytes(4)
+        module.random_bytes(4)
 
 
 def test_lock_binding_while_booting_is_refused_and_changes_nothing(
-        m: Module, clock: FakeClock) -> None:
-    m.simulation.sim_power_cycle()
+        module: Module, clock: FakeClock) -> None:
+    module.simulation.sim_power_cycle()
     clock.advance(3)
     with pytest.raises(softscm.ModuleUnavailable):
-        m.physical.lock_binding()
+        module.physical.lock_binding()
     clock.advance(10)
-    m.physical.catch_up()
-    assert m.physical.binding_info() == (False, True)
-    assert m.physical.state().binding == "bound_dev"
+    module.physical.catch_up()
+    assert module.physical.binding_info() == (False, True)
+    assert module.physical.state().binding == "bound_dev"
 
 
 # -- holds and events while off (§2.6, §3.2) --------------------------------------------------
 
 
-def test_temperature_hold_while_off_does_not_boot(m: Module, clock: FakeClock) -> None:
-    m.physical.set_cpu_temp_action(self_destruct=True)
-    to_production(m, clock)
-    m.simulation.sim_main_power(False)
-    m.simulation.sim_set_temperature(70)
+def test_temperature_hold_while_off_does_not_boot(module: Module, clock: FakeClock) -> None:
+    module.physical.set_cpu_temp_action(self_destruct=True)
+    to_production(module, clock)
+    module.simulation.sim_main_power(False)
+    module.simulation.sim_set_temperature(70)
     clock.advance(10)
-    m.simulation.sim_set_temperature(25)
+    module.simulation.sim_set_temperature(25)
     clock.advance(200)
-    m.physical.catch_up()
-    assert m.physical.physical_status()["main_power"] is False
-    assert lifecycle(m) == "off"
+    module.physical.catch_up()
+    assert module.physical.physical_status()["main_power"] is False
+    assert lifecycle(module) == "off"
     with pytest.raises(softscm.ModuleUnavailable):
-        m.random_bytes(4)
+        module.random_bytes(4)
 
 
-def test_second_destruction_keeps_the_first_code(m: Module, clock: FakeClock) -> None:
-    m.physical.set_battery_voltage_action(self_destruct=True)
-    to_production(m, clock)
-    m.physical.set_perimeter_event_actions(0, True, True)
-    m.simulation.sim_loop_open(0)  # tamper destruction: every boot shows 5 (C19)
-    m.simulation.sim_set_battery(2.0)
-    m.simulation.sim_main_power(False)
-    m.simulation.sim_main_power(True)
+def test_second_destruction_keeps_the_first_code(module: Module, clock: FakeClock) -> None:
+    module.physical.set_battery_voltage_action(self_destruct=True)
+    to_production(module, clock)
+    module.physical.set_perimeter_event_actions(0, True, True)
+    module.simulation.sim_loop_open(0)  # tamper destruction: every boot shows 5 (C19)
+    module.simulation.sim_set_battery(2.0)
+    module.simulation.sim_main_power(False)
+    module.simulation.sim_main_power(True)
     clock.advance(30)
-    assert len(details(m, "self_destruct")) == 1
-    assert fatal_spans(m)[-1][2] == "fatal 5"
+    assert len(details(module, "self_destruct")) == 1
+    assert fatal_spans(module)[-1][2] == "fatal 5"
 
 
 def test_loop_found_open_at_power_on_shows_simulated_sequence(
-        m: Module, clock: FakeClock) -> None:
-    m.physical.set_perimeter_event_actions(0, True, True)
-    m.simulation.sim_remove_battery()
-    m.simulation.sim_main_power(False)
+        module: Module, clock: FakeClock) -> None:
+    module.physical.set_perimeter_event_actions(0, True, True)
+    module.simulation.sim_remove_battery()
+    module.simulation.sim_main_power(False)
     clock.advance(100)
-    m.simulation.sim_loop_open(0)
+    module.simulation.sim_loop_open(0)
     clock.advance(100)
-    m.simulation.sim_main_power(True)
+    module.simulation.sim_main_power(True)
     clock.advance(60)
-    m.physical.catch_up()
-    assert "simulated_action" in kinds(m)
-    assert any(s[2] == "fatal 6/1" for s in fatal_spans(m))
+    module.physical.catch_up()
+    assert "simulated_action" in kinds(module)
+    assert any(s[2] == "fatal 6/1" for s in fatal_spans(module))
 
 
 # -- monitoring and the RTC across power (§4.2, §4.7, §7.2) -----------------------------
 
 
-def test_battery_insertion_detects_open_loop(m: Module, clock: FakeClock) -> None:
-    m.simulation.sim_remove_battery()
-    m.simulation.sim_main_power(False)
+def test_battery_insertion_detects_open_loop(module: Module, clock: FakeClock) -> None:
+    module.simulation.sim_remove_battery()
+    module.simulation.sim_main_power(False)
     clock.advance(100)
-    m.simulation.sim_loop_open(0)  # unmonitored
+    module.simulation.sim_loop_open(0)  # unmonitored
     clock.advance(100)
-    m.simulation.sim_insert_battery(3.0)  # monitoring resumes with the loop open
+    module.simulation.sim_insert_battery(3.0)  # monitoring resumes with the loop open
     clock.advance(100)
-    m.simulation.sim_main_power(True)
+    module.simulation.sim_main_power(True)
     clock.advance(13)
-    m.physical.catch_up()
-    assert m.physical.perimeter_info()[0] != 0
+    module.physical.catch_up()
+    assert module.physical.perimeter_info()[0] != 0
 
 
 def test_rtc_stops_while_unpowered_even_if_battery_returns_first(
-        m: Module, clock: FakeClock) -> None:
-    before = m.get_time()
-    m.simulation.sim_remove_battery()
-    m.simulation.sim_main_power(False)
+        module: Module, clock: FakeClock) -> None:
+    before = module.get_time()
+    module.simulation.sim_remove_battery()
+    module.simulation.sim_main_power(False)
     clock.advance(3600)
-    m.simulation.sim_insert_battery(3.0)
-    m.simulation.sim_main_power(True)
+    module.simulation.sim_insert_battery(3.0)
+    module.simulation.sim_main_power(True)
     clock.advance(13)
-    m.physical.catch_up()
-    assert m.get_time() - before <= 20
-    assert "rtc_invalid" in kinds(m)
+    module.physical.catch_up()
+    assert module.get_time() - before <= 20
+    assert "rtc_invalid" in kinds(module)
 
 
-def test_rtc_runs_on_battery_until_removed(m: Module, clock: FakeClock) -> None:
-    before = m.get_time()
-    m.simulation.sim_main_power(False)
+def test_rtc_runs_on_battery_until_removed(module: Module, clock: FakeClock) -> None:
+    before = module.get_time()
+    module.simulation.sim_main_power(False)
     clock.advance(100)  # on battery: the RTC runs
-    m.simulation.sim_remove_battery()
+    module.simulation.sim_remove_battery()
     clock.advance(100)  # unpowered: it stops
-    m.simulation.sim_main_power(True)
+    module.simulation.sim_main_power(True)
     clock.advance(13)
-    m.physical.catch_up()
-    assert m.get_time() - before == pytest.approx(113, abs=1)
+    module.physical.catch_up()
+    assert module.get_time() - before == pytest.approx(113, abs=1)
 
 
-def test_low_power_pulse_is_not_stamped_in_the_future(m: Module, clock: FakeClock) -> None:
-    m.physical.set_digital_perimeter_lp_period(10_000_000)
-    m.simulation.sim_main_power(False)
+def test_low_power_pulse_is_not_stamped_in_the_future(module: Module, clock: FakeClock) -> None:
+    module.physical.set_digital_perimeter_lp_period(10_000_000)
+    module.simulation.sim_main_power(False)
     clock.advance(0.5)
-    m.simulation.sim_loop_pulse(0, 20.0)
-    status = m.physical.physical_status()
+    module.simulation.sim_loop_pulse(0, 20.0)
+    status = module.physical.physical_status()
     assert status["perimeter"][0] <= status["rtc"]
 
 
 # -- level triggers and heartbeats (§3.2, §5.6) ---------------------------------------------
 
 
-def test_temperature_level_trigger_survives_brownout(m: Module, clock: FakeClock) -> None:
-    m.physical.set_cpu_temp_action(self_destruct=True)
-    m.simulation.sim_set_temperature(70)
+def test_temperature_level_trigger_survives_brownout(module: Module, clock: FakeClock) -> None:
+    module.physical.set_cpu_temp_action(self_destruct=True)
+    module.simulation.sim_set_temperature(70)
     clock.advance(SEQ_20_2_S + 0.2)
-    m.physical.catch_up()
-    assert lifecycle(m) == "running"
-    m.simulation.sim_brownout(0.1)
+    module.physical.catch_up()
+    assert lifecycle(module) == "running"
+    module.simulation.sim_brownout(0.1)
     clock.advance(10)
-    m.physical.catch_up()
-    assert len(fatal_spans(m)) >= 2
+    module.physical.catch_up()
+    assert len(fatal_spans(module)) >= 2
 
 
 def test_temperature_back_in_range_during_sequence_stops_repeats(
-        m: Module, clock: FakeClock) -> None:
-    m.physical.set_cpu_temp_action(self_destruct=True)
-    m.simulation.sim_set_temperature(70)
+        module: Module, clock: FakeClock) -> None:
+    module.physical.set_cpu_temp_action(self_destruct=True)
+    module.simulation.sim_set_temperature(70)
     clock.advance(10)
-    m.simulation.sim_set_temperature(30)
+    module.simulation.sim_set_temperature(30)
     clock.advance(SEQ_20_2_S + 30)
-    m.physical.catch_up()
-    assert lifecycle(m) == "running"
-    assert len(fatal_spans(m)) == 1
+    module.physical.catch_up()
+    assert lifecycle(module) == "running"
+    assert len(fatal_spans(module)) == 1
     # Only the background self test is planned (§9.2); no sample, no sequence.
-    assert [timer[1] for timer in m.physical.state().timers] == ["self_test"]
+    assert [timer[1] for timer in module.physical.state().timers] == ["self_test"]
 
 
-def test_stall_beginning_during_sequence_loses_heartbeat(m: Module, clock: FakeClock) -> None:
-    m.physical.set_perimeter_event_actions(0, True, True)
-    m.simulation.sim_loop_open(0)
+def test_stall_beginning_during_sequence_loses_heartbeat(module: Module, clock: FakeClock) -> None:
+    module.physical.set_perimeter_event_actions(0, True, True)
+    module.simulation.sim_loop_open(0)
     clock.advance(1)
-    m.simulation.sim_host_stall(600)
+    module.simulation.sim_host_stall(600)
     clock.advance(300)
-    m.physical.catch_up()
-    assert "heartbeat_lost" in kinds(m)
+    module.physical.catch_up()
+    assert "heartbeat_lost" in kinds(module)
 
 
 # -- binding (§2.3, DESIGN "Binding is real") -----------------------------------------------
 
 
-def test_production_after_cannot_bind_seals_to_the_host(m: Module, clock: FakeClock) -> None:
-    m.simulation.sim_set_host_identity("cpu_serial", "a")
-    power_cycle(m, clock)
-    m.physical.lock_binding()
-    m.simulation.sim_set_host_identity("cpu_serial", "x")
-    power_cycle(m, clock)
-    assert lifecycle(m) == "cannot_bind"
-    m.simulation.sim_set_host_identity("cpu_serial", "a")
-    power_cycle(m, clock)
-    assert m.physical.state().binding == "production"
-    meta = m._store.all_meta()
+def test_production_after_cannot_bind_seals_to_the_host(module: Module, clock: FakeClock) -> None:
+    module.simulation.sim_set_host_identity("cpu_serial", "a")
+    power_cycle(module, clock)
+    module.physical.lock_binding()
+    module.simulation.sim_set_host_identity("cpu_serial", "x")
+    power_cycle(module, clock)
+    assert lifecycle(module) == "cannot_bind"
+    module.simulation.sim_set_host_identity("cpu_serial", "a")
+    power_cycle(module, clock)
+    assert module.physical.state().binding == "production"
+    meta = module._store.all_meta()
     assert "production_seal" in meta
     assert "master_key" not in meta
 
@@ -333,30 +333,30 @@ def test_production_after_cannot_bind_seals_to_the_host(m: Module, clock: FakeCl
 # -- long runs (§0, §5.8) --------------------------------------------------------------------
 
 
-def test_advance_over_days_catches_a_loop_up(m: Module, clock: FakeClock) -> None:
-    m.physical.set_cpu_temp_action(self_destruct=True)
-    m.simulation.sim_set_temperature(70)
-    m.simulation.sim_advance(7 * 86_400)
-    shown = m.physical.led()
-    now_ms = m.physical.now() * 1000
+def test_advance_over_days_catches_a_loop_up(module: Module, clock: FakeClock) -> None:
+    module.physical.set_cpu_temp_action(self_destruct=True)
+    module.simulation.sim_set_temperature(70)
+    module.simulation.sim_advance(7 * 86_400)
+    shown = module.physical.led()
+    now_ms = module.physical.now() * 1000
     # One 20/2 cycle is 76.85 s: whatever shows now began less than that ago.
     assert now_ms - shown["since_ms"] < 80_000
 
 
-def test_destroyed_loop_keeps_destroyed_over_an_hour(m: Module, clock: FakeClock) -> None:
-    to_production(m, clock)
-    m.physical.set_perimeter_event_actions(0, True, True)
-    m.simulation.sim_loop_open(0)
-    m.simulation.sim_advance(3600)
+def test_destroyed_loop_keeps_destroyed_over_an_hour(module: Module, clock: FakeClock) -> None:
+    to_production(module, clock)
+    module.physical.set_perimeter_event_actions(0, True, True)
+    module.simulation.sim_loop_open(0)
+    module.simulation.sim_advance(3600)
     with pytest.raises(softscm.Destroyed):
-        m.random_bytes(4)
-    labels = [s[2] for s in fatal_spans(m)]
+        module.random_bytes(4)
+    labels = [s[2] for s in fatal_spans(module)]
     assert labels and set(labels) == {"fatal 5"}
-    assert len(m.physical.state().led) <= 400
+    assert len(module.physical.state().led) <= 400
 
 
 def test_recent_timeline_does_not_unroll_the_whole_uptime(
-        m: Module, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+        module: Module, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
     clock.advance(2 * 86_400)
     original = led.Pattern.window
 
@@ -366,7 +366,7 @@ def test_recent_timeline_does_not_unroll_the_whole_uptime(
         return original(self, offset_ms, duration_ms)
 
     monkeypatch.setattr(led.Pattern, "window", bounded)
-    view = m.physical.led_timeline(since_ms=int((clock.time - 10) * 1000))
+    view = module.physical.led_timeline(since_ms=int((clock.time - 10) * 1000))
     assert view["segments"]
 
 

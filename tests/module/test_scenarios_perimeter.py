@@ -20,105 +20,105 @@ def fatal_spans(m: Module) -> list[tuple[int, int, str, bool]]:
     return [s for s in spans(m) if s[2].startswith("fatal")]
 
 
-def test_s24_first_breach_and_notify(m: Module, clock: FakeClock) -> None:
+def test_s24_first_breach_and_notify(module: Module, clock: FakeClock) -> None:
     clock.advance(100)
-    m.simulation.sim_loop_open(0)
-    assert poll(m, T0 + 160) == "event"
-    assert m.physical.perimeter_info() == [1_700_000_100, 0]
-    assert not fatal_spans(m)
-    m.simulation.sim_loop_close(0)
+    module.simulation.sim_loop_open(0)
+    assert poll(module, T0 + 160) == "event"
+    assert module.physical.perimeter_info() == [1_700_000_100, 0]
+    assert not fatal_spans(module)
+    module.simulation.sim_loop_close(0)
     clock.advance(50)
-    m.simulation.sim_loop_open(0)
-    assert m.physical.perimeter_info() == [1_700_000_100, 0]
+    module.simulation.sim_loop_open(0)
+    assert module.physical.perimeter_info() == [1_700_000_100, 0]
 
 
-def test_s25_wait_times_out_after_exactly_the_timeout(m: Module, clock: FakeClock) -> None:
+def test_s25_wait_times_out_after_exactly_the_timeout(module: Module, clock: FakeClock) -> None:
     from softscm.service.dispatch import call
 
     start = clock.time
-    result = call(m, "wait", {"kind": "perimeter", "context": "host", "timeout_ms": 1000})
+    result = call(module, "wait", {"kind": "perimeter", "context": "host", "timeout_ms": 1000})
     assert result == "timeout"
     assert clock.time - start == pytest.approx(1.0)
 
 
-def test_wait_zero_polls(m: Module) -> None:
+def test_wait_zero_polls(module: Module) -> None:
     from softscm.service.dispatch import call
 
-    assert call(m, "wait", {"kind": "perimeter", "context": "host", "timeout_ms": 0}) == "timeout"
-    m.simulation.sim_loop_open(0)
-    assert call(m, "wait", {"kind": "perimeter", "context": "host", "timeout_ms": 0}) == "event"
+    assert call(module, "wait", {"kind": "perimeter", "context": "host", "timeout_ms": 0}) == "timeout"
+    module.simulation.sim_loop_open(0)
+    assert call(module, "wait", {"kind": "perimeter", "context": "host", "timeout_ms": 0}) == "event"
 
 
-def test_s26_only_notify_channels_wake(m: Module, clock: FakeClock) -> None:
-    m.physical.set_perimeter_event_actions(1, False, False)
+def test_s26_only_notify_channels_wake(module: Module, clock: FakeClock) -> None:
+    module.physical.set_perimeter_event_actions(1, False, False)
     clock.advance(5)
-    m.simulation.sim_loop_open(1)
-    assert poll(m, clock.time + 2) == "wait"
+    module.simulation.sim_loop_open(1)
+    assert poll(module, clock.time + 2) == "wait"
     clock.advance(2)
-    assert poll(m, T0 + 7) == "timeout"
-    assert m.physical.perimeter_info()[1] == int(T0 + 5)
+    assert poll(module, T0 + 7) == "timeout"
+    assert module.physical.perimeter_info()[1] == int(T0 + 5)
 
 
-def test_s27_clear_rearms(m: Module, clock: FakeClock) -> None:
-    m.simulation.sim_loop_open(0)
-    t1 = m.physical.perimeter_info()[0]
+def test_s27_clear_rearms(module: Module, clock: FakeClock) -> None:
+    module.simulation.sim_loop_open(0)
+    t1 = module.physical.perimeter_info()[0]
     clock.advance(30)
-    m.physical.clear_perimeter_info()
-    assert m.physical.perimeter_info() == [int(clock.time), 0]
-    assert m.physical.perimeter_info()[0] != t1
-    m.simulation.sim_loop_close(0)
-    m.physical.clear_perimeter_info()
-    assert m.physical.perimeter_info() == [0, 0]
+    module.physical.clear_perimeter_info()
+    assert module.physical.perimeter_info() == [int(clock.time), 0]
+    assert module.physical.perimeter_info()[0] != t1
+    module.simulation.sim_loop_close(0)
+    module.physical.clear_perimeter_info()
+    assert module.physical.perimeter_info() == [0, 0]
 
 
-def test_s28_breach_while_off_keeps_its_time(m: Module, clock: FakeClock) -> None:
+def test_s28_breach_while_off_keeps_its_time(module: Module, clock: FakeClock) -> None:
     t0 = clock.time
-    m.simulation.sim_main_power(False)
+    module.simulation.sim_main_power(False)
     clock.advance(100)
-    m.simulation.sim_loop_open(0)
+    module.simulation.sim_loop_open(0)
     clock.advance(3500)
-    m.simulation.sim_main_power(True)
+    module.simulation.sim_main_power(True)
     clock.advance(13)
-    assert m.physical.perimeter_info()[0] == int(t0 + 100)
+    assert module.physical.perimeter_info()[0] == int(t0 + 100)
 
 
-def test_s29_no_battery_nothing_watched(m: Module, clock: FakeClock) -> None:
-    m.simulation.sim_remove_battery()
+def test_s29_no_battery_nothing_watched(module: Module, clock: FakeClock) -> None:
+    module.simulation.sim_remove_battery()
     t0 = clock.time
-    m.simulation.sim_main_power(False)
+    module.simulation.sim_main_power(False)
     clock.advance(100)
-    m.simulation.sim_loop_open(0)
+    module.simulation.sim_loop_open(0)
     clock.advance(100)
-    m.simulation.sim_main_power(True)
+    module.simulation.sim_main_power(True)
     clock.advance(13)
     # Nothing watched the loop while off: the breach is seen at power-on.
-    assert m.physical.perimeter_info()[0] == int(t0 + 200)
-    assert "rtc_invalid" in kinds(m)
+    assert module.physical.perimeter_info()[0] == int(t0 + 200)
+    assert "rtc_invalid" in kinds(module)
 
 
-def test_s30_standard_production_breach_destroys(m: Module, clock: FakeClock) -> None:
-    to_production(m, clock)
-    m.physical.set_perimeter_event_actions(0, True, True)
-    m.simulation.sim_loop_open(0)
+def test_s30_standard_production_breach_destroys(module: Module, clock: FakeClock) -> None:
+    to_production(module, clock)
+    module.physical.set_perimeter_event_actions(0, True, True)
+    module.simulation.sim_loop_open(0)
     # The waiter is woken (its notification is delivered), then the keys are gone.
-    assert m.physical.poll_perimeter("host", clock.time + 1) == "event"
+    assert module.physical.poll_perimeter("host", clock.time + 1) == "event"
     with pytest.raises(softscm.Destroyed):
-        m.sign_digest(bytes(32), 0)
-    log = m.events(limit=1000)
+        module.sign_digest(bytes(32), 0)
+    log = module.events(limit=1000)
     names = [e["kind"] for e in log]
     assert "perimeter_breach" in names
     assert {"cause": "perimeter", "channel": 0} in [e["detail"] for e in log if e["kind"] == "self_destruct"]
     assert "module_reboot" in names
     clock.advance(60)
-    fatal = [s for s in fatal_spans(m)]
+    fatal = [s for s in fatal_spans(module)]
     assert fatal and fatal[0][2] == "fatal 5" and fatal[0][3] is False
     assert fatal[0][1] - fatal[0][0] == 23_350
-    labels = [s[2] for s in spans(m)]
+    labels = [s[2] for s in spans(module)]
     i = labels.index("fatal 5")
     assert labels[i - 1] == "boot_init" and labels[i + 1] == "boot_init"
     with pytest.raises(softscm.Destroyed):
-        m.random_bytes(1)
-    assert m.physical.physical_status()["perimeter"][0] != 0
+        module.random_bytes(1)
+    assert module.physical.physical_status()["perimeter"][0] != 0
 
 
 def test_s31_alpha_breach_is_simulated(clock: FakeClock) -> None:
@@ -143,79 +143,79 @@ def test_s31_alpha_breach_is_simulated(clock: FakeClock) -> None:
                                                  if e["kind"] == "simulated_action"]
 
 
-def test_s32_development_self_destruct_is_simulated(m: Module, clock: FakeClock) -> None:
-    m.physical.set_perimeter_event_actions(1, False, True)
-    m.simulation.sim_loop_open(1)
+def test_s32_development_self_destruct_is_simulated(module: Module, clock: FakeClock) -> None:
+    module.physical.set_perimeter_event_actions(1, False, True)
+    module.simulation.sim_loop_open(1)
     clock.advance(34)
-    seq = fatal_spans(m)[-1]
+    seq = fatal_spans(module)[-1]
     assert seq[2] == "fatal 6/2" and seq[3] is True and seq[1] - seq[0] == 33_850
-    assert m.verify_digest(bytes(32), m.sign_digest(bytes(32), 3)[0], 3)
+    assert module.verify_digest(bytes(32), module.sign_digest(bytes(32), 3)[0], 3)
 
 
-def test_s33_subcode_aggregates(m: Module, clock: FakeClock) -> None:
-    m.physical.set_perimeter_event_actions(0, True, True)
-    m.physical.set_perimeter_event_actions(1, True, True)
-    m.simulation.sim_loop_open(0)
+def test_s33_subcode_aggregates(module: Module, clock: FakeClock) -> None:
+    module.physical.set_perimeter_event_actions(0, True, True)
+    module.physical.set_perimeter_event_actions(1, True, True)
+    module.simulation.sim_loop_open(0)
     clock.advance(31)
-    m.physical.catch_up()
-    m.simulation.sim_loop_open(1)
+    module.physical.catch_up()
+    module.simulation.sim_loop_open(1)
     clock.advance(1)
-    assert fatal_spans(m)[-1][2] == "fatal 6/3"
+    assert fatal_spans(module)[-1][2] == "fatal 6/3"
 
 
-def test_s34_self_destruct_left_on_during_activation(m: Module, clock: FakeClock) -> None:
-    m.physical.set_perimeter_event_actions(0, True, True)
-    to_production(m, clock)
-    m.simulation.sim_loop_open(0)
+def test_s34_self_destruct_left_on_during_activation(module: Module, clock: FakeClock) -> None:
+    module.physical.set_perimeter_event_actions(0, True, True)
+    to_production(module, clock)
+    module.simulation.sim_loop_open(0)
     with pytest.raises(softscm.Destroyed):
-        m.public_key(0)
+        module.public_key(0)
 
 
-def test_s34_notify_only_during_activation(m: Module, clock: FakeClock) -> None:
-    to_production(m, clock)
-    m.simulation.sim_loop_open(0)
-    assert m.physical.perimeter_info()[0] != 0
-    m.simulation.sim_loop_close(0)
-    m.physical.clear_perimeter_info()
-    assert m.physical.perimeter_info() == [0, 0]
-    assert len(m.public_key(0)) == 64
+def test_s34_notify_only_during_activation(module: Module, clock: FakeClock) -> None:
+    to_production(module, clock)
+    module.simulation.sim_loop_open(0)
+    assert module.physical.perimeter_info()[0] != 0
+    module.simulation.sim_loop_close(0)
+    module.physical.clear_perimeter_info()
+    assert module.physical.perimeter_info() == [0, 0]
+    assert len(module.public_key(0)) == 64
 
 
-def test_s35_recommended_arming_procedure(m: Module, clock: FakeClock) -> None:
-    p = m.physical
+def test_s35_recommended_arming_procedure(module: Module, clock: FakeClock) -> None:
+    p = module.physical
     p.set_cpu_low_temp_threshold(0.0)
     p.lock_binding()
-    power_cycle(m, clock)
+    power_cycle(module, clock)
     assert p.led()["label"] == "running_production"
-    m.simulation.sim_loop_open(0)
-    m.simulation.sim_loop_close(0)
+    module.simulation.sim_loop_open(0)
+    module.simulation.sim_loop_close(0)
     p.clear_perimeter_info()
     assert p.perimeter_info() == [0, 0]
     p.set_perimeter_event_actions(0, True, True)
     p.set_perimeter_event_actions(1, True, True)
-    m.simulation.sim_loop_open(1)
+    module.simulation.sim_loop_open(1)
     with pytest.raises(softscm.Destroyed):
-        m.public_key(0)
+        module.public_key(0)
     # A third arming call: the module is destroyed now, so it fails (Destroyed); on a
     # live module the same call is PolicyLocked (S-20).
     with pytest.raises((softscm.PolicyLocked, softscm.Destroyed)):
         p.set_perimeter_event_actions(0, True, False)
 
 
-def test_s37_low_power_sampling(m: Module, clock: FakeClock) -> None:
-    p = m.physical
+def test_s37_low_power_sampling(module: Module, clock: FakeClock) -> None:
+    p = module.physical
     p.set_digital_perimeter_lp_period(1_000_000)
     t0 = clock.time
-    m.simulation.sim_main_power(False)
+    module.simulation.sim_main_power(False)
     clock.advance(0.2)
-    m.simulation.sim_loop_pulse(0, 0.3)
+    module.simulation.sim_loop_pulse(0, 0.3)
     assert p.state().breach[0] == 0
     clock.advance(1.7)
-    m.simulation.sim_loop_pulse(0, 0.3)
+    module.simulation.sim_loop_pulse(0, 0.3)
     clock.advance(0.2)  # the sampling instant t0 + 2 comes
     p.catch_up()
     assert p.state().breach[0] == int(t0 + 2)
-    m.simulation.sim_main_power(True)
+    module.simulation.sim_main_power(True)
     clock.advance(13)
     with pytest.raises(softscm.InvalidArgument):
         p.set_digital_perimeter_delays(10, 5)

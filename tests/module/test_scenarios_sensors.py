@@ -24,67 +24,67 @@ def details(m: Module, kind: str) -> list[dict]:
 # -- temperature (§12.5) -------------------------------------------------------------
 
 
-def test_s38_out_of_range_only_logged(m: Module, clock: FakeClock) -> None:
-    m.simulation.sim_set_temperature(70)
-    m.simulation.sim_set_temperature(-15)
-    got = details(m, "temperature_out_of_range")
+def test_s38_out_of_range_only_logged(module: Module, clock: FakeClock) -> None:
+    module.simulation.sim_set_temperature(70)
+    module.simulation.sim_set_temperature(-15)
+    got = details(module, "temperature_out_of_range")
     assert {"side": "high", "value": 70.0, "threshold": 65.0} in got
     assert {"side": "low", "value": -15.0, "threshold": -10.0} in got
     clock.advance(5)
-    assert not fatal_spans(m)
-    assert len(m.random_bytes(4)) == 4
+    assert not fatal_spans(module)
+    assert len(module.random_bytes(4)) == 4
 
 
-def test_s39_development_simulated_and_level_triggered(m: Module, clock: FakeClock) -> None:
-    m.physical.set_cpu_temp_action(self_destruct=True)
-    m.simulation.sim_set_temperature(70)
+def test_s39_development_simulated_and_level_triggered(module: Module, clock: FakeClock) -> None:
+    module.physical.set_cpu_temp_action(self_destruct=True)
+    module.simulation.sim_set_temperature(70)
     clock.advance(75.85 + 0.5)
-    m.physical.catch_up()
-    assert m.physical.physical_status()["lifecycle"] == "running"
+    module.physical.catch_up()
+    assert module.physical.physical_status()["lifecycle"] == "running"
     clock.advance(1.0)
-    m.physical.catch_up()
-    assert m.physical.physical_status()["lifecycle"] == "sequence"
-    m.simulation.sim_set_temperature(40)
+    module.physical.catch_up()
+    assert module.physical.physical_status()["lifecycle"] == "sequence"
+    module.simulation.sim_set_temperature(40)
     clock.advance(80)
-    m.physical.catch_up()
-    seqs = fatal_spans(m)
+    module.physical.catch_up()
+    seqs = fatal_spans(module)
     assert [s[2] for s in seqs] == ["fatal 20/2", "fatal 20/2"]
     assert seqs[0][1] - seqs[0][0] == 75_850 and seqs[0][3] is True
-    assert m.physical.physical_status()["lifecycle"] == "running"
+    assert module.physical.physical_status()["lifecycle"] == "running"
 
 
-def test_s39_low_side(m: Module, clock: FakeClock) -> None:
-    m.physical.set_cpu_temp_action(self_destruct=True)
-    m.simulation.sim_set_temperature(-15)
+def test_s39_low_side(module: Module, clock: FakeClock) -> None:
+    module.physical.set_cpu_temp_action(self_destruct=True)
+    module.simulation.sim_set_temperature(-15)
     clock.advance(73)
-    assert fatal_spans(m)[0][2] == "fatal 20/1"
-    assert fatal_spans(m)[0][1] - fatal_spans(m)[0][0] == 72_850
+    assert fatal_spans(module)[0][2] == "fatal 20/1"
+    assert fatal_spans(module)[0][1] - fatal_spans(module)[0][0] == 72_850
 
 
-def test_s40_standard_production_scm_holds(m: Module, clock: FakeClock) -> None:
-    m.physical.set_cpu_temp_action(self_destruct=True)
-    slot = m.generate_key("secp256k1")
-    to_production(m, clock)
-    m.simulation.sim_set_temperature(70)
-    assert m.physical.physical_status()["lifecycle"] == "held"
-    assert m.physical.physical_status()["hold"] == "temperature"
+def test_s40_standard_production_scm_holds(module: Module, clock: FakeClock) -> None:
+    module.physical.set_cpu_temp_action(self_destruct=True)
+    slot = module.generate_key("secp256k1")
+    to_production(module, clock)
+    module.simulation.sim_set_temperature(70)
+    assert module.physical.physical_status()["lifecycle"] == "held"
+    assert module.physical.physical_status()["hold"] == "temperature"
     with pytest.raises(softscm.ModuleUnavailable):
-        m.random_bytes(1)
+        module.random_bytes(1)
     clock.advance(200)
-    m.physical.catch_up()
-    labels = [s[2] for s in fatal_spans(m)]
+    module.physical.catch_up()
+    labels = [s[2] for s in fatal_spans(module)]
     assert labels.count("fatal 20/2") >= 2
-    assert all(not s[3] for s in fatal_spans(m))
-    m.simulation.sim_set_temperature(64.5)
+    assert all(not s[3] for s in fatal_spans(module))
+    module.simulation.sim_set_temperature(64.5)
     clock.advance(200)
     with pytest.raises(softscm.ModuleUnavailable):
-        m.random_bytes(1)
-    m.simulation.sim_set_temperature(63.5)
+        module.random_bytes(1)
+    module.simulation.sim_set_temperature(63.5)
     clock.advance(120)
-    m.physical.catch_up()
-    assert m.physical.physical_status()["lifecycle"] == "running"
-    assert len(m.public_key(slot)) == 64
-    assert {"reason": "temperature"} in details(m, "released")
+    module.physical.catch_up()
+    assert module.physical.physical_status()["lifecycle"] == "running"
+    assert len(module.public_key(slot)) == 64
+    assert {"reason": "temperature"} in details(module, "released")
 
 
 def test_s41_hsm6_destroys(clock: FakeClock) -> None:
@@ -114,47 +114,47 @@ def test_s42_alpha_simulated(clock: FakeClock) -> None:
 # -- battery (§12.6) ----------------------------------------------------------------
 
 
-def test_s43_low_battery_with_main_power(m: Module) -> None:
-    assert m.physical.battery_voltage() == 3.0
-    m.simulation.sim_set_battery(2.2)
-    assert {"volts": 2.2, "threshold": 2.3} in details(m, "battery_low")
-    assert len(m.random_bytes(1)) == 1
+def test_s43_low_battery_with_main_power(module: Module) -> None:
+    assert module.physical.battery_voltage() == 3.0
+    module.simulation.sim_set_battery(2.2)
+    assert {"volts": 2.2, "threshold": 2.3} in details(module, "battery_low")
+    assert len(module.random_bytes(1)) == 1
 
 
-def test_s44_last_gasp_destroy(m: Module, clock: FakeClock) -> None:
-    m.physical.set_battery_voltage_action(self_destruct=True)
-    to_production(m, clock)
-    m.simulation.sim_set_battery(2.2)
-    m.simulation.sim_main_power(False)
-    assert {"cause": "battery"} in details(m, "self_destruct")
-    m.simulation.sim_main_power(True)
+def test_s44_last_gasp_destroy(module: Module, clock: FakeClock) -> None:
+    module.physical.set_battery_voltage_action(self_destruct=True)
+    to_production(module, clock)
+    module.simulation.sim_set_battery(2.2)
+    module.simulation.sim_main_power(False)
+    assert {"cause": "battery"} in details(module, "self_destruct")
+    module.simulation.sim_main_power(True)
     clock.advance(30)
-    assert "fatal 6" in [s[2] for s in fatal_spans(m)]
+    assert "fatal 6" in [s[2] for s in fatal_spans(module)]
     with pytest.raises(softscm.Destroyed):
-        m.random_bytes(1)
+        module.random_bytes(1)
 
 
-def test_s45_sleep_prevents_boot(m: Module, clock: FakeClock) -> None:
-    m.physical.set_battery_voltage_action(sleep=True)
-    slot = m.generate_key("ed25519")
-    to_production(m, clock)
-    m.simulation.sim_set_battery(2.2)
-    m.simulation.sim_main_power(False)
-    m.simulation.sim_main_power(True)
-    assert m.physical.physical_status()["hold"] == "battery"
+def test_s45_sleep_prevents_boot(module: Module, clock: FakeClock) -> None:
+    module.physical.set_battery_voltage_action(sleep=True)
+    slot = module.generate_key("ed25519")
+    to_production(module, clock)
+    module.simulation.sim_set_battery(2.2)
+    module.simulation.sim_main_power(False)
+    module.simulation.sim_main_power(True)
+    assert module.physical.physical_status()["hold"] == "battery"
     with pytest.raises(softscm.ModuleUnavailable):
-        m.random_bytes(1)
+        module.random_bytes(1)
     clock.advance(30)
-    assert "fatal 4/1" in [s[2] for s in fatal_spans(m)]
-    m.simulation.sim_set_battery(2.32)
+    assert "fatal 4/1" in [s[2] for s in fatal_spans(module)]
+    module.simulation.sim_set_battery(2.32)
     clock.advance(60)
     with pytest.raises(softscm.ModuleUnavailable):
-        m.random_bytes(1)
-    m.simulation.sim_set_battery(3.0)
+        module.random_bytes(1)
+    module.simulation.sim_set_battery(3.0)
     clock.advance(60)
-    m.physical.catch_up()
-    assert m.physical.physical_status()["lifecycle"] == "running"
-    assert len(m.public_key(slot)) == 32
+    module.physical.catch_up()
+    assert module.physical.physical_status()["lifecycle"] == "running"
+    assert len(module.public_key(slot)) == 32
 
 
 def test_s46_alpha_self_destruct_simulated_4(clock: FakeClock) -> None:
@@ -171,161 +171,161 @@ def test_s46_alpha_self_destruct_simulated_4(clock: FakeClock) -> None:
     assert len(m.public_key(0)) == 64
 
 
-def test_s47_development_sleep_simulated(m: Module, clock: FakeClock) -> None:
-    m.physical.set_battery_voltage_action(sleep=True)
-    m.simulation.sim_set_battery(2.2)
-    m.simulation.sim_main_power(False)
+def test_s47_development_sleep_simulated(module: Module, clock: FakeClock) -> None:
+    module.physical.set_battery_voltage_action(sleep=True)
+    module.simulation.sim_set_battery(2.2)
+    module.simulation.sim_main_power(False)
     clock.advance(25)
-    seq = fatal_spans(m)[-1]
+    seq = fatal_spans(module)[-1]
     assert seq[2] == "fatal 4/1" and seq[3] is True and seq[1] - seq[0] == 24_850
-    m.simulation.sim_main_power(True)
+    module.simulation.sim_main_power(True)
     clock.advance(13)
-    assert m.physical.physical_status()["lifecycle"] == "running"
+    assert module.physical.physical_status()["lifecycle"] == "running"
 
 
-def test_s48_battery_removed_while_off(m: Module, clock: FakeClock) -> None:
-    m.physical.set_battery_voltage_action(self_destruct=True)
-    to_production(m, clock)
-    m.simulation.sim_main_power(False)
-    m.simulation.sim_remove_battery()
-    assert {"cause": "battery"} in details(m, "self_destruct")
-    m.simulation.sim_insert_battery(3.0)
-    m.simulation.sim_main_power(True)
+def test_s48_battery_removed_while_off(module: Module, clock: FakeClock) -> None:
+    module.physical.set_battery_voltage_action(self_destruct=True)
+    to_production(module, clock)
+    module.simulation.sim_main_power(False)
+    module.simulation.sim_remove_battery()
+    assert {"cause": "battery"} in details(module, "self_destruct")
+    module.simulation.sim_insert_battery(3.0)
+    module.simulation.sim_main_power(True)
     clock.advance(30)
-    assert "fatal 6" in [s[2] for s in fatal_spans(m)]
+    assert "fatal 6" in [s[2] for s in fatal_spans(module)]
 
 
-def test_s49_action_none_in_production(m: Module, clock: FakeClock) -> None:
-    to_production(m, clock)
-    m.simulation.sim_set_battery(2.0)
-    m.simulation.sim_main_power(False)
-    m.simulation.sim_main_power(True)
+def test_s49_action_none_in_production(module: Module, clock: FakeClock) -> None:
+    to_production(module, clock)
+    module.simulation.sim_set_battery(2.0)
+    module.simulation.sim_main_power(False)
+    module.simulation.sim_main_power(True)
     clock.advance(13)
-    assert m.physical.physical_status()["lifecycle"] == "running"
-    assert "battery_low" in kinds(m)
+    assert module.physical.physical_status()["lifecycle"] == "running"
+    assert "battery_low" in kinds(module)
 
 
 # -- LED (§12.8) ----------------------------------------------------------------------
 
 
-def test_s64_user_led(m: Module, clock: FakeClock) -> None:
+def test_s64_user_led(module: Module, clock: FakeClock) -> None:
     start = int(clock.time * 1000)
-    m.physical.led_flash(200)
+    module.physical.led_flash(200)
     clock.advance(1)
-    segs = [s for s in m.physical.led_timeline()["segments"] if s[0] >= start]
+    segs = [s for s in module.physical.led_timeline()["segments"] if s[0] >= start]
     assert segs[:4] == [[start, 200, True], [start + 200, 200, False],
                         [start + 400, 200, True], [start + 600, 200, False]]
-    m.physical.led_off()
+    module.physical.led_off()
     clock.advance(1)
     start = int(clock.time * 1000)
-    m.physical.led_flash(100, 300, 3)
+    module.physical.led_flash(100, 300, 3)
     clock.advance(2)
-    segs = [s for s in m.physical.led_timeline()["segments"] if s[0] >= start]
+    segs = [s for s in module.physical.led_timeline()["segments"] if s[0] >= start]
     assert [s[1:] for s in segs[:5]] == [[100, True], [300, False], [100, True], [300, False],
                                           [100, True]]
     assert segs[5][2] is False
-    m.physical.set_perimeter_event_actions(0, True, True)
-    m.simulation.sim_loop_open(0)
+    module.physical.set_perimeter_event_actions(0, True, True)
+    module.simulation.sim_loop_open(0)
     clock.advance(31)
-    labels = [s[2] for s in spans(m)]
+    labels = [s[2] for s in spans(module)]
     assert labels[-2:] == ["fatal 6/1", "running_dev"]
 
 
-def test_s65_heartbeat_loss(m: Module, clock: FakeClock) -> None:
-    slot = m.generate_key("nistp256")
-    m.simulation.sim_host_stall(61)
+def test_s65_heartbeat_loss(module: Module, clock: FakeClock) -> None:
+    slot = module.generate_key("nistp256")
+    module.simulation.sim_host_stall(61)
     clock.advance(60.5)
-    m.physical.catch_up()
-    assert "heartbeat_lost" in kinds(m)
+    module.physical.catch_up()
+    assert "heartbeat_lost" in kinds(module)
     clock.advance(33 + 13)
-    m.physical.catch_up()
-    seq = [s for s in fatal_spans(m) if s[2] == "fatal 8"]
+    module.physical.catch_up()
+    seq = [s for s in fatal_spans(module) if s[2] == "fatal 8"]
     assert seq and seq[0][1] - seq[0][0] == 32_350 and seq[0][3] is False
-    assert m.physical.physical_status()["lifecycle"] == "running"
-    assert len(m.public_key(slot)) == 64
+    assert module.physical.physical_status()["lifecycle"] == "running"
+    assert len(module.public_key(slot)) == 64
 
 
-def test_s66_brownout(m: Module, clock: FakeClock) -> None:
-    m.simulation.sim_brownout(0.5)
+def test_s66_brownout(module: Module, clock: FakeClock) -> None:
+    module.simulation.sim_brownout(0.5)
     with pytest.raises(softscm.ModuleUnavailable):
-        m.random_bytes(1)
+        module.random_bytes(1)
     clock.advance(1.4)
     with pytest.raises(softscm.ModuleUnavailable):
-        m.random_bytes(1)
+        module.random_bytes(1)
     clock.advance(0.2)
-    assert len(m.random_bytes(1)) == 1
-    assert "brownout" in kinds(m)
+    assert len(module.random_bytes(1)) == 1
+    assert "brownout" in kinds(module)
 
 
 # -- data, RTC, accelerometer (§12.9) ------------------------------------------------
 
 
-def test_s70_nothing_unlocks_after_destruction(m: Module, clock: FakeClock) -> None:
-    blob = m.lock(b"data")
-    to_production(m, clock)
-    m.physical.set_perimeter_event_actions(0, True, True)
-    m.simulation.sim_loop_open(0)
+def test_s70_nothing_unlocks_after_destruction(module: Module, clock: FakeClock) -> None:
+    blob = module.lock(b"data")
+    to_production(module, clock)
+    module.physical.set_perimeter_event_actions(0, True, True)
+    module.simulation.sim_loop_open(0)
     with pytest.raises(softscm.Destroyed):
-        m.unlock(blob)
+        module.unlock(blob)
 
 
-def test_s71_precise_time(m: Module, clock: FakeClock) -> None:
+def test_s71_precise_time(module: Module, clock: FakeClock) -> None:
     clock.time = 1_700_000_000.3
-    assert m.get_time() == 1_700_000_000
-    assert m.get_time(precise=True) == 1_700_000_001
+    assert module.get_time() == 1_700_000_000
+    assert module.get_time(precise=True) == 1_700_000_001
 
 
-def test_s72_rtc_through_power_loss(m: Module, clock: FakeClock) -> None:
-    before = m.get_time()
-    m.simulation.sim_main_power(False)
+def test_s72_rtc_through_power_loss(module: Module, clock: FakeClock) -> None:
+    before = module.get_time()
+    module.simulation.sim_main_power(False)
     clock.advance(3600)
-    m.simulation.sim_main_power(True)
+    module.simulation.sim_main_power(True)
     clock.advance(13)
-    assert m.get_time() - before == 3613
+    assert module.get_time() - before == 3613
 
 
-def test_s72_without_battery(m: Module, clock: FakeClock) -> None:
-    m.simulation.sim_remove_battery()
-    before = m.get_time()
-    m.simulation.sim_main_power(False)
+def test_s72_without_battery(module: Module, clock: FakeClock) -> None:
+    module.simulation.sim_remove_battery()
+    before = module.get_time()
+    module.simulation.sim_main_power(False)
     clock.advance(3600)
-    m.simulation.sim_main_power(True)
+    module.simulation.sim_main_power(True)
     clock.advance(13)
-    assert m.get_time() - before == 13
-    assert "rtc_invalid" in kinds(m)
-    m.simulation.sim_set_host_time(clock.time, True)
-    assert m.get_time() == int(clock.time)
-    assert "rtc_synced" in kinds(m)
+    assert module.get_time() - before == 13
+    assert "rtc_invalid" in kinds(module)
+    module.simulation.sim_set_host_time(clock.time, True)
+    assert module.get_time() == int(clock.time)
+    assert "rtc_synced" in kinds(module)
 
 
-def test_s73_drift_measurement(m: Module, clock: FakeClock) -> None:
-    m.simulation.sim_set_drift(5.0)
-    m.simulation.sim_set_host_time(clock.time, True)
+def test_s73_drift_measurement(module: Module, clock: FakeClock) -> None:
+    module.simulation.sim_set_drift(5.0)
+    module.simulation.sim_set_host_time(clock.time, True)
     clock.advance(1_000_000)
-    m.simulation.sim_set_host_time(clock.time, True)
-    assert m.physical.rtc_drift() == pytest.approx(5.0, abs=0.01)
+    module.simulation.sim_set_host_time(clock.time, True)
+    assert module.physical.rtc_drift() == pytest.approx(5.0, abs=0.01)
 
 
-def test_s74_taps(m: Module) -> None:
-    p = m.physical
+def test_s74_taps(module: Module) -> None:
+    p = module.physical
     p.set_tap_sensitivity("x", 0)
-    m.simulation.sim_tap("x", 10, 1)
+    module.simulation.sim_tap("x", 10, 1)
     assert p.poll_tap("host", 0) == "timeout"
     p.set_tap_sensitivity("all", 50)
-    m.simulation.sim_tap("z", 9, -1)
+    module.simulation.sim_tap("z", 9, -1)
     assert p.poll_tap("host", 0) == "event"
     assert p.accelerometer() == [[0.0, 0], [0.0, 0], [1.0, -1]]
-    m.simulation.sim_tap("z", 7, 1)
+    module.simulation.sim_tap("z", 7, 1)
     assert p.poll_tap("host", 0) == "timeout"
     for axis, pct in (("w", 50), ("x", 101), ("x", -1)):
         with pytest.raises(softscm.InvalidArgument):
             p.set_tap_sensitivity(axis, pct)
 
 
-def test_i2c_address(m: Module) -> None:
-    m.physical.set_i2c_address(0x31)
+def test_i2c_address(module: Module) -> None:
+    module.physical.set_i2c_address(0x31)
     with pytest.raises(softscm.InvalidArgument):
-        m.physical.set_i2c_address(0x40)
+        module.physical.set_i2c_address(0x40)
 
 
 def test_simulation_refused_on_real_deployment(clock: FakeClock) -> None:

@@ -12,7 +12,7 @@ import pytest
 
 import softscm
 from fakes import FakeClock
-from scenario import power_cycle, spans
+from scenario import make_module, power_cycle, spans
 from softscm.host.code import code_digest, installed_code
 from softscm.module import Module
 from softscm.module.integrity import CODE_MANIFEST_META
@@ -46,10 +46,10 @@ def cycle_s(code: int) -> float:
     return (BOOT_INIT_MS + sequence_ms(code)) / 1000
 
 
-def test_s89_power_on_self_test(m: Module, clock: FakeClock) -> None:
-    before = len(records(m))
-    power_cycle(m, clock)
-    boot = records(m)[before:]
+def test_s89_power_on_self_test(module: Module, clock: FakeClock) -> None:
+    before = len(records(module))
+    power_cycle(module, clock)
+    boot = records(module)[before:]
     kinds = [e["kind"] for e in boot]
     tests = [e for e in boot if e["kind"] == "self_test"]
     assert len(tests) == 1
@@ -59,130 +59,130 @@ def test_s89_power_on_self_test(m: Module, clock: FakeClock) -> None:
     assert detail["trigger"] == "boot"
     first = kinds.index("self_test")
     assert all(i > first for i, kind in enumerate(kinds) if kind.startswith("supervised_boot"))
-    assert lifecycle(m) == "running"
+    assert lifecycle(module) == "running"
 
 
-def test_s90_keystore_corruption_is_fatal_6_at_every_boot(m: Module, clock: FakeClock) -> None:
-    m.integrity.sim_corrupt("keystore")
-    assert lifecycle(m) == "running"  # seen at the next boot
-    power_cycle(m, clock, settle=1.0)
-    assert lifecycle(m) == "self_test_failed"
+def test_s90_keystore_corruption_is_fatal_6_at_every_boot(module: Module, clock: FakeClock) -> None:
+    module.integrity.sim_corrupt("keystore")
+    assert lifecycle(module) == "running"  # seen at the next boot
+    power_cycle(module, clock, settle=1.0)
+    assert lifecycle(module) == "self_test_failed"
     with pytest.raises(softscm.SelfTestFailed):
-        m.random_bytes(4)
+        module.random_bytes(4)
     with pytest.raises(softscm.SelfTestFailed):
-        m.physical.binding_info()
-    start = now_ms(m)
+        module.physical.binding_info()
+    start = now_ms(module)
     clock.advance(3 * cycle_s(6))
-    m.physical.catch_up()
-    shown = fatal_labels(m)
+    module.physical.catch_up()
+    shown = fatal_labels(module)
     assert shown and set(shown) == {"fatal 6"}
-    assert len(fatal_labels(m, start)) >= 2  # every boot shows it again
-    fails = [e["detail"] for e in records(m) if e["kind"] == "self_test"
+    assert len(fatal_labels(module, start)) >= 2  # every boot shows it again
+    fails = [e["detail"] for e in records(module) if e["kind"] == "self_test"
              and e["detail"]["result"] == "fail"]
     assert len(fails) >= 3 and all(d["failed"] == ["keystore"] for d in fails)
-    fatal = [e["detail"] for e in records(m) if e["kind"] == "fatal"]
+    fatal = [e["detail"] for e in records(module) if e["kind"] == "fatal"]
     assert fatal[-1] == {"code": "6", "reason": "self_test"}
-    assert lifecycle(m) == "self_test_failed"
+    assert lifecycle(module) == "self_test_failed"
 
 
-def test_s90_code_corruption_is_fatal_9_at_every_boot(m: Module, clock: FakeClock) -> None:
-    m.integrity.sim_corrupt("code")
-    power_cycle(m, clock, settle=1.0)
-    assert lifecycle(m) == "self_test_failed"
+def test_s90_code_corruption_is_fatal_9_at_every_boot(module: Module, clock: FakeClock) -> None:
+    module.integrity.sim_corrupt("code")
+    power_cycle(module, clock, settle=1.0)
+    assert lifecycle(module) == "self_test_failed"
     with pytest.raises(softscm.SelfTestFailed):
-        m.random_bytes(4)
-    start = now_ms(m)
+        module.random_bytes(4)
+    start = now_ms(module)
     clock.advance(3 * cycle_s(9))
-    m.physical.catch_up()
-    assert set(fatal_labels(m)) == {"fatal 9"}
-    assert len(fatal_labels(m, start)) >= 2
-    assert lifecycle(m) == "self_test_failed"
+    module.physical.catch_up()
+    assert set(fatal_labels(module)) == {"fatal 9"}
+    assert len(fatal_labels(module, start)) >= 2
+    assert lifecycle(module) == "self_test_failed"
 
 
 def test_s90_background_check_catches_corruption_while_running(
-        m: Module, clock: FakeClock) -> None:
+        module: Module, clock: FakeClock) -> None:
     clock.advance(BACKGROUND_INTERVAL_S + 1)
-    m.physical.catch_up()
-    background = [e["detail"] for e in records(m) if e["kind"] == "self_test"
+    module.physical.catch_up()
+    background = [e["detail"] for e in records(module) if e["kind"] == "self_test"
                   and e["detail"]["trigger"] == "background"]
     assert len(background) == 1 and background[0]["result"] == "pass"
-    assert lifecycle(m) == "running"
-    m.integrity.sim_corrupt("keystore")
-    m.random_bytes(4)  # still serving until the check runs
+    assert lifecycle(module) == "running"
+    module.integrity.sim_corrupt("keystore")
+    module.random_bytes(4)  # still serving until the check runs
     clock.advance(BACKGROUND_INTERVAL_S)
-    m.physical.catch_up()
-    assert lifecycle(m) == "self_test_failed"
-    assert fatal_labels(m) == ["fatal 6"]
+    module.physical.catch_up()
+    assert lifecycle(module) == "self_test_failed"
+    assert fatal_labels(module) == ["fatal 6"]
     with pytest.raises(softscm.SelfTestFailed):
-        m.random_bytes(4)
-    background = [e["detail"] for e in records(m) if e["kind"] == "self_test"
+        module.random_bytes(4)
+    background = [e["detail"] for e in records(module) if e["kind"] == "self_test"
                   and e["detail"]["trigger"] == "background"]
     assert background[-1]["failed"] == ["keystore"]
     clock.advance(2 * cycle_s(6))
-    m.physical.catch_up()
-    assert lifecycle(m) == "self_test_failed"  # the reboots find it again
+    module.physical.catch_up()
+    assert lifecycle(module) == "self_test_failed"  # the reboots find it again
 
 
-def test_commanded_self_test_names_each_check(m: Module, clock: FakeClock) -> None:
-    report = m.physical.self_test()
+def test_commanded_self_test_names_each_check(module: Module, clock: FakeClock) -> None:
+    report = module.physical.self_test()
     assert report["result"] == "pass" and "code" not in report
     assert {c["name"] for c in report["checks"]} == ALL_CHECKS
     assert all(c["passed"] for c in report["checks"])
-    assert lifecycle(m) == "running"
-    m.integrity.sim_corrupt("code")
-    report = m.physical.self_test()
+    assert lifecycle(module) == "running"
+    module.integrity.sim_corrupt("code")
+    report = module.physical.self_test()
     assert report["result"] == "fail" and report["code"] == "9"
     assert [c["name"] for c in report["checks"] if not c["passed"]] == ["code"]
-    assert lifecycle(m) == "self_test_failed"
+    assert lifecycle(module) == "self_test_failed"
     with pytest.raises(softscm.SelfTestFailed):
-        m.random_bytes(4)
+        module.random_bytes(4)
 
 
-def test_corrupt_keystore_fails_the_key_store_check(m: Module) -> None:
-    m.integrity.sim_corrupt("keystore")
-    detail = [e["detail"] for e in records(m) if e["kind"] == "sim_corrupt"][-1]
+def test_corrupt_keystore_fails_the_key_store_check(module: Module) -> None:
+    module.integrity.sim_corrupt("keystore")
+    detail = [e["detail"] for e in records(module) if e["kind"] == "sim_corrupt"][-1]
     assert detail["area"] == "keystore" and isinstance(detail["slot"], int)
-    report = m.physical.self_test()
+    report = module.physical.self_test()
     assert report["code"] == "6"
     assert [c["name"] for c in report["checks"] if not c["passed"]] == ["keystore"]
 
 
-def test_corrupt_code_fails_the_code_check(m: Module) -> None:
-    m.integrity.sim_corrupt("code")
-    assert {"area": "code"} in [e["detail"] for e in records(m) if e["kind"] == "sim_corrupt"]
-    report = m.physical.self_test()
+def test_corrupt_code_fails_the_code_check(module: Module) -> None:
+    module.integrity.sim_corrupt("code")
+    assert {"area": "code"} in [e["detail"] for e in records(module) if e["kind"] == "sim_corrupt"]
+    report = module.physical.self_test()
     assert [c["name"] for c in report["checks"] if not c["passed"]] == ["code"]
 
 
 def test_corrupt_manifest_fails_supervised_boot_not_the_self_test(
-        m: Module, clock: FakeClock) -> None:
-    m.integrity.sim_corrupt("manifest")
-    before = len(records(m))
-    power_cycle(m, clock)
-    boot = records(m)[before:]
+        module: Module, clock: FakeClock) -> None:
+    module.integrity.sim_corrupt("manifest")
+    before = len(records(module))
+    power_cycle(module, clock)
+    boot = records(module)[before:]
     assert [e["detail"]["result"] for e in boot if e["kind"] == "self_test"] == ["pass"]
     fails = [e["detail"] for e in boot if e["kind"] == "supervised_boot_fail"]
     assert fails and fails[0].get("reason") != "signature"
-    assert lifecycle(m) != "self_test_failed"
+    assert lifecycle(module) != "self_test_failed"
 
 
-def test_corrupt_refuses_an_unknown_area(m: Module) -> None:
+def test_corrupt_refuses_an_unknown_area(module: Module) -> None:
     with pytest.raises(softscm.InvalidArgument, match="keystore, code, manifest"):
-        m.integrity.sim_corrupt("keys")
+        module.integrity.sim_corrupt("keys")
 
 
-def test_a_new_softscm_version_re_records_the_code_digest(m: Module, clock: FakeClock) -> None:
-    m.integrity.sim_corrupt("code")
+def test_a_new_softscm_version_re_records_the_code_digest(module: Module, clock: FakeClock) -> None:
+    module.integrity.sim_corrupt("code")
     # An upgrade: the recorded manifest is another version's, so it is recorded anew.
-    m._store.set_meta(CODE_MANIFEST_META, json.dumps({"version": "0.0.1", "digest": "0" * 64}))
-    before = len(records(m))
-    power_cycle(m, clock)
-    boot = records(m)[before:]
+    module._store.set_meta(CODE_MANIFEST_META, json.dumps({"version": "0.0.1", "digest": "0" * 64}))
+    before = len(records(module))
+    power_cycle(module, clock)
+    boot = records(module)[before:]
     recorded = [e["detail"] for e in boot if e["kind"] == "code_manifest_recorded"]
     version, digest = installed_code()
     assert recorded == [{"version": version, "previous": "0.0.1"}]
-    assert lifecycle(m) == "running"
-    stored = json.loads(m._store.get_meta(CODE_MANIFEST_META))
+    assert lifecycle(module) == "running"
+    stored = json.loads(module._store.get_meta(CODE_MANIFEST_META))
     assert stored == {"version": version, "digest": digest}
 
 
@@ -197,7 +197,8 @@ def test_code_digest_covers_every_file(tmp_path: Any) -> None:
     assert code_digest(tmp_path) != first
 
 
-def test_a_module_given_no_code_leaves_the_code_check_out(module: Module) -> None:
+def test_a_module_given_no_code_leaves_the_code_check_out(clock: FakeClock) -> None:
+    module = make_module(clock, code=None)
     report = module.physical.self_test()
     assert report["result"] == "pass"
     assert {c["name"] for c in report["checks"]} == ALL_CHECKS - {"code"}
