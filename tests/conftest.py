@@ -27,7 +27,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--device", metavar="SOCKET", default=None,
         help="run the client tier's tests against the module behind SOCKET (a daemon "
              "serving a real device) instead of a fresh module over each transport; "
-             "also runs the tests marked hardware")
+             "also runs the tests marked hardware. Give the tests' path too, or write "
+             "--device=SOCKET: alone, an existing SOCKET is taken for the tests' path")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
