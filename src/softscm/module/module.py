@@ -7,14 +7,12 @@ here, whoever the caller; a failed check raises before anything changes.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Callable
 from typing import Any, ClassVar
 
 from softscm.crypto import blob as blob_format
 from softscm.crypto import keys as ck
-from softscm.crypto import seal
 from softscm.crypto.curves import KeyType
 from softscm.crypto.kdf import check_arguments, derive, kdf_from_name
 from softscm.errors import (
@@ -33,9 +31,8 @@ from softscm.module.integrity import CodeSource, Integrity
 from softscm.module.keys.certificates import Certificates
 from softscm.module.keys.keystore import KeyStore
 from softscm.module.keys.luks import LuksKeys
-from softscm.module.lifecycle.binding import development_kek, fingerprint, production_kek
+from softscm.module.keys.master import LOCK_KEYS, MasterKey, new_sealed_keys
 from softscm.module.lifecycle.physical import Hooks, Physical
-from softscm.module.lifecycle.state import META_NAME, PhysicalState
 from softscm.module.metrics import Metrics
 from softscm.module.operations import Kind, Operation, exposed, operations_of, registry
 from softscm.module.profile import Profile
@@ -49,10 +46,6 @@ from softscm.module.wallets import Wallets
 PROTOCOL_VERSION = 2
 #: Most random bytes one call returns (larger requests are split by the client).
 MAX_RANDOM_BYTES = 1 << 20
-#: Data-lock keys by name, with the key id written into each blob.
-LOCK_KEYS = {"zymkey": blob_format.KeyId.ZYMKEY, "cloud": blob_format.KeyId.CLOUD}
-#: Length of the module's secret keys, in bytes.
-SECRET_KEY_BYTES = 32
 #: Length of the random part of a serial number, in bytes.
 SERIAL_RANDOM_BYTES = 6
 #: Most lock/unlock streams open at once in one module.
@@ -112,30 +105,20 @@ class Module:
             authority_slot=int(meta.get("authority_slot", 0)),
             tamper_production_action=str(meta.get("tamper_production_action", "destroy")),
         )
-        context = self.serial.encode("ascii")
-        self._salt = salt
-        self._identity = dict(identity or {})
-        master = self._unseal_master(meta, salt)
-        self._lock_keys = {} if master is None else {
-            name: seal.open_sealed(master, bytes(meta[f"lock_key_{name}"]),
-                                   b"lock/" + name.encode() + b"/" + context)
-            for name in LOCK_KEYS
-        }
-        self._master = master
-        self._blob_context = context
-        # Without its master key (destroyed, or a production state on another host) the
-        # key store holds nothing usable; the physical part refuses every host call.
-        self.keystore = KeyStore(store, self.profile, self.serial, master or bytes(32), entropy)
+        self._blob_context = self.serial.encode("ascii")
         self._streams: dict[int, _LockStream | _UnlockStream] = {}
         self._next_stream = 1
-        self._scrub_pending = False
         #: What the parts are given (:mod:`softscm.module.context`).
         self.context = Context(
             store=store, clock=clock, now=lambda: self.physical.now(), entropy=entropy,
             serial=self.serial,
             record=self.record, host_guard=self._host_call, sync=self._sync,
-            master_key=lambda: self._master,
+            master_key=lambda: self.master.key,
         )
+        #: The master key and the data-lock keys, as this process unsealed them.
+        self.master = MasterKey(self.context, meta, salt=salt, identity=identity or {})
+        self.keystore = KeyStore(store, self.profile, self.serial, self.context.master_key,
+                                 entropy)
         self.wallets = Wallets(self.context, self.keystore, self.profile.profile)
         self.certificates = Certificates(self.context, self.keystore)
         self.luks = LuksKeys(self.context)
@@ -146,11 +129,12 @@ class Module:
                                    self.supervised_boot.corrupt_manifest, code)
         self.physical = Physical(
             self.context, self.profile,
-            Hooks(destroy_keys=self.destroy_keys, drop_volatile=self.forget_boot_volatile,
+            Hooks(destroy_keys=(self.keystore.destroy, self.master.forget, self._streams.clear),
+                  drop_volatile=self.keystore.drop_volatile,
                   verify_boot=self.supervised_boot.verify,
                   host_reaches_module=self.supervised_boot.host_reaches_module,
-                  seal_for_production=self.seal_for_production,
-                  after_commit=self.after_commit,
+                  seal_for_production=self.master.seal_for_production,
+                  after_commit=(self.metrics.flush, self.master.scrub),
                   integrity_checks=self.integrity.checks),
             identity=identity or {}, salt=salt, host_boot_id=host_boot_id)
         self.simulation = SimulationControls(self.physical, self.profile)
@@ -194,11 +178,10 @@ class Module:
         keys and the factory keys, all drawn from ``entropy``, in one transaction."""
         prof = (profile or Profile()).resolved()
         serial = "SSCM" + entropy(SERIAL_RANDOM_BYTES).hex().upper()
-        context = serial.encode("ascii")
-        master = entropy(SECRET_KEY_BYTES)
         with store.transaction():
             if store.get_meta("serial") is not None:
                 raise InvalidArgument("the state already holds a module")
+            master, sealed = new_sealed_keys(serial, salt, entropy)
             values: dict[str, Any] = {
                 "serial": serial, "model": prof.model, "firmware": prof.firmware,
                 "profile": prof.profile, "program": prof.program, "revision": prof.revision,
@@ -211,17 +194,11 @@ class Module:
                 "require_authorization": int(prof.require_authorization),
                 "tap_code": prof.tap_code, "authority_slot": prof.authority_slot,
                 "tamper_production_action": prof.tamper_production_action,
-                "master_key": seal.seal(development_kek(salt, serial), master,
-                                        b"master/" + context, entropy),
+                **sealed,
             }
-            for name in LOCK_KEYS:
-                values[f"lock_key_{name}"] = seal.seal(
-                    master, entropy(SECRET_KEY_BYTES),
-                    b"lock/" + name.encode() + b"/" + context, entropy,
-                )
             for name, value in values.items():
                 store.set_meta(name, value)
-            KeyStore(store, prof, serial, master, entropy).provision_factory_keys()
+            KeyStore(store, prof, serial, lambda: master, entropy).provision_factory_keys()
 
     # -- shared state --------------------------------------------------------------------
 
@@ -244,71 +221,6 @@ class Module:
         the host (running and bound), or the call fails with the reason. (The physical
         part first looks whether another process changed the state.)"""
         self.physical.require_host()
-
-    def _unseal_master(self, meta: dict[str, Any], salt: bytes) -> bytes | None:
-        context = b"master/" + self.serial.encode("ascii")
-        if "master_key" in meta:
-            kek = development_kek(salt, self.serial)
-            try:
-                return seal.open_sealed(kek, bytes(meta["master_key"]), context)
-            except VerificationFailed:
-                raise VerificationFailed(
-                    "cannot unseal the module's master key: the host salt in the state "
-                    "directory is not the one it was sealed with") from None
-        if "production_seal" not in meta:
-            return None  # destroyed
-        physical = PhysicalState.from_json(meta.get(META_NAME))
-        host = fingerprint(self.serial, self._identity, physical.identity,
-                           physical.salt_state, hashlib.sha256(salt).hexdigest())
-        if host is None:
-            return None
-        try:
-            return seal.open_sealed(production_kek(salt, host, self.serial),
-                                    bytes(meta["production_seal"]), context)
-        except VerificationFailed:
-            return None  # another host, or another salt: it cannot bind
-
-    def seal_for_production(self, host_fingerprint: str) -> None:
-        """Production begins: seal the master key to this host and its salt, and erase
-        the development seal (inside the transaction under way)."""
-        if self._master is None:
-            return
-        context = b"master/" + self.serial.encode("ascii")
-        sealed = seal.seal(production_kek(self._salt, host_fingerprint, self.serial),
-                           self._master, context, self._entropy)
-        self._store.set_meta("production_seal", sealed)
-        self._store.erase_meta("master_key")
-        self._scrub_pending = True
-
-    # -- hooks of the physical part ------------------------------------------------------
-
-    def destroy_keys(self) -> None:
-        """Self-destruct: erase every key, the data-lock keys and the master key from the
-        store (inside the transaction under way); the files are scrubbed after it."""
-        self._store.destroy_secrets()
-        self.keystore.forget()
-        self._lock_keys = {}
-        self._master = None
-        self._streams.clear()
-        self._scrub_pending = True
-
-    def forget_boot_volatile(self, t: float) -> None:
-        """A module boot: what does not survive one (the ephemeral key, an open SLIP39
-        session, and with issue #159 emulated the keys of ``gen_key_pair``) is dropped."""
-        self.keystore.invalidate_ephemeral()
-        self.wallets.discard_session()
-        if self.profile.issue_159_emulated and self._master is not None:
-            dropped = self.keystore.drop_generated()
-            if dropped:
-                self.record(EventKind.ISSUE159_KEYS_DROPPED, t, slots=dropped)
-
-    def after_commit(self) -> None:
-        """Work that must wait for the transaction to commit (scrubbing the files, and
-        the calls counted since the last write)."""
-        self.metrics.flush()
-        if self._scrub_pending:
-            self._scrub_pending = False
-            self._store.scrub()
 
     # -- event log -----------------------------------------------------------------------
 
@@ -476,7 +388,7 @@ class Module:
     def _lock_key(self, key: str) -> tuple[bytes, int]:
         """The data-lock key named ``key`` (checked by :func:`_check_lock_key`), once the
         host guard let the call through."""
-        secret = self._lock_keys.get(key)
+        secret = self.master.lock_key(key)
         if secret is None:  # pragma: no cover - the host guard refuses a destroyed module
             raise Destroyed("the data-lock keys were destroyed")
         return secret, LOCK_KEYS[key]

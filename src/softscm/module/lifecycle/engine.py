@@ -68,7 +68,7 @@ class Engine:
 
     def __init__(
         self, *, profile: str, program: str, serial: str, record: Recorder,
-        destroy_keys: Callable[[], None], drop_volatile: Callable[[float], None],
+        destroy_keys: tuple[Callable[[], None], ...], drop_volatile: Callable[[], list[int]],
         verify_boot: Callable[[float], tuple[str, dict[str, Any]]],
         seal_for_production: Callable[[str], None],
         self_test: Callable[[PhysicalState, float], dict[str, bool]],
@@ -175,7 +175,9 @@ class Engine:
         st.booted_at = t
         st.queued_sequences = []
         st.hold = None
-        self.drop_volatile(t)
+        dropped = self.drop_volatile()
+        if dropped:
+            self.record(EventKind.ISSUE159_KEYS_DROPPED, t, {"slots": dropped})
         st.tap_dir = [0, 0, 0]
         failed = failed_checks(self.run_self_test(st, t, "boot"))
         authorized, st.authorized = st.authorized, False
@@ -572,7 +574,8 @@ class Engine:
         self.record(EventKind.SELF_DESTRUCT, t, detail)
         if EventKind.BOOT_PARTITION_DESTROYED in decision.log:
             self.record(EventKind.BOOT_PARTITION_DESTROYED, t, {})
-        self.destroy_keys()
+        for destroy in self.destroy_keys:
+            destroy()
         code = decision.destroyed_code
         st.destroyed_code = code.label if code is not None else "6"
         st.lifecycle = Lifecycle.DESTROYED if st.lifecycle != Lifecycle.OFF else Lifecycle.OFF
