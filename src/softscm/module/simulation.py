@@ -10,10 +10,9 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from softscm.errors import InvalidArgument
-from softscm.module.checks import check_float, check_range
+from softscm.module.checks import ALL_CHANNELS, check_channel, check_float, check_range
 from softscm.module.codes import EventKind, Lifecycle
 from softscm.module.lifecycle.actions import Trigger
-from softscm.module.lifecycle.actions_settings import validate_channel
 from softscm.module.lifecycle.engine import BROWNOUT_SETTLE_S, HEARTBEAT_TIMEOUT_S
 from softscm.module.lifecycle.physical import AXES, DEFAULT_TAP_G, IDENTITY_FACTORS
 from softscm.module.lifecycle.state import PhysicalState
@@ -93,7 +92,7 @@ class SimulationControls:
     def sim_loop_open(self, channel: int) -> None:
         """Break perimeter loop ``channel``."""
         self._sim()
-        validate_channel(channel)
+        channel = check_channel(channel)
         with self.edit() as st:
             if st.loops_open[channel]:
                 return
@@ -107,7 +106,7 @@ class SimulationControls:
     def sim_loop_close(self, channel: int) -> None:
         """Restore perimeter loop ``channel``."""
         self._sim()
-        validate_channel(channel)
+        channel = check_channel(channel)
         with self.edit() as st:
             st.loops_open[channel] = False
 
@@ -121,7 +120,7 @@ class SimulationControls:
         """Open loop ``channel`` for ``duration`` seconds, then close it (§4.5: on
         battery only a pulse spanning a sampling instant is seen)."""
         self._sim()
-        validate_channel(channel)
+        channel = check_channel(channel)
         seconds = _duration("duration", duration)
         if seconds <= 0:
             raise InvalidArgument("duration must be positive")
@@ -244,7 +243,7 @@ class SimulationControls:
         still, goes on from where it stopped, marked invalid (§7.2)."""
         stopped = st.unpowered_since if st.unpowered_since is not None else t
         st.unpowered_since = None
-        for channel in (0, 1):
+        for channel in ALL_CHANNELS:
             if st.loops_open[channel]:
                 self.engine.breach(st, t, channel)
         st.rtc_offset -= t - stopped

@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
+from softscm.module.checks import Channel
 from softscm.module.codes import Binding, EventKind, Lifecycle
 from softscm.module.led import view as ledview
 from softscm.module.led.codes import (
@@ -617,7 +618,7 @@ class Engine:
         """Whether the loops are watched: main power or a battery (§4.2)."""
         return st.main_power or st.battery is not None
 
-    def breach(self, st: PhysicalState, t: float, channel: int) -> None:
+    def breach(self, st: PhysicalState, t: float, channel: Channel) -> None:
         """An armed channel finds its loop open at ``t`` (§4.2, §4.7)."""
         if st.breach[channel]:
             return
@@ -673,7 +674,7 @@ class Engine:
     def _on_lp_breach(self, st: PhysicalState, t: float, channel: int = 0) -> None:
         """A low-power sampling instant found the loop open (§4.5)."""
         if self.monitored(st):
-            self.breach(st, t, channel)
+            self.breach(st, t, Channel(channel))  # scheduled with a checked channel
 
     def _on_loop_close(self, st: PhysicalState, t: float, channel: int = 0) -> None:
         st.loops_open[channel] = False

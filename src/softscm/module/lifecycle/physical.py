@@ -25,7 +25,14 @@ from softscm.errors import (
     PolicyLocked,
     SelfTestFailed,
 )
-from softscm.module.checks import check_context, check_float, check_int
+from softscm.module.checks import (
+    ALL_CHANNELS,
+    Channel,
+    check_channel,
+    check_context,
+    check_float,
+    check_int,
+)
 from softscm.module.codes import Binding, EventKind, Lifecycle
 from softscm.module.led import view as ledview
 from softscm.module.led.patterns import USER_MS_MAX
@@ -40,7 +47,6 @@ from softscm.module.lifecycle.actions_settings import (
     perimeter_flags,
     temperature_action,
     validate_battery_threshold,
-    validate_channel,
     validate_high_threshold,
     validate_low_threshold,
     validate_supervised_boot_policy,
@@ -318,7 +324,7 @@ class Physical:
 
     # -- settings ------------------------------------------------------------------------
 
-    def _change(self, setting: Setting, apply: Any, *, channel: int | None = None,
+    def _change(self, setting: Setting, apply: Any, *, channel: Channel | None = None,
                 name: str = "", value: Any = None) -> None:
         """Check ``setting`` may change now (§3.3), then apply it and log."""
         self.require_host()
@@ -350,7 +356,7 @@ class Physical:
     def set_perimeter_event_actions(self, channel: int, notify: bool = True,
                                     self_destruct: bool = False) -> None:
         """Replace channel ``channel``'s action flags."""
-        validate_channel(channel)
+        channel = check_channel(channel)
         flags = perimeter_flags(bool(notify), bool(self_destruct))
 
         def apply(st: PhysicalState) -> None:
@@ -485,7 +491,7 @@ class Physical:
         for latches in st.contexts.values():
             latches[0] = False
         self._record(EventKind.PERIMETER_CLEARED, t, {})
-        for channel in (0, 1):
+        for channel in ALL_CHANNELS:
             if st.loops_open[channel] and self.engine.monitored(st):
                 self.engine.breach(st, t, channel)
 
