@@ -1,13 +1,11 @@
-"""The module's master key and the data-lock keys sealed under it (``scm-behaviour.md``
-§2.2, ``DESIGN.md`` "Binding is real").
+"""The module's master key and its seal (``scm-behaviour.md`` §2.2, ``DESIGN.md``
+"Binding is real").
 
 The master key seals every other secret of the module. It is kept in the store sealed
 itself: in development under a key derived from the host salt and the serial, from
 production on under the salt and the fingerprint of the bound host
-(:mod:`softscm.module.lifecycle.binding`). The two data-lock keys (``lock``/``unlock``)
-are kept sealed under the master key. A process opens them when it opens the state;
-without the master key (destroyed, or a production state on another host or salt) it
-holds none of them.
+(:mod:`softscm.module.lifecycle.binding`). A process unseals it when it opens the state;
+a destroyed module, or a production state on another host or salt, has none.
 """
 
 from __future__ import annotations
@@ -16,7 +14,6 @@ import hashlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from softscm.crypto import blob as blob_format
 from softscm.crypto import seal
 from softscm.errors import VerificationFailed
 from softscm.module.lifecycle.binding import development_kek, fingerprint, production_kek
@@ -25,10 +22,8 @@ from softscm.module.lifecycle.state import META_NAME, PhysicalState
 if TYPE_CHECKING:
     from softscm.module.context import Context
 
-#: Data-lock keys by name, with the key id written into each blob.
-LOCK_KEYS = {"zymkey": blob_format.KeyId.ZYMKEY, "cloud": blob_format.KeyId.CLOUD}
-#: Length of the module's secret keys, in bytes.
-SECRET_KEY_BYTES = 32
+#: Length of the master key, in bytes.
+MASTER_KEY_BYTES = 32
 #: Meta entry of the master key sealed for development (under the host salt).
 DEVELOPMENT_SEAL = "master_key"
 #: Meta entry of the master key sealed for production (under the salt and the host).
@@ -39,49 +34,30 @@ def _master_aad(serial: str) -> bytes:
     return b"master/" + serial.encode("ascii")
 
 
-def _lock_aad(name: str, serial: str) -> bytes:
-    return b"lock/" + name.encode() + b"/" + serial.encode("ascii")
-
-
-def new_sealed_keys(serial: str, salt: bytes,
-                    entropy: Callable[[int], bytes]) -> tuple[bytes, dict[str, bytes]]:
-    """A new module's master key, drawn from ``entropy``, and the meta entries that keep
-    it and the data-lock keys (drawn after it) sealed: the master key under the
-    development seal of ``salt``, each data-lock key under the master key."""
-    master = entropy(SECRET_KEY_BYTES)
-    values = {DEVELOPMENT_SEAL: seal.seal(development_kek(salt, serial), master,
-                                          _master_aad(serial), entropy)}
-    for name in LOCK_KEYS:
-        values[f"lock_key_{name}"] = seal.seal(master, entropy(SECRET_KEY_BYTES),
-                                               _lock_aad(name, serial), entropy)
-    return master, values
+def new_sealed_master(serial: str, salt: bytes,
+                      entropy: Callable[[int], bytes]) -> tuple[bytes, dict[str, bytes]]:
+    """A new module's master key, drawn from ``entropy``, and the meta entry that keeps
+    it sealed for development, under ``salt``."""
+    master = entropy(MASTER_KEY_BYTES)
+    return master, {DEVELOPMENT_SEAL: seal.seal(development_kek(salt, serial), master,
+                                                _master_aad(serial), entropy)}
 
 
 class MasterKey:
-    """The master key of a module and the data-lock keys sealed under it, as this
-    process opened them (``meta``: the store's meta entries, read once at opening)."""
+    """The master key of a module, as this process unsealed it (``meta``: the store's
+    meta entries, read once at opening)."""
 
     def __init__(self, context: Context, meta: dict[str, Any], *, salt: bytes,
                  identity: dict[str, str]) -> None:
         self._c = context
         self._salt = salt
         self._key = self._unseal(meta, identity)
-        self._lock_keys = {} if self._key is None else {
-            name: seal.open_sealed(self._key, bytes(meta[f"lock_key_{name}"]),
-                                   _lock_aad(name, context.serial))
-            for name in LOCK_KEYS
-        }
         self._scrub_pending = False
 
     @property
     def key(self) -> bytes | None:
         """The master key, or ``None``: destroyed, or sealed to another host or salt."""
         return self._key
-
-    def lock_key(self, name: str) -> bytes | None:
-        """The data-lock key ``name`` (of :data:`LOCK_KEYS`), or ``None`` without the
-        master key."""
-        return self._lock_keys.get(name)
 
     def _unseal(self, meta: dict[str, Any], identity: dict[str, str]) -> bytes | None:
         serial = self._c.serial
@@ -119,10 +95,9 @@ class MasterKey:
         self._scrub_pending = True
 
     def forget(self) -> None:
-        """The keys were destroyed (the key store erased their seals): forget the master
-        key and the data-lock keys; the files are scrubbed after the transaction."""
+        """The keys were destroyed (the key store erased the seals): forget the master
+        key; the files are scrubbed after the transaction."""
         self._key = None
-        self._lock_keys = {}
         self._scrub_pending = True
 
     def scrub(self) -> None:
