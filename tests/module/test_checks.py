@@ -143,6 +143,9 @@ CHANNEL_CALLS: list[tuple[str, Callable[[Module], Any]]] = [
     ("sim loop open (a breach)", lambda m: m.simulation.sim_loop_open(0)),
     ("sim loop close", lambda m: m.simulation.sim_loop_close(1)),
     ("sim loop pulse (a breach)", lambda m: m.simulation.sim_loop_pulse(0, 1.0)),
+    ("a clear that finds the loop still open (a breach again)",
+     lambda m: (m.simulation.sim_loop_open(0), m.physical.perimeter_info(),
+                m.physical.clear_perimeter_info(), m.physical.perimeter_info())),
 ]
 
 
