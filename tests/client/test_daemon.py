@@ -145,9 +145,9 @@ def test_client_vanishing_mid_stream_leaves_nothing(daemon) -> None:
     scm._call("stream_update", handle=handle, chunk=b"x" * 1000)
     scm.close()
     deadline = time.monotonic() + 5
-    while daemon.module._streams and time.monotonic() < deadline:
+    while daemon.module.data_lock.open_streams and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert daemon.module._streams == {}
+    assert daemon.module.data_lock.open_streams == 0
     # Another connection cannot use someone else's stream.
     with Client(SocketTransport(daemon.path)) as other:
         h2 = other._call("stream_open", mode="lock", key="zymkey")

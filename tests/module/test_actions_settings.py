@@ -9,6 +9,7 @@ from dataclasses import replace
 import pytest
 
 from softscm.errors import InvalidArgument, PolicyLocked
+from softscm.module.checks import check_channel
 from softscm.module.lifecycle.actions import check_setting_change
 from softscm.module.lifecycle.actions_settings import (
     BatteryAction,
@@ -26,7 +27,6 @@ from softscm.module.lifecycle.actions_settings import (
     perimeter_flags,
     temperature_action,
     validate_battery_threshold,
-    validate_channel,
     validate_high_threshold,
     validate_low_threshold,
     validate_perimeter_flags,
@@ -66,12 +66,6 @@ def test_perimeter_actions_any_combination(notify: bool, self_destruct: bool, fl
     assert perimeter_flags(notify, self_destruct) == flags
     assert validate_perimeter_flags(flags) == flags
     assert EventSettings().with_flags(1, PerimeterFlags(flags)).flags(1) == flags
-
-
-@pytest.mark.parametrize("channel", [-1, 2, 1.0, "0", None, True])
-def test_perimeter_channel_must_be_0_or_1(channel: object) -> None:
-    with pytest.raises(InvalidArgument):
-        validate_channel(channel)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("flags", [-1, 4, 1.0])
@@ -308,7 +302,7 @@ class Settings:
     def set_perimeter_event_actions(self, ch: int, notify: bool, sd: bool) -> None:
         self._change(
             Setting.PERIMETER_EVENT_ACTIONS,
-            lambda: self.values.with_flags(validate_channel(ch), perimeter_flags(notify, sd)),
+            lambda: self.values.with_flags(check_channel(ch), perimeter_flags(notify, sd)),
             ch,
         )
 

@@ -5,11 +5,15 @@ is touched; the host guard once per call; dispatch binds arguments by signature,
 from __future__ import annotations
 
 import hashlib
+import sys
+from collections.abc import Callable
+from enum import IntEnum
+from typing import Any
 
 import pytest
 
 from softscm.errors import InternalError, InvalidArgument, ModuleUnavailable
-from softscm.module import Module
+from softscm.module import Module, checks
 from softscm.service import dispatch
 
 DIGEST = hashlib.sha256(b"checks").digest()
@@ -93,3 +97,85 @@ def test_the_parts_share_one_home_for_their_checks() -> None:
                     "_check_int", "_check_bytes", "_check_str", "_check_digest", "_finite"):
                 local.append(f"{path.name}: {node.name}")
     assert local == []
+
+
+# -- the perimeter channel -------------------------------------------------------------
+
+
+class _Circuit(IntEnum):
+    SECOND = 1
+
+
+@pytest.mark.parametrize("channel", [-1, 2, 1.0, "0", None, True])
+def test_perimeter_channel_must_be_0_or_1(channel: object) -> None:
+    with pytest.raises(InvalidArgument, match="perimeter channel must be 0 or 1"):
+        checks.check_channel(channel)
+
+
+def test_a_perimeter_channel_is_0_or_1() -> None:
+    assert checks.check_channel(0) == 0
+    assert checks.check_channel(_Circuit.SECOND) == 1
+    assert checks.ALL_CHANNELS == (0, 1)
+
+
+def _count_channel_checks(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Count every call of ``check_channel``, from whichever module of softscm calls
+    it; the channels checked, in order."""
+    calls: list[object] = []
+    original = checks.check_channel
+
+    def counting(channel: object) -> checks.Channel:
+        calls.append(channel)
+        return original(channel)
+
+    for name, loaded in list(sys.modules.items()):
+        if name.startswith("softscm") and getattr(loaded, "check_channel", None) is original:
+            monkeypatch.setattr(loaded, "check_channel", counting)
+    return calls
+
+
+CHANNEL_CALLS: list[tuple[str, Callable[[Module], Any]]] = [
+    ("set_perimeter_event_actions",
+     lambda m: m.physical.set_perimeter_event_actions(1, notify=False, self_destruct=False)),
+    ("locked set_perimeter_event_actions",
+     lambda m: (m.physical.lock_binding(),
+                m.physical.set_perimeter_event_actions(0, notify=True, self_destruct=False))),
+    ("sim loop open (a breach)", lambda m: m.simulation.sim_loop_open(0)),
+    ("sim loop close", lambda m: m.simulation.sim_loop_close(1)),
+    ("sim loop pulse (a breach)", lambda m: m.simulation.sim_loop_pulse(0, 1.0)),
+    ("a clear that finds the loop still open (a breach again)",
+     lambda m: (m.simulation.sim_loop_open(0), m.physical.perimeter_info(),
+                m.physical.clear_perimeter_info(), m.physical.perimeter_info())),
+]
+
+
+@pytest.mark.parametrize(("what", "call"), CHANNEL_CALLS, ids=[c[0] for c in CHANNEL_CALLS])
+def test_the_tamper_channel_is_checked_once_per_call(
+        module: Module, what: str, call: Callable[[Module], Any],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _count_channel_checks(monkeypatch)
+    call(module)
+    assert len(calls) == 1, f"{what}: the channel was checked {len(calls)} times"
+
+
+@pytest.mark.parametrize("op", ["set_perimeter_event_actions", "sim_loop_open",
+                                "sim_loop_close", "sim_loop_pulse"])
+@pytest.mark.parametrize("channel", [2, -1, True, "0"])
+def test_a_bad_channel_is_refused_before_any_state_is_read(
+        module: Module, op: str, channel: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _count_channel_checks(monkeypatch)
+
+    def untouched(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the state was read before the channel was checked")
+
+    for name in ("state", "edit", "catch_up", "require_host", "now"):
+        monkeypatch.setattr(module.physical, name, untouched)
+    monkeypatch.setattr(module.context.store, "transaction", untouched)
+    monkeypatch.setattr(module.context.store, "get_meta", untouched)
+    args: dict[str, Any] = {"channel": channel}
+    if op == "sim_loop_pulse":
+        args["duration"] = 1.0
+    part = module.physical if op == "set_perimeter_event_actions" else module.simulation
+    with pytest.raises(InvalidArgument, match="perimeter channel must be 0 or 1"):
+        getattr(part, op)(**args)
+    assert calls == [channel]

@@ -222,7 +222,7 @@ def test_real_binding_production_state_on_another_host(tmp_path, clock: FakeCloc
     other = Module(store, clock=clock, entropy=CountingEntropy(), salt=b"s" * 32,
                    identity={"machine_id": "host-b"}, host_boot_id="another-boot")
     other.physical.session_open("host")
-    assert other._master is None
+    assert other.master.key is None
     with pytest.raises(softscm.CannotBind):
         other.public_key(k)
     store.close()

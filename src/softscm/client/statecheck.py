@@ -75,7 +75,7 @@ def _checks(directory: Path, store: Store) -> list[Check]:
 
 def _has_master(module: Module) -> bool:
     # Without it (destroyed, or production on another host) there is nothing to open.
-    return module._master is not None
+    return module.master.key is not None
 
 
 def _seal_check(module: Module, store: Store) -> Check:

@@ -5,11 +5,20 @@ the argument, and returns the value it let through."""
 from __future__ import annotations
 
 import math
+from typing import NewType
 
 from softscm.errors import InvalidArgument
 
 #: The shortest digest the module signs (only the first 32 bytes are signed).
 DIGEST_BYTES = 32
+#: Perimeter channels: 0 (perimeter circuit 1) and 1 (perimeter circuit 2).
+PERIMETER_CHANNELS = 2
+
+#: A perimeter channel that :func:`check_channel` let through: the code inside the
+#: module takes it as it is and never checks it again.
+Channel = NewType("Channel", int)
+#: Every perimeter channel, in order.
+ALL_CHANNELS: tuple[Channel, ...] = tuple(Channel(c) for c in range(PERIMETER_CHANNELS))
 
 
 def check_context(context: object) -> None:
@@ -26,6 +35,14 @@ def check_int(name: str, value: object, low: int, high: int) -> int:
     if not low <= value <= high:
         raise InvalidArgument(f"{name} must be an integer in {low}..{high}, not {value}")
     return value
+
+
+def check_channel(channel: object) -> Channel:
+    """A perimeter channel: an int (not a bool), 0 or 1."""
+    if isinstance(channel, bool) or not isinstance(channel, int) \
+            or not 0 <= channel < PERIMETER_CHANNELS:
+        raise InvalidArgument(f"perimeter channel must be 0 or 1: {channel!r}")
+    return Channel(channel)
 
 
 def check_slot_number(slot: object) -> int:

@@ -7,22 +7,14 @@ here, whoever the caller; a failed check raises before anything changes.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from softscm.crypto import blob as blob_format
 from softscm.crypto import keys as ck
-from softscm.crypto import seal
 from softscm.crypto.curves import KeyType
 from softscm.crypto.kdf import check_arguments, derive, kdf_from_name
-from softscm.errors import (
-    Destroyed,
-    InvalidArgument,
-    OperationNotSupported,
-    VerificationFailed,
-)
+from softscm.errors import InvalidArgument, OperationNotSupported
 from softscm.module import eventlog
 from softscm.module.authorization import Authorization
 from softscm.module.checks import check_bytes, check_digest, check_str
@@ -31,11 +23,11 @@ from softscm.module.context import Clock, Context
 from softscm.module.deferred import Deferred
 from softscm.module.integrity import CodeSource, Integrity
 from softscm.module.keys.certificates import Certificates
+from softscm.module.keys.datalock import DataLock, new_sealed_lock_keys
 from softscm.module.keys.keystore import KeyStore
 from softscm.module.keys.luks import LuksKeys
-from softscm.module.lifecycle.binding import development_kek, fingerprint, production_kek
+from softscm.module.keys.master import MasterKey, new_sealed_master
 from softscm.module.lifecycle.physical import Hooks, Physical
-from softscm.module.lifecycle.state import META_NAME, PhysicalState
 from softscm.module.metrics import Metrics
 from softscm.module.operations import Kind, Operation, exposed, operations_of, registry
 from softscm.module.profile import Profile
@@ -49,16 +41,8 @@ from softscm.module.wallets.wallets import Wallets
 PROTOCOL_VERSION = 2
 #: Most random bytes one call returns (larger requests are split by the client).
 MAX_RANDOM_BYTES = 1 << 20
-#: Data-lock keys by name, with the key id written into each blob.
-LOCK_KEYS = {"zymkey": blob_format.KeyId.ZYMKEY, "cloud": blob_format.KeyId.CLOUD}
-#: Length of the module's secret keys, in bytes.
-SECRET_KEY_BYTES = 32
 #: Length of the random part of a serial number, in bytes.
 SERIAL_RANDOM_BYTES = 6
-#: Most lock/unlock streams open at once in one module.
-MAX_STREAMS = 64
-#: Largest chunk one stream call takes, in bytes (a segment and some).
-MAX_STREAM_CHUNK = (1 << 20) + 4096
 
 _META_IDENTITY = ("serial", "model", "firmware", "profile", "program", "revision",
                   "key_store_size", "foreign_keyring_size", "simulation")
@@ -112,30 +96,18 @@ class Module:
             authority_slot=int(meta.get("authority_slot", 0)),
             tamper_production_action=str(meta.get("tamper_production_action", "destroy")),
         )
-        context = self.serial.encode("ascii")
-        self._salt = salt
-        self._identity = dict(identity or {})
-        master = self._unseal_master(meta, salt)
-        self._lock_keys = {} if master is None else {
-            name: seal.open_sealed(master, bytes(meta[f"lock_key_{name}"]),
-                                   b"lock/" + name.encode() + b"/" + context)
-            for name in LOCK_KEYS
-        }
-        self._master = master
-        self._blob_context = context
-        # Without its master key (destroyed, or a production state on another host) the
-        # key store holds nothing usable; the physical part refuses every host call.
-        self.keystore = KeyStore(store, self.profile, self.serial, master or bytes(32), entropy)
-        self._streams: dict[int, _LockStream | _UnlockStream] = {}
-        self._next_stream = 1
-        self._scrub_pending = False
         #: What the parts are given (:mod:`softscm.module.context`).
         self.context = Context(
             store=store, clock=clock, now=lambda: self.physical.now(), entropy=entropy,
             serial=self.serial,
             record=self.record, host_guard=self._host_call, sync=self._sync,
-            master_key=lambda: self._master,
+            master_key=lambda: self.master.key,
         )
+        #: The master key, as this process unsealed it.
+        self.master = MasterKey(self.context, meta, salt=salt, identity=identity or {})
+        self.data_lock = DataLock(self.context, meta)
+        self.keystore = KeyStore(store, self.profile, self.serial, self.context.master_key,
+                                 entropy)
         self.wallets = Wallets(self.context, self.keystore, self.profile.profile)
         self.certificates = Certificates(self.context, self.keystore)
         self.luks = LuksKeys(self.context)
@@ -146,11 +118,12 @@ class Module:
                                    self.supervised_boot.corrupt_manifest, code)
         self.physical = Physical(
             self.context, self.profile,
-            Hooks(destroy_keys=self.destroy_keys, drop_volatile=self.forget_boot_volatile,
+            Hooks(destroy_keys=(self.keystore.destroy, self.master.forget, self.data_lock.forget),
+                  drop_volatile=self.keystore.drop_volatile,
                   verify_boot=self.supervised_boot.verify,
                   host_reaches_module=self.supervised_boot.host_reaches_module,
-                  seal_for_production=self.seal_for_production,
-                  after_commit=self.after_commit,
+                  seal_for_production=self.master.seal_for_production,
+                  after_commit=(self.metrics.flush, self.master.scrub),
                   integrity_checks=self.integrity.checks),
             identity=identity or {}, salt=salt, host_boot_id=host_boot_id)
         self.simulation = SimulationControls(self.physical, self.profile)
@@ -194,11 +167,11 @@ class Module:
         keys and the factory keys, all drawn from ``entropy``, in one transaction."""
         prof = (profile or Profile()).resolved()
         serial = "SSCM" + entropy(SERIAL_RANDOM_BYTES).hex().upper()
-        context = serial.encode("ascii")
-        master = entropy(SECRET_KEY_BYTES)
         with store.transaction():
             if store.get_meta("serial") is not None:
                 raise InvalidArgument("the state already holds a module")
+            master, sealed = new_sealed_master(serial, salt, entropy)
+            sealed.update(new_sealed_lock_keys(master, serial, entropy))
             values: dict[str, Any] = {
                 "serial": serial, "model": prof.model, "firmware": prof.firmware,
                 "profile": prof.profile, "program": prof.program, "revision": prof.revision,
@@ -211,17 +184,11 @@ class Module:
                 "require_authorization": int(prof.require_authorization),
                 "tap_code": prof.tap_code, "authority_slot": prof.authority_slot,
                 "tamper_production_action": prof.tamper_production_action,
-                "master_key": seal.seal(development_kek(salt, serial), master,
-                                        b"master/" + context, entropy),
+                **sealed,
             }
-            for name in LOCK_KEYS:
-                values[f"lock_key_{name}"] = seal.seal(
-                    master, entropy(SECRET_KEY_BYTES),
-                    b"lock/" + name.encode() + b"/" + context, entropy,
-                )
             for name, value in values.items():
                 store.set_meta(name, value)
-            KeyStore(store, prof, serial, master, entropy).provision_factory_keys()
+            KeyStore(store, prof, serial, lambda: master, entropy).provision_factory_keys()
 
     # -- shared state --------------------------------------------------------------------
 
@@ -244,71 +211,6 @@ class Module:
         the host (running and bound), or the call fails with the reason. (The physical
         part first looks whether another process changed the state.)"""
         self.physical.require_host()
-
-    def _unseal_master(self, meta: dict[str, Any], salt: bytes) -> bytes | None:
-        context = b"master/" + self.serial.encode("ascii")
-        if "master_key" in meta:
-            kek = development_kek(salt, self.serial)
-            try:
-                return seal.open_sealed(kek, bytes(meta["master_key"]), context)
-            except VerificationFailed:
-                raise VerificationFailed(
-                    "cannot unseal the module's master key: the host salt in the state "
-                    "directory is not the one it was sealed with") from None
-        if "production_seal" not in meta:
-            return None  # destroyed
-        physical = PhysicalState.from_json(meta.get(META_NAME))
-        host = fingerprint(self.serial, self._identity, physical.identity,
-                           physical.salt_state, hashlib.sha256(salt).hexdigest())
-        if host is None:
-            return None
-        try:
-            return seal.open_sealed(production_kek(salt, host, self.serial),
-                                    bytes(meta["production_seal"]), context)
-        except VerificationFailed:
-            return None  # another host, or another salt: it cannot bind
-
-    def seal_for_production(self, host_fingerprint: str) -> None:
-        """Production begins: seal the master key to this host and its salt, and erase
-        the development seal (inside the transaction under way)."""
-        if self._master is None:
-            return
-        context = b"master/" + self.serial.encode("ascii")
-        sealed = seal.seal(production_kek(self._salt, host_fingerprint, self.serial),
-                           self._master, context, self._entropy)
-        self._store.set_meta("production_seal", sealed)
-        self._store.erase_meta("master_key")
-        self._scrub_pending = True
-
-    # -- hooks of the physical part ------------------------------------------------------
-
-    def destroy_keys(self) -> None:
-        """Self-destruct: erase every key, the data-lock keys and the master key from the
-        store (inside the transaction under way); the files are scrubbed after it."""
-        self._store.destroy_secrets()
-        self.keystore.forget()
-        self._lock_keys = {}
-        self._master = None
-        self._streams.clear()
-        self._scrub_pending = True
-
-    def forget_boot_volatile(self, t: float) -> None:
-        """A module boot: what does not survive one (the ephemeral key, an open SLIP39
-        session, and with issue #159 emulated the keys of ``gen_key_pair``) is dropped."""
-        self.keystore.invalidate_ephemeral()
-        self.wallets.discard_session()
-        if self.profile.issue_159_emulated and self._master is not None:
-            dropped = self.keystore.drop_generated()
-            if dropped:
-                self.record(EventKind.ISSUE159_KEYS_DROPPED, t, slots=dropped)
-
-    def after_commit(self) -> None:
-        """Work that must wait for the transaction to commit (scrubbing the files, and
-        the calls counted since the last write)."""
-        self.metrics.flush()
-        if self._scrub_pending:
-            self._scrub_pending = False
-            self._store.scrub()
 
     # -- event log -----------------------------------------------------------------------
 
@@ -471,90 +373,41 @@ class Module:
         self._host_call()
         return self._entropy(num_bytes) if num_bytes else b""
 
-    # -- data lock -----------------------------------------------------------------------
-
-    def _lock_key(self, key: str) -> tuple[bytes, int]:
-        """The data-lock key named ``key`` (checked by :func:`_check_lock_key`), once the
-        host guard let the call through."""
-        secret = self._lock_keys.get(key)
-        if secret is None:  # pragma: no cover - the host guard refuses a destroyed module
-            raise Destroyed("the data-lock keys were destroyed")
-        return secret, LOCK_KEYS[key]
+    # -- data lock (:mod:`softscm.module.keys.datalock`) -----------------------------------
 
     @exposed(Kind.HOST)
     def lock(self, data: bytes, key: str = "zymkey") -> bytearray:
         """Encrypt and authenticate ``data`` with a data-lock key (softscm's segmented
         blob format, ``softscm.crypto.blob``)."""
-        _check_lock_key(key)
-        check_bytes("data", data)
-        self._host_call()
-        secret, key_id = self._lock_key(key)
-        return blob_format.lock(secret, key_id, data, self._blob_context, self._entropy)
+        return self.data_lock.lock(data, key)
 
     @exposed(Kind.HOST)
     def unlock(self, blob: bytes, key: str = "zymkey") -> bytearray:
         """Check and decrypt a locked blob; ``VerificationFailed`` for any mismatch."""
-        _check_lock_key(key)
-        check_bytes("blob", blob)
-        self._host_call()
-        secret, key_id = self._lock_key(key)
-        return blob_format.unlock(secret, key_id, blob, self._blob_context)
+        return self.data_lock.unlock(blob, key)
 
     @exposed(Kind.HOST)
     def stream_open(self, mode: str, key: str = "zymkey") -> int:
         """Start locking (``mode="lock"``) or unlocking a stream of data in chunks, so
         that large data never sits in memory whole; returns the stream's handle."""
-        _check_lock_key(key)
-        if mode not in ("lock", "unlock"):
-            raise InvalidArgument(f"unknown stream mode {mode!r} (lock or unlock)")
-        if len(self._streams) >= MAX_STREAMS:
-            raise InvalidArgument(f"at most {MAX_STREAMS} lock/unlock streams may be open")
-        self._host_call()
-        secret, key_id = self._lock_key(key)
-        handle = self._next_stream
-        self._next_stream += 1
-        if mode == "lock":
-            self._streams[handle] = _LockStream(
-                blob_format.Locker(secret, key_id, self._blob_context, self._entropy)
-            )
-        else:
-            self._streams[handle] = _UnlockStream(
-                blob_format.Unlocker(secret, key_id, self._blob_context)
-            )
-        return handle
-
-    def _stream(self, handle: int) -> _LockStream | _UnlockStream:
-        stream = self._streams.get(handle) if type(handle) is int else None
-        if stream is None:
-            raise InvalidArgument(f"no open stream {handle!r}")
-        return stream
+        return self.data_lock.stream_open(mode, key)
 
     @exposed(Kind.HOST)
     def stream_update(self, handle: int, chunk: bytes) -> bytes:
         """Feed a chunk; returns the output it completes (only verified plaintext when
         unlocking)."""
-        stream = self._stream(handle)
-        check_bytes("chunk", chunk)
-        if len(chunk) > MAX_STREAM_CHUNK:
-            raise InvalidArgument(f"a stream chunk is at most {MAX_STREAM_CHUNK} bytes")
-        try:
-            return stream.update(chunk)
-        except VerificationFailed:
-            del self._streams[handle]
-            raise
+        return self.data_lock.stream_update(handle, chunk)
 
     @exposed(Kind.HOST)
     def stream_finish(self, handle: int) -> bytes:
         """End a stream: the last output. An unlock stream raises ``VerificationFailed``
         unless the whole blob verified. The handle is closed either way."""
-        stream = self._stream(handle)
-        del self._streams[handle]
-        return stream.finish()
+        return self.data_lock.stream_finish(handle)
 
     @exposed(Kind.HOST)
     def stream_abort(self, handle: int) -> None:
         """Drop a stream without output (a client went away)."""
-        self._streams.pop(handle, None)
+        self.data_lock.stream_abort(handle)
 
     # -- signatures ------------------------------------------------------------------------
 
@@ -714,42 +567,6 @@ class Module:
             self.keystore.remove_foreign(slot)
         else:
             self.keystore.remove(slot)
-
-
-class _LockStream:
-    """A lock stream: the blob header goes out before the first segment."""
-
-    def __init__(self, locker: blob_format.Locker) -> None:
-        self._locker = locker
-        self._header: bytes = locker.header()
-
-    def _with_header(self, out: bytes) -> bytes:
-        header, self._header = self._header, b""
-        return header + out if header else out
-
-    def update(self, chunk: bytes) -> bytes:
-        return self._with_header(self._locker.update(chunk))
-
-    def finish(self) -> bytes:
-        return self._with_header(self._locker.finish())
-
-
-class _UnlockStream:
-    """An unlock stream: plaintext of verified segments only."""
-
-    def __init__(self, unlocker: blob_format.Unlocker) -> None:
-        self._unlocker = unlocker
-
-    def update(self, chunk: bytes) -> bytes:
-        return bytes(self._unlocker.update(chunk))
-
-    def finish(self) -> bytes:
-        return bytes(self._unlocker.finish())
-
-
-def _check_lock_key(key: object) -> None:
-    if not isinstance(key, str) or key not in LOCK_KEYS:
-        raise InvalidArgument(f"unknown data-lock key {key!r} (zymkey or cloud)")
 
 
 #: The module and its parts that serve operations (the order of the registry).

@@ -78,16 +78,22 @@ class KeyStore:
     """Slots of one module. All arguments are validated here; callers only translate."""
 
     def __init__(
-        self, store: ModuleStore, profile: Profile, serial: str, master_key: bytes,
-        entropy: Callable[[int], bytes],
+        self, store: ModuleStore, profile: Profile, serial: str,
+        master_key: Callable[[], bytes | None], entropy: Callable[[int], bytes],
     ) -> None:
         self._store = store
         self.profile = profile
         self._serial = serial.encode("ascii")
-        self._master = master_key
+        self._master_key = master_key
         self._entropy = entropy
         self._private: dict[int, ck.PrivateKey] = {}
         self._public: dict[tuple[bool, int], ck.PublicKey] = {}
+
+    @property
+    def _master(self) -> bytes:
+        # Without its master key (destroyed, or a production state on another host) the
+        # key store holds nothing usable; the host guard refuses every host call then.
+        return self._master_key() or bytes(32)
 
     # -- cache -------------------------------------------------------------------------
 
@@ -95,6 +101,24 @@ class KeyStore:
         """Drop every loaded key (another process changed the store)."""
         self._private.clear()
         self._public.clear()
+
+    # -- hooks of the lifecycle ----------------------------------------------------------
+
+    def destroy(self) -> None:
+        """Self-destruct: erase every key and sealed secret from the store (inside the
+        transaction under way) and drop the loaded keys."""
+        self._store.destroy_secrets()
+        self.forget()
+
+    def drop_volatile(self) -> list[int]:
+        """A module boot: drop what does not survive one, the ephemeral key, an open
+        SLIP39 session and, with issue #159 emulated (``scm-behaviour.md`` §8.8), the
+        keys of ``gen_key_pair``; the slots issue #159 dropped, ascending."""
+        self.invalidate_ephemeral()
+        self.discard_session()
+        if self.profile.issue_159_emulated and self._master_key() is not None:
+            return self.drop_generated()
+        return []
 
     def _forget_slot(self, slot: int, foreign: bool) -> None:
         if not foreign:

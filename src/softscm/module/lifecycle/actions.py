@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from enum import Enum, unique
 
 from softscm.errors import InvalidArgument
+from softscm.module.checks import Channel
 from softscm.module.codes import EventKind
 from softscm.module.led.codes import (
     CODE_BOOT_PROCESS,
@@ -58,7 +59,6 @@ from softscm.module.lifecycle.actions_settings import (
     perimeter_flags,
     temperature_action,
     validate_battery_threshold,
-    validate_channel,
     validate_high_threshold,
     validate_low_threshold,
     validate_perimeter_flags,
@@ -103,7 +103,6 @@ __all__ = [
     "temperature_released",
     "temperature_side",
     "validate_battery_threshold",
-    "validate_channel",
     "validate_high_threshold",
     "validate_low_threshold",
     "validate_perimeter_flags",
@@ -311,7 +310,7 @@ def decide(
     settings: EventSettings,
     trigger: Trigger,
     *,
-    channel: int | None = None,
+    channel: Channel | None = None,
     latched_mask: int = 0,
     profile: str = "scm",
 ) -> Decision:
@@ -322,7 +321,8 @@ def decide(
     battery); seen with main power present it is only logged. Supervised boot failures
     happen only ``ON_BOOT``.
 
-    Tamper needs the ``channel`` that broke and ``latched_mask``, the channels with a
+    Tamper needs the ``channel`` that broke (checked by
+    :func:`~softscm.module.checks.check_channel`) and ``latched_mask``, the channels with a
     latched breach when the sequence starts (bit 0 channel 0, bit 1 channel 1); this
     channel's bit is added. ``profile`` (``"scm"`` or ``"hsm6"``) matters for
     temperature in standard production only (C10).
@@ -334,7 +334,7 @@ def decide(
     if event is Event.TAMPER:
         if channel is None:
             raise InvalidArgument("a tamper event needs its channel")
-        return _tamper(mode, settings, validate_channel(channel), latched_mask)
+        return _tamper(mode, settings, channel, latched_mask)
     if event in (Event.LOW_TEMPERATURE, Event.HIGH_TEMPERATURE):
         return _temperature(event, mode, settings, profile)
     if event is Event.LOW_BATTERY:
@@ -346,7 +346,8 @@ def decide(
     raise InvalidArgument(f"not an event: {event!r}")
 
 
-def _tamper(mode: Mode, settings: EventSettings, channel: int, latched_mask: int) -> Decision:
+def _tamper(mode: Mode, settings: EventSettings, channel: Channel,
+            latched_mask: int) -> Decision:
     if (
         isinstance(latched_mask, bool)
         or not isinstance(latched_mask, int)

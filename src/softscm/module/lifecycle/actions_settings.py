@@ -14,12 +14,9 @@ from enum import Enum, IntEnum, IntFlag, unique
 from typing import Any
 
 from softscm.errors import InvalidArgument, PolicyLocked
-from softscm.module.checks import check_float
+from softscm.module.checks import PERIMETER_CHANNELS, Channel, check_float
 
 # -- values (§3.4) ----------------------------------------------------------------------------
-
-CHANNELS = 2
-"""Perimeter channels: 0 (perimeter circuit 1) and 1 (perimeter circuit 2)."""
 
 TEMPERATURE_MIN_C = -40.0
 """Lowest temperature threshold accepted, °C (the parts' industrial range)."""
@@ -93,13 +90,6 @@ class TamperProductionAction(Enum):
 
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def validate_channel(channel: int) -> int:
-    """A perimeter channel: 0 or 1, else ``InvalidArgument``."""
-    if not _is_int(channel) or not 0 <= channel < CHANNELS:
-        raise InvalidArgument(f"perimeter channel must be 0 or 1: {channel!r}")
-    return channel
 
 
 def perimeter_flags(notify: bool, self_destruct: bool) -> PerimeterFlags:
@@ -219,8 +209,9 @@ class EventSettings:
 
     def __post_init__(self) -> None:
         # Stored values come back as plain ints and strings: coerce them to the enums.
-        if len(self.perimeter) != CHANNELS:
-            raise InvalidArgument(f"perimeter flags for {CHANNELS} channels: {self.perimeter!r}")
+        if len(self.perimeter) != PERIMETER_CHANNELS:
+            raise InvalidArgument(
+                f"perimeter flags for {PERIMETER_CHANNELS} channels: {self.perimeter!r}")
         perimeter = tuple(validate_perimeter_flags(flags) for flags in self.perimeter)
         object.__setattr__(self, "perimeter", perimeter)
         for name, kind in _ENUM_FIELDS.items():
@@ -259,14 +250,15 @@ class EventSettings:
             fields["perimeter"] = tuple(fields["perimeter"])
         return cls(**fields)
 
-    def flags(self, channel: int) -> PerimeterFlags:
-        """The action flags of perimeter ``channel``."""
-        return PerimeterFlags(self.perimeter[validate_channel(channel)])
+    def flags(self, channel: Channel) -> PerimeterFlags:
+        """The action flags of perimeter ``channel`` (checked by
+        :func:`~softscm.module.checks.check_channel`)."""
+        return PerimeterFlags(self.perimeter[channel])
 
-    def with_flags(self, channel: int, flags: PerimeterFlags) -> EventSettings:
-        """A copy with ``channel``'s flags replaced."""
+    def with_flags(self, channel: Channel, flags: PerimeterFlags) -> EventSettings:
+        """A copy with the flags of ``channel`` (checked) replaced."""
         values = list(self.perimeter)
-        values[validate_channel(channel)] = validate_perimeter_flags(int(flags))
+        values[channel] = validate_perimeter_flags(int(flags))
         return replace(self, perimeter=(values[0], values[1]))
 
 
@@ -350,17 +342,18 @@ class SettingHistory:
     perimeter_calls_after_lock: tuple[int, int] = (0, 0)
 
     def after_change(
-        self, setting: Setting, locked: bool, channel: int | None = None
+        self, setting: Setting, locked: bool, channel: Channel | None = None
     ) -> SettingHistory:
         """The history once a change of ``setting`` has succeeded. Only a perimeter-action
-        call made while locked is counted; call this only after the change was allowed
-        and applied, so that a rejected call does not use the channel's one chance."""
+        call made while locked is counted (on its checked ``channel``); call this only
+        after the change was allowed and applied, so that a rejected call does not use
+        the channel's one chance."""
         if setting is not Setting.PERIMETER_EVENT_ACTIONS or not locked:
             return self
         if channel is None:
             raise InvalidArgument("set_perimeter_event_actions needs a channel")
         counts = list(self.perimeter_calls_after_lock)
-        counts[validate_channel(channel)] += 1
+        counts[channel] += 1
         return SettingHistory((counts[0], counts[1]))
 
 
@@ -368,7 +361,7 @@ def check_setting_change(
     setting: Setting,
     locked: bool,
     history: SettingHistory | None = None,
-    channel: int | None = None,
+    channel: Channel | None = None,
 ) -> None:
     """Raise ``PolicyLocked`` if ``setting`` may not change now (§3.3), else return.
 
@@ -376,14 +369,12 @@ def check_setting_change(
     ``LOCK_PENDING``. Before the lock everything may change. After it: one successful
     ``set_perimeter_event_actions`` per channel; the temperature, battery and digital
     perimeter settings never; supervised boot, the perimeter clear, tap sensitivity and
-    the user LED without limit. Validate the call's arguments before this check (a
-    perimeter ``channel`` is checked here), so that a rejected call is
-    ``InvalidArgument`` and does not count.
+    the user LED without limit. Check the call's arguments before this check (the
+    perimeter ``channel`` with :func:`~softscm.module.checks.check_channel`), so that
+    a bad call is ``InvalidArgument`` and does not count.
     """
-    if setting is Setting.PERIMETER_EVENT_ACTIONS:
-        if channel is None:
-            raise InvalidArgument("set_perimeter_event_actions needs a channel")
-        validate_channel(channel)
+    if setting is Setting.PERIMETER_EVENT_ACTIONS and channel is None:
+        raise InvalidArgument("set_perimeter_event_actions needs a channel")
     if not locked:
         return
     rule = setting.rule

@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
+from softscm.module.checks import Channel
 from softscm.module.codes import Binding, EventKind, Lifecycle
 from softscm.module.led import view as ledview
 from softscm.module.led.codes import (
@@ -68,7 +69,7 @@ class Engine:
 
     def __init__(
         self, *, profile: str, program: str, serial: str, record: Recorder,
-        destroy_keys: Callable[[], None], drop_volatile: Callable[[float], None],
+        destroy_keys: tuple[Callable[[], None], ...], drop_volatile: Callable[[], list[int]],
         verify_boot: Callable[[float], tuple[str, dict[str, Any]]],
         seal_for_production: Callable[[str], None],
         self_test: Callable[[PhysicalState, float], dict[str, bool]],
@@ -175,7 +176,9 @@ class Engine:
         st.booted_at = t
         st.queued_sequences = []
         st.hold = None
-        self.drop_volatile(t)
+        dropped = self.drop_volatile()
+        if dropped:
+            self.record(EventKind.ISSUE159_KEYS_DROPPED, t, {"slots": dropped})
         st.tap_dir = [0, 0, 0]
         failed = failed_checks(self.run_self_test(st, t, "boot"))
         authorized, st.authorized = st.authorized, False
@@ -572,7 +575,8 @@ class Engine:
         self.record(EventKind.SELF_DESTRUCT, t, detail)
         if EventKind.BOOT_PARTITION_DESTROYED in decision.log:
             self.record(EventKind.BOOT_PARTITION_DESTROYED, t, {})
-        self.destroy_keys()
+        for destroy in self.destroy_keys:
+            destroy()
         code = decision.destroyed_code
         st.destroyed_code = code.label if code is not None else "6"
         st.lifecycle = Lifecycle.DESTROYED if st.lifecycle != Lifecycle.OFF else Lifecycle.OFF
@@ -614,7 +618,7 @@ class Engine:
         """Whether the loops are watched: main power or a battery (§4.2)."""
         return st.main_power or st.battery is not None
 
-    def breach(self, st: PhysicalState, t: float, channel: int) -> None:
+    def breach(self, st: PhysicalState, t: float, channel: Channel) -> None:
         """An armed channel finds its loop open at ``t`` (§4.2, §4.7)."""
         if st.breach[channel]:
             return
@@ -670,7 +674,7 @@ class Engine:
     def _on_lp_breach(self, st: PhysicalState, t: float, channel: int = 0) -> None:
         """A low-power sampling instant found the loop open (§4.5)."""
         if self.monitored(st):
-            self.breach(st, t, channel)
+            self.breach(st, t, Channel(channel))  # scheduled with a checked channel
 
     def _on_loop_close(self, st: PhysicalState, t: float, channel: int = 0) -> None:
         st.loops_open[channel] = False

@@ -25,7 +25,14 @@ from softscm.errors import (
     PolicyLocked,
     SelfTestFailed,
 )
-from softscm.module.checks import check_context, check_float, check_int
+from softscm.module.checks import (
+    ALL_CHANNELS,
+    Channel,
+    check_channel,
+    check_context,
+    check_float,
+    check_int,
+)
 from softscm.module.codes import Binding, EventKind, Lifecycle
 from softscm.module.led import view as ledview
 from softscm.module.led.patterns import USER_MS_MAX
@@ -40,7 +47,6 @@ from softscm.module.lifecycle.actions_settings import (
     perimeter_flags,
     temperature_action,
     validate_battery_threshold,
-    validate_channel,
     validate_high_threshold,
     validate_low_threshold,
     validate_supervised_boot_policy,
@@ -75,17 +81,25 @@ MAX_CONTEXTS = 256
 
 @dataclass(frozen=True)
 class Hooks:
-    """What the physical part's engine asks of the module's other parts, each from its
-    owner: keys destroyed (the key store and the data-lock keys), what a boot drops,
-    supervised boot's verification and the USB link, the master key sealed for
-    production, and the work that waits for a commit."""
+    """What the physical part's engine asks of the module's other parts, each of its
+    owner: the key store, the master-key seal, supervised boot, integrity and metrics.
+    A hook several owners answer is a tuple of their methods, called in order."""
 
-    destroy_keys: Callable[[], None]
-    drop_volatile: Callable[[float], None]
+    #: A self-destruct (inside the transaction under way), by each holder of key
+    #: material: the key store erases every key and sealed secret, the seal forgets the
+    #: master and data-lock keys, the data lock drops its open streams.
+    destroy_keys: tuple[Callable[[], None], ...]
+    #: A module boot: the key store drops what does not survive one; returns the slots
+    #: issue #159 dropped (:meth:`softscm.module.keys.keystore.KeyStore.drop_volatile`).
+    drop_volatile: Callable[[], list[int]]
+    #: Supervised boot's verification at a boot, at the given module time.
     verify_boot: Callable[[float], tuple[str, dict[str, Any]]]
+    #: Whether the host reaches the module (supervised boot's USB link).
     host_reaches_module: Callable[[], bool]
+    #: Production begins: the seal re-seals the master key to the bound host.
     seal_for_production: Callable[[str], None]
-    after_commit: Callable[[], None]
+    #: The work that waits for a commit, by each of its owners in order.
+    after_commit: tuple[Callable[[], None], ...]
     #: The self-test checks of the module's integrity (code, key store, critical key)
     #: for a run at the given module time (§9.2).
     integrity_checks: Callable[[float], list[tuple[str, Check]]]
@@ -154,7 +168,8 @@ class Physical:
                 self._editing = outer
             store.set_meta(S.META_NAME, st.to_json())
         self._cached = st
-        self._after_commit()
+        for work in self._after_commit:
+            work()
 
     def time_at(self, st: PhysicalState) -> float:
         """Module time for the state ``st``: the clock plus its simulated offset."""
@@ -309,7 +324,7 @@ class Physical:
 
     # -- settings ------------------------------------------------------------------------
 
-    def _change(self, setting: Setting, apply: Any, *, channel: int | None = None,
+    def _change(self, setting: Setting, apply: Any, *, channel: Channel | None = None,
                 name: str = "", value: Any = None) -> None:
         """Check ``setting`` may change now (§3.3), then apply it and log."""
         self.require_host()
@@ -341,7 +356,7 @@ class Physical:
     def set_perimeter_event_actions(self, channel: int, notify: bool = True,
                                     self_destruct: bool = False) -> None:
         """Replace channel ``channel``'s action flags."""
-        validate_channel(channel)
+        channel = check_channel(channel)
         flags = perimeter_flags(bool(notify), bool(self_destruct))
 
         def apply(st: PhysicalState) -> None:
@@ -476,7 +491,7 @@ class Physical:
         for latches in st.contexts.values():
             latches[0] = False
         self._record(EventKind.PERIMETER_CLEARED, t, {})
-        for channel in (0, 1):
+        for channel in ALL_CHANNELS:
             if st.loops_open[channel] and self.engine.monitored(st):
                 self.engine.breach(st, t, channel)
 

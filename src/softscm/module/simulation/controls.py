@@ -10,10 +10,9 @@ import hashlib
 from typing import TYPE_CHECKING
 
 from softscm.errors import InvalidArgument
-from softscm.module.checks import check_float, check_range
+from softscm.module.checks import check_channel, check_float, check_range
 from softscm.module.codes import EventKind
 from softscm.module.lifecycle.actions import Trigger
-from softscm.module.lifecycle.actions_settings import validate_channel
 from softscm.module.lifecycle.engine import BROWNOUT_SETTLE_S, HEARTBEAT_TIMEOUT_S
 from softscm.module.lifecycle.physical import AXES, DEFAULT_TAP_G, IDENTITY_FACTORS
 from softscm.module.limits import (
@@ -59,7 +58,7 @@ class SimulationControls:
     def sim_loop_open(self, channel: int) -> None:
         """Break perimeter loop ``channel``."""
         self._sim()
-        validate_channel(channel)
+        channel = check_channel(channel)
         with self.edit() as st:
             if st.loops_open[channel]:
                 return
@@ -73,7 +72,7 @@ class SimulationControls:
     def sim_loop_close(self, channel: int) -> None:
         """Restore perimeter loop ``channel``."""
         self._sim()
-        validate_channel(channel)
+        channel = check_channel(channel)
         with self.edit() as st:
             st.loops_open[channel] = False
 
@@ -87,7 +86,7 @@ class SimulationControls:
         """Open loop ``channel`` for ``duration`` seconds, then close it (§4.5: on
         battery only a pulse spanning a sampling instant is seen)."""
         self._sim()
-        validate_channel(channel)
+        channel = check_channel(channel)
         seconds = inputs.duration("duration", duration)
         if seconds <= 0:
             raise InvalidArgument("duration must be positive")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from softscm.module.checks import ALL_CHANNELS
 from softscm.module.codes import EventKind, Lifecycle
 from softscm.module.lifecycle.actions import Trigger
 
@@ -47,7 +48,7 @@ def repowered(engine: Engine, st: PhysicalState, t: float) -> None:
     still, goes on from where it stopped, marked invalid (§7.2)."""
     stopped = st.unpowered_since if st.unpowered_since is not None else t
     st.unpowered_since = None
-    for channel in (0, 1):
+    for channel in ALL_CHANNELS:
         if st.loops_open[channel]:
             engine.breach(st, t, channel)
     st.rtc_offset -= t - stopped
