@@ -21,7 +21,7 @@ from softscm.module.lifecycle.selftest import BACKGROUND_INTERVAL_S
 
 #: Every check of §9.2, by the name the log gives it.
 ALL_CHECKS = {"sha", "hmac", "hkdf", "pbkdf2", "bip32", "ed25519", "x25519", "ecdsa",
-              "ecdsa_kat", "ecdh_p256", "aes_gcm", "aes_gcm_kat", "random",
+              "ecdsa_kat", "secp256k1_kat", "ecdh_p256", "aes_gcm", "aes_gcm_kat", "random",
               "peripherals", "code", "keystore", "critical_key"}
 
 
@@ -216,6 +216,11 @@ def test_an_editable_install_counts_each_state_of_its_files_as_a_version() -> No
     assert version.endswith(f"+dev.{digest[:12]}") or "+dev." not in version
 
 
+#: The P-256 generator, a point of another curve: no secp256k1 key verifies with it.
+_P256_G = ("6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296"
+           "4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5")
+
+
 def test_each_known_answer_check_fails_on_a_wrong_answer(monkeypatch: pytest.MonkeyPatch) -> None:
     from fakes import CountingEntropy
     from softscm.module.lifecycle import selftest
@@ -228,6 +233,8 @@ def test_each_known_answer_check_fails_on_a_wrong_answer(monkeypatch: pytest.Mon
             ("pbkdf2", "_PBKDF2_OKM", "00" * 64), ("ecdh_p256", "_P256_2G_X", "00" * 32),
             ("aes_gcm_kat", "_GCM_TAG", "00" * 16), ("hkdf", "_HKDF_OKM", "00" * 42),
             ("bip32", "_BIP32_M0H", ("00", "00")), ("ecdsa_kat", "_P256_SIG", "11" * 64),
+            ("secp256k1_kat", "_K1_SIG", "11" * 64),
+            ("secp256k1_kat", "_K1_PUBLIC", _P256_G),
             ("hmac", "_HMAC_SHA512", "00" * 64)):
         with monkeypatch.context() as patch:
             patch.setattr(selftest, constant, wrong)

@@ -53,6 +53,14 @@ _P256_PUBLIC = ("60fed4ba255a9d31c961eb74c6356d68c049b8923b61fa6ce669622e60f29fb
                 "7903fe1008b8bc99a41ae9e95628bc64f2f1b20c2d7e9f5177a3c294d4462299")
 _P256_SIG = ("efd48b2aacb6a8fd1140dd9cd45e81d69d2c877b56aaf991c34d0ea84eaf3716"
              "f7cb1c942d657c41d436c7a1b6e29f65f3e900dbb9aff4064dc4ab2f843acda8")
+# secp256k1, SHA-256, message "Satoshi Nakamoto", private key 1 (so the public key is the
+# generator), RFC 6979 nonce, low S: the vector of the deterministic-signature libraries
+# (python-ecdsa, libsecp256k1's users).
+_K1_PUBLIC = ("79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798"
+              "483ada7726a3c4655da4fbfc0e1108a8fd17b448a68554199c47d08ffb10d4b8")
+_K1_MESSAGE = b"Satoshi Nakamoto"
+_K1_SIG = ("934b1ea10a4b3c1757e2b0c017d0b6143ce3c9a7e6a4a49860d7a6ab210ee3d8"
+           "2442ce9d2b916064108014783e923ec36b49743e2ffa1c4496f01a512aafd9e5")
 # ECDH P-256: the scalar 2 with the generator gives the x-coordinate of 2G.
 _P256_G = ("6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296"
            "4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5")
@@ -165,6 +173,13 @@ def _ecdsa_known_answer(entropy: Callable[[int], bytes]) -> bool:
                                          bytes.fromhex(_P256_SIG)))
 
 
+def _secp256k1_known_answer(entropy: Callable[[int], bytes]) -> bool:
+    public = keys.load_public_key(KeyType.SECP256K1, bytes.fromhex(_K1_PUBLIC))
+    signature = bytes.fromhex(_K1_SIG)
+    return (public.verify_digest(hashlib.sha256(_K1_MESSAGE).digest(), signature)
+            and not public.verify_digest(hashlib.sha256(b"test").digest(), signature))
+
+
 def _ecdh_p256(entropy: Callable[[int], bytes]) -> bool:
     private = keys.load_private_key(KeyType.NISTP256, (2).to_bytes(32, "big"))
     return private.ecdh(bytes.fromhex(_P256_G)).hex() == _P256_2G_X
@@ -215,5 +230,6 @@ _CHECKS: tuple[tuple[str, Callable[[Callable[[int], bytes]], bool]], ...] = (
     ("sha", _sha), ("hmac", _hmac), ("hkdf", _hkdf), ("ed25519", _ed25519),
     ("x25519", _x25519), ("ecdsa", _ecdsa_pairs), ("aes_gcm", _aead), ("random", _random),
     ("pbkdf2", _pbkdf2), ("bip32", _bip32), ("ecdsa_kat", _ecdsa_known_answer),
+    ("secp256k1_kat", _secp256k1_known_answer),
     ("ecdh_p256", _ecdh_p256), ("aes_gcm_kat", _aes_gcm_known_answer),
 )
