@@ -35,6 +35,7 @@ from softscm.module.keys.keystore import KeyStore
 from softscm.module.keys.luks import LuksKeys
 from softscm.module.lifecycle.binding import development_kek, fingerprint, production_kek
 from softscm.module.lifecycle.physical import Hooks, Physical
+from softscm.module.lifecycle.selftest import ContinuousTest
 from softscm.module.lifecycle.state import META_NAME, PhysicalState
 from softscm.module.metrics import Metrics
 from softscm.module.operations import Kind, Operation, exposed, operations_of, registry
@@ -95,7 +96,9 @@ class Module:
             raise InvalidArgument("the state holds no module (run `softscm init`)")
         self._store = store
         self._clock = clock
-        self._entropy = entropy
+        #: The injected source under the continuous test: every draw is tested (§9.2).
+        self._entropy = ContinuousTest.over(entropy)
+        entropy = self._entropy
         self.serial = str(meta["serial"])
         self.profile = Profile(
             profile=str(meta["profile"]), program=str(meta["program"]),
@@ -173,8 +176,18 @@ class Module:
         served = self._served.get(op)
         if served is None:
             return None
+        if self._entropy.failed:
+            self._continuous_test_failed()
         self.metrics.count_call(op)
         return getattr(*served)  # type: ignore[no-any-return]
+
+    def _continuous_test_failed(self) -> None:
+        """A draw failed the continuous test (§9.2; the operation that drew failed with
+        ``SelfTestFailed`` and kept nothing): the module fails its self test before it
+        serves anything else."""
+        self._entropy.failed = False
+        with self.physical.edit() as st:
+            self.physical.engine.continuous_test_failed(st, self.physical.time_at(st))
 
     @classmethod
     def provision(
@@ -193,6 +206,7 @@ class Module:
         """Write a new module into an empty ``store``: identity, master key, data-lock
         keys and the factory keys, all drawn from ``entropy``, in one transaction."""
         prof = (profile or Profile()).resolved()
+        entropy = ContinuousTest.over(entropy)
         serial = "SSCM" + entropy(SERIAL_RANDOM_BYTES).hex().upper()
         context = serial.encode("ascii")
         master = entropy(SECRET_KEY_BYTES)

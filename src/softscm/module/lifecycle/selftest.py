@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from softscm.crypto import blob, kdf, keys
 from softscm.crypto.curves import KeyType
-from softscm.errors import SoftScmError
+from softscm.errors import SelfTestFailed, SoftScmError
 from softscm.module.limits import (
     SIM_ACCEL_MAX_G,
     SIM_BATTERY_MAX_V,
@@ -88,17 +88,66 @@ SELF_TEST_CODE = "9"
 
 #: A check a module part provides: whether it passed.
 Check = Callable[[], bool]
+#: The check that a failed continuous test of the generator fails (§9.2: code 9).
+RANDOM_CHECK = "random"
+#: The shortest block the continuous test compares, in bytes: a shorter draw takes this
+#: many bytes from the source and returns their start, so that a healthy generator
+#: repeats a block with a chance of 2**-128.
+CONTINUOUS_BLOCK = 16
+#: How much of each draw the continuous test keeps to compare the next one with, bytes.
+CONTINUOUS_KEEP = 32
+
+
+class ContinuousTest:
+    """The module's entropy source under the continuous test of §9.2: every draw is
+    compared with the one before (their common start, at least
+    :data:`CONTINUOUS_BLOCK` bytes); a repeat is a self-test failure. The draw raises
+    ``SelfTestFailed`` (nothing made of it is kept: the operation fails whole) and
+    :attr:`failed` stays set until the module has acted on it (fatal code 9, as a failed
+    self test)."""
+
+    __slots__ = ("_source", "_last", "failed")
+
+    def __init__(self, source: Callable[[int], bytes]) -> None:
+        self._source = source
+        self._last: bytes | None = None
+        #: A draw repeated the one before it, and the module has not yet acted on it.
+        self.failed = False
+
+    @classmethod
+    def over(cls, source: Callable[[int], bytes]) -> ContinuousTest:
+        """``source`` under the continuous test (itself if it already is)."""
+        return source if isinstance(source, ContinuousTest) else cls(source)
+
+    def __call__(self, n: int) -> bytes:
+        if n <= 0:
+            return self._source(n)
+        block = self._source(max(n, CONTINUOUS_BLOCK))
+        head = bytes(block[:CONTINUOUS_KEEP])
+        last, self._last = self._last, head
+        size = min(len(head), len(last or b""))
+        if last is not None and size >= CONTINUOUS_BLOCK and head[:size] == last[:size]:
+            self.failed = True
+            raise SelfTestFailed("the module's random number generator gave the same "
+                                 "block twice in a row (continuous test): the module "
+                                 "fails its self test and reboots")
+        return bytes(block[:n])
 
 
 def run_self_test(entropy: Callable[[int], bytes],
                   extra: Sequence[tuple[str, Check]] = ()) -> dict[str, bool]:
     """Run every known-answer check, then ``extra`` (the module's own checks, named);
-    each check's name and whether it passed, in the order run."""
+    each check's name and whether it passed, in the order run. A repeat of the generator
+    during the run fails the check that drew it, which reports it: it is not left
+    pending on a :class:`ContinuousTest` source."""
+    pending = entropy.failed if isinstance(entropy, ContinuousTest) else False
     results: dict[str, bool] = {}
     for name, check in _CHECKS:
         results[name] = _passes(partial(check, entropy))
     for name, own in extra:
         results[name] = _passes(own)
+    if isinstance(entropy, ContinuousTest):
+        entropy.failed = pending
     return results
 
 
@@ -228,7 +277,7 @@ def _random(entropy: Callable[[int], bytes]) -> bool:
 
 _CHECKS: tuple[tuple[str, Callable[[Callable[[int], bytes]], bool]], ...] = (
     ("sha", _sha), ("hmac", _hmac), ("hkdf", _hkdf), ("ed25519", _ed25519),
-    ("x25519", _x25519), ("ecdsa", _ecdsa_pairs), ("aes_gcm", _aead), ("random", _random),
+    ("x25519", _x25519), ("ecdsa", _ecdsa_pairs), ("aes_gcm", _aead), (RANDOM_CHECK, _random),
     ("pbkdf2", _pbkdf2), ("bip32", _bip32), ("ecdsa_kat", _ecdsa_known_answer),
     ("secp256k1_kat", _secp256k1_known_answer),
     ("ecdh_p256", _ecdh_p256), ("aes_gcm_kat", _aes_gcm_known_answer),
