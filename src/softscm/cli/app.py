@@ -76,6 +76,11 @@ def cli(ctx: click.Context, home: str | None, verbose: bool) -> None:
 @click.option("--tamper-production-action", type=click.Choice(["destroy", "hold"]),
               default="destroy", show_default=True,
               help="What a self-destruct tamper does in standard production.")
+@click.option("--luks-key", default=None, metavar="NAME",
+              help="Also have the new module draw a LUKS key called NAME and keep it sealed "
+                   "(the module side of re-keying an encrypted image: a host script adds "
+                   "`softscm luks-key NAME` to the LUKS container, then removes the "
+                   "default key).")
 @click.option("--replace", is_flag=True,
               help="Destroy the module already in the state directory (its keys, seals, "
                    "settings and log, erased) and make a new one with a new serial.")
@@ -85,7 +90,7 @@ def init(state: State, profile: str, program: str, revision: str, model: str,
          firmware: str, no_simulation: bool, boot_dir: str, shipped_manifest: bool,
          emulate_usb_link: bool, emulate_issue_159: bool, require_authorization: bool,
          tap_code: str, authority_slot: int, tamper_production_action: str,
-         replace: bool, as_json: bool) -> None:
+         luks_key: str | None, replace: bool, as_json: bool) -> None:
     """Create a new module in the state directory (--replace: in place of the one there)."""
     from softscm.client.embedded import replace_state, resolve_home
 
@@ -98,11 +103,11 @@ def init(state: State, profile: str, program: str, revision: str, model: str,
         tamper_production_action=tamper_production_action,
     ).resolved()
     if replace:
-        module, store, old = replace_state(state.home, made)
+        module, store, old = replace_state(state.home, made, luks_key=luks_key)
     else:
         from softscm.client.embedded import init_state
 
-        module, store = init_state(state.home, made)
+        module, store = init_state(state.home, made, luks_key=luks_key)
         old = None
     try:
         info = module.hello()
@@ -112,11 +117,17 @@ def init(state: State, profile: str, program: str, revision: str, model: str,
     info["home"] = str(resolve_home(state.home))
     info["replaced"] = old
     info["issue_159_emulated"] = issue
+    info["luks_key"] = luks_key
     text = (f"created module {info['serial']} ({info['model']}, firmware "
             f"{info['firmware']}) in {info['home']}")
     if old is not None:
         text = (f"replaced module {old} (destroyed: its keys, seals, settings and log "
                 f"are erased)\n{text}")
+    if luks_key is not None:
+        text += (f"\nLUKS key {luks_key} drawn and sealed in the module: add it to the "
+                 f"LUKS container (cryptsetup luksAddKey DEVICE <(softscm luks-key "
+                 f"{luks_key})), then remove the default key (cryptsetup luksRemoveKey "
+                 f"DEVICE)")
     if issue:
         text += "\nissue #159 emulated: keys made by gen_key_pair are lost at each boot"
     elif emulate_issue_159:

@@ -30,6 +30,7 @@ from softscm.module.codes import EventKind
 from softscm.module.context import Clock, Context
 from softscm.module.deferred import Deferred
 from softscm.module.integrity import CodeSource, Integrity
+from softscm.module.keys import luks
 from softscm.module.keys.certificates import Certificates
 from softscm.module.keys.keystore import KeyStore
 from softscm.module.keys.luks import LuksKeys
@@ -193,19 +194,23 @@ class Module:
     def provision(
         cls, store: ModuleStore, *, clock: Clock, entropy: Callable[[int], bytes], salt: bytes,
         profile: Profile | None = None, identity: dict[str, str] | None = None,
+        luks_key: str | None = None,
     ) -> Module:
         """Create a new module in an empty ``store`` (:meth:`create_state`) and open it."""
-        cls.create_state(store, entropy=entropy, salt=salt, profile=profile)
+        cls.create_state(store, entropy=entropy, salt=salt, profile=profile, luks_key=luks_key)
         return cls(store, clock=clock, entropy=entropy, salt=salt, identity=identity)
 
     @staticmethod
     def create_state(
         store: ModuleStore, *, entropy: Callable[[int], bytes], salt: bytes,
-        profile: Profile | None = None,
+        profile: Profile | None = None, luks_key: str | None = None,
     ) -> None:
         """Write a new module into an empty ``store``: identity, master key, data-lock
-        keys and the factory keys, all drawn from ``entropy``, in one transaction."""
+        keys and the factory keys, all drawn from ``entropy``, in one transaction; with
+        ``luks_key``, also a LUKS key of that name (§9.7 step 7, §9.5)."""
         prof = (profile or Profile()).resolved()
+        if luks_key is not None:
+            luks.check_name(luks_key)
         entropy = ContinuousTest.over(entropy)
         serial = "SSCM" + entropy(SERIAL_RANDOM_BYTES).hex().upper()
         context = serial.encode("ascii")
@@ -236,6 +241,8 @@ class Module:
             for name, value in values.items():
                 store.set_meta(name, value)
             KeyStore(store, prof, serial, master, entropy).provision_factory_keys()
+            if luks_key is not None:
+                luks.add_new_key(store, serial, master, luks_key, entropy)
 
     # -- shared state --------------------------------------------------------------------
 
