@@ -151,7 +151,7 @@ def test_verify_uses_digests_the_module_sends() -> None:
 def test_s91_verify_stays_green_across_truncation(monkeypatch, run, home) -> None:
     monkeypatch.setattr(eventlog, "MAX_RECORDS", 8)
     monkeypatch.setattr(eventlog, "TRUNCATE_SLACK", 2)
-    run("sim", "tap-logging", "on")
+    run("init", "--tap-logging")
     for _ in range(12):
         run("sim", "tap", "x+")
     records = json.loads(run("log", "export", "--json").stdout)["records"]
@@ -186,3 +186,21 @@ def test_verify_a_log_written_before_the_clock_fields(run, home) -> None:
     records = json.loads(run("log", "export", "--json").stdout)["records"]
     assert records[0]["rtc"] is None and records[-1]["rtc"] is not None
     assert run("log", "verify").output.startswith("event log intact")
+
+
+def test_s91_tap_logging_is_chosen_when_the_module_is_made(run, home) -> None:
+    """Tap logging is a provisioning setting (``softscm init --tap-logging``), off by
+    default; there is no simulation input for it."""
+    run("init")
+    assert "taps logged" not in run("status").output
+    run("sim", "tap", "x+")
+    assert "tap" not in [r["kind"] for r in
+                         json.loads(run("log", "export", "--json").stdout)["records"]]
+    run("sim", "tap-logging", "on", code=2)
+    run("init", "--replace", "--tap-logging")
+    assert "taps logged" in run("status").output
+    assert json.loads(run("status", "--json").stdout)["tap_logging"] is True
+    run("sim", "tap", "y-")
+    records = json.loads(run("log", "export", "--json").stdout)["records"]
+    assert records[-1]["kind"] == "tap"
+    assert records[-1]["detail"] == {"axis": "y", "direction": -1}

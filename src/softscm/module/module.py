@@ -115,6 +115,7 @@ class Module:
             tap_code=str(meta.get("tap_code", "")),
             authority_slot=int(meta.get("authority_slot", 0)),
             tamper_production_action=str(meta.get("tamper_production_action", "destroy")),
+            tap_logging=bool(meta.get("tap_logging", 0)),
         )
         context = self.serial.encode("ascii")
         self._salt = salt
@@ -230,6 +231,7 @@ class Module:
                 "require_authorization": int(prof.require_authorization),
                 "tap_code": prof.tap_code, "authority_slot": prof.authority_slot,
                 "tamper_production_action": prof.tamper_production_action,
+                "tap_logging": int(prof.tap_logging),
                 "master_key": seal.seal(development_kek(salt, serial), master,
                                         b"master/" + context, entropy),
             }
@@ -406,6 +408,7 @@ class Module:
             "simulation": self.profile.simulation,
             "issue_159": {"affected": self.profile.affected_by_issue_159,
                           "emulated": self.profile.issue_159_emulated},
+            "tap_logging": self.profile.tap_logging,
             "keys": {"allocated": len(self.keystore.slots()),
                      "key_store_size": self.profile.key_store_size,
                      "foreign": len(self.keystore.foreign_slots()),
