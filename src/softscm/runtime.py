@@ -61,12 +61,27 @@ def replace_state(home: Any = None, profile: Profile | None = None,
     return _init(home, profile, replace=True, luks_key=luks_key)
 
 
+#: How to stop a daemon, for the refusals of ``softscm init`` on a state it serves.
+_STOP_DAEMON = ("stop the daemon (end its `softscm serve`; for the system's, `sudo "
+                "systemctl stop softscm`)")
+#: What ``softscm init --replace`` tells the user when the state is not its alone.
+_REPLACE_SERVED = (f"a module cannot be replaced while a daemon serves it: {_STOP_DAEMON}, "
+                   "run `softscm init --replace` again as the user the daemon runs as, "
+                   "then start the daemon")
+_REPLACE_OPEN = ("a module cannot be replaced while another process uses it: close them "
+                 "(programs using softscm or zymkey without a daemon, other softscm "
+                 "commands), then run `softscm init --replace` again")
+#: What ``softscm init`` tells the user when a daemon serves the state.
+_INIT_SERVED = (f"it already holds that daemon's module; to make a new one in its place, "
+                f"{_STOP_DAEMON} and run `softscm init --replace`")
+
+
 def _init(home: Any, profile: Profile | None, replace: bool,
           luks_key: str | None = None) -> tuple[Module, Store, str | None]:
     directory = resolve_home(home)
-    holder = lock_shared(directory)
+    holder = lock_shared(directory, advice=_REPLACE_SERVED if replace else _INIT_SERVED)
     if replace:
-        holder.make_exclusive(directory)
+        holder.make_exclusive(directory, advice=_REPLACE_OPEN)
     store = _open_store(directory, holder)
     try:
         salt = load_or_create_salt(directory)

@@ -105,18 +105,37 @@ def test_s98_replace_without_a_module_creates_one(run: Any, home: Path) -> None:
 
 def test_s98_replace_refused_while_served_or_open(run: Any, home: Path,
                                                  request: pytest.FixtureRequest) -> None:
+    """The refusals say who holds the state and what to do."""
     made = json.loads(run("init", "--json").stdout)
     client = Client.open(home)
     try:
-        with pytest.raises(ConnectionFailed, match="open in other processes"):
+        with pytest.raises(ConnectionFailed) as refused_open:
             replace_state(home)
+        assert refused_open.value.message == (
+            f"the state in {home} is open in other processes; a module cannot be "
+            "replaced while another process uses it: close them (programs using softscm "
+            "or zymkey without a daemon, other softscm commands), then run `softscm init "
+            "--replace` again")
         assert client.serial_number() == made["serial"]
     finally:
         client.close()
     daemon = request.getfixturevalue("daemon")
-    refused = run("init", "--replace", code=1)
-    assert "served by the daemon" in refused.output
+    refused = run("init", "--replace", code=1).output
+    assert " ".join(refused.split()) == (
+        f"error: ConnectionFailed: the state in {home} is served by the daemon at "
+        f"{daemon.path}; a module cannot be replaced while a daemon serves it: stop the "
+        "daemon (end its `softscm serve`; for the system's, `sudo systemctl stop "
+        "softscm`), run `softscm init --replace` again as the user the daemon runs as, "
+        "then start the daemon")
+    assert "connect to it" not in refused, "connecting to the daemon cannot replace it"
+    refused = " ".join(run("init", code=1).output.split())
+    assert f"served by the daemon at {daemon.path}; it already holds that daemon's " \
+        "module; to make a new one in its place, stop the daemon" in refused
+    assert refused.endswith("and run `softscm init --replace`")
     assert daemon.module.serial == made["serial"]
+    # An in-process open is still told to use the daemon.
+    with pytest.raises(ConnectionFailed, match="connect to it \\(SOFTSCM_SOCKET\\)"):
+        Client.open(home)
 
 
 def test_s98_init_draws_a_luks_key_for_the_image(run: Any, home: Path, tmp_path: Path) -> None:
@@ -174,3 +193,15 @@ def opens(image: Path, key: bytes) -> bool:
     done = subprocess.run([str(CRYPTSETUP), "open", "--test-passphrase", "--key-file=-",
                            str(image)], input=key, capture_output=True, check=False)
     return done.returncode == 0
+
+
+def test_a_daemon_whose_socket_is_not_written_yet_is_named_as_such(tmp_path: Path) -> None:
+    from softscm.store.lockfile import lock_exclusive, lock_shared
+
+    held = lock_exclusive(tmp_path, "")
+    try:
+        with pytest.raises(ConnectionFailed, match=r"is served by a daemon; connect to it"):
+            lock_shared(tmp_path)
+    finally:
+        held.release()
+    lock_shared(tmp_path).release()
