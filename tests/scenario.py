@@ -3,6 +3,7 @@ clock, driven through its parts as the client would."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fakes import CountingEntropy, FakeClock
@@ -14,15 +15,17 @@ from softscm.store import Store
 BOOT_S = 12.0
 
 
-def make_module(clock: FakeClock, profile: Profile | None = None, *,
+def make_module(clock: FakeClock, profile: Profile | None = None,
+                entropy: Callable[[int], bytes] | None = None, *,
                 store: Store | None = None, **kwargs: Any) -> Module:
     """A provisioned module with a bound host session (the §12 background), on
-    ``store`` (default: a new in-memory one)."""
+    ``store`` (default: a new in-memory one); ``entropy`` is the running module's
+    source (default: deterministic bytes)."""
     store = Store.memory() if store is None else store
     Module.create_state(store, entropy=CountingEntropy(), salt=b"s" * 32, profile=profile)
     kwargs.setdefault("code", installed_code)
-    module = Module(store, clock=clock, entropy=CountingEntropy(b"run"), salt=b"s" * 32,
-                    identity={"machine_id": "host-a"}, **kwargs)
+    module = Module(store, clock=clock, entropy=entropy or CountingEntropy(b"run"),
+                    salt=b"s" * 32, identity={"machine_id": "host-a"}, **kwargs)
     module.physical.session_open("host")
     return module
 

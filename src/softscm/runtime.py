@@ -43,42 +43,60 @@ def resolve_home(home: Any = None) -> Path:
     return default_home() if home is None else Path(home).expanduser()
 
 
-def init_state(home: Any = None, profile: Profile | None = None) -> tuple[Module, Store]:
-    """Provision a new module in ``home``; ``InvalidArgument`` if one is there already."""
-    module, store, _ = _init(home, profile, replace=False)
+def init_state(home: Any = None, profile: Profile | None = None,
+               luks_key: str | None = None) -> tuple[Module, Store]:
+    """Provision a new module in ``home``; ``InvalidArgument`` if one is there already.
+    With ``luks_key``, the new module also draws a LUKS key of that name (§9.7 step 7)."""
+    module, store, _ = _init(home, profile, replace=False, luks_key=luks_key)
     return module, store
 
 
-def replace_state(home: Any = None,
-                  profile: Profile | None = None) -> tuple[Module, Store, str | None]:
+def replace_state(home: Any = None, profile: Profile | None = None,
+                  luks_key: str | None = None) -> tuple[Module, Store, str | None]:
     """Provision a new module in ``home``, destroying the one there (if any) first: its
     keys, seals, settings and log are erased from the files, and the new module has a new
     identity (``scm-behaviour.md`` §9.7). Returns the new module, its store and the
     serial of the module replaced (``None``: there was none). Refused while a daemon or
-    another process has the state open."""
-    return _init(home, profile, replace=True)
+    another process has the state open. ``luks_key``: as for :func:`init_state`."""
+    return _init(home, profile, replace=True, luks_key=luks_key)
 
 
-def _init(home: Any, profile: Profile | None,
-          replace: bool) -> tuple[Module, Store, str | None]:
+#: How to stop a daemon, for the refusals of ``softscm init`` on a state it serves.
+_STOP_DAEMON = ("stop the daemon (end its `softscm serve`; for the system's, `sudo "
+                "systemctl stop softscm`)")
+#: What ``softscm init --replace`` tells the user when the state is not its alone.
+_REPLACE_SERVED = (f"a module cannot be replaced while a daemon serves it: {_STOP_DAEMON}, "
+                   "run `softscm init --replace` again as the user the daemon runs as, "
+                   "then start the daemon")
+_REPLACE_OPEN = ("a module cannot be replaced while another process uses it: close them "
+                 "(programs using softscm or zymkey without a daemon, other softscm "
+                 "commands), then run `softscm init --replace` again")
+#: What ``softscm init`` tells the user when a daemon serves the state.
+_INIT_SERVED = (f"it already holds that daemon's module; to make a new one in its place, "
+                f"{_STOP_DAEMON} and run `softscm init --replace`")
+
+
+def _init(home: Any, profile: Profile | None, replace: bool,
+          luks_key: str | None = None) -> tuple[Module, Store, str | None]:
     directory = resolve_home(home)
-    holder = lock_shared(directory)
+    holder = lock_shared(directory, advice=_REPLACE_SERVED if replace else _INIT_SERVED)
     if replace:
-        holder.make_exclusive(directory)
+        holder.make_exclusive(directory, advice=_REPLACE_OPEN)
     store = _open_store(directory, holder)
     try:
         salt = load_or_create_salt(directory)
         serial = store.get_meta("serial")
         old = None if serial is None else str(serial)
         if replace:
-            module = _checked(store, salt, lambda: _replace(store, salt, profile))
+            module = _checked(store, salt, lambda: _replace(store, salt, profile, luks_key))
         else:
             if old is not None:
                 raise InvalidArgument(
                     f"{directory} already holds a module ({old}); `softscm init --replace` "
                     "destroys it and makes a new one")
             _require_fresh(store)
-            module = _checked(store, salt, lambda: _provision(store, salt, profile))
+            module = _checked(store, salt,
+                              lambda: _provision(store, salt, profile, luks_key))
     except BaseException:
         store.close()
         raise
@@ -185,18 +203,22 @@ def load_module(store: Store, salt: bytes) -> Module:
     return _checked(store, salt, lambda: _load(store, salt))
 
 
-def _provision(store: Store, salt: bytes, profile: Profile | None) -> Module:
-    Module.create_state(store, entropy=os.urandom, salt=salt, profile=profile)
+def _provision(store: Store, salt: bytes, profile: Profile | None,
+               luks_key: str | None = None) -> Module:
+    Module.create_state(store, entropy=os.urandom, salt=salt, profile=profile,
+                        luks_key=luks_key)
     return _load(store, salt)
 
 
-def _replace(store: Store, salt: bytes, profile: Profile | None) -> Module:
+def _replace(store: Store, salt: bytes, profile: Profile | None,
+             luks_key: str | None = None) -> Module:
     """Everything in ``store`` destroyed and a new module made, in one transaction: the
     state holds the old module or the new one, never a mix; the old one's rows are
     erased from the files once it has committed."""
     with store.transaction():
         store.destroy_everything()
-        Module.create_state(store, entropy=os.urandom, salt=salt, profile=profile)
+        Module.create_state(store, entropy=os.urandom, salt=salt, profile=profile,
+                            luks_key=luks_key)
     return _load(store, salt)
 
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from fakes import CountingEntropy, FakeClock
 from softscm.host.bootdir import read_boot_file
 from softscm.module import Module, Profile, eventlog
+from softscm.module.module import OPERATIONS
 from softscm.module.records import EventRecord
 from softscm.store import Store
 
@@ -29,11 +31,12 @@ def boot_dir(tmp_path: Path) -> Path:
     return directory
 
 
-def make(clock: FakeClock, boot_dir: Path) -> Module:
-    """A development module on ``boot_dir`` with a bound host session."""
+def make(clock: FakeClock, boot_dir: Path, **profile: Any) -> Module:
+    """A development module on ``boot_dir`` (made with ``profile``'s settings) with a
+    bound host session."""
     store = Store.memory()
     Module.create_state(store, entropy=CountingEntropy(), salt=SALT,
-                        profile=Profile(boot_dir=str(boot_dir)))
+                        profile=Profile(boot_dir=str(boot_dir), **profile))
     module = Module(store, clock=clock, entropy=CountingEntropy(b"run"), salt=SALT,
                     identity={"machine_id": "host-a"}, boot_files=read_boot_file)
     module.physical.session_open("host")
@@ -59,9 +62,8 @@ def chain(records: list[dict]) -> list[EventRecord]:
 
 def test_s91_every_required_kind_with_clock_fields_chained(
         clock: FakeClock, boot_dir: Path) -> None:
-    m = make(clock, boot_dir)
+    m = make(clock, boot_dir, tap_logging=True)
     sign_boot_file(m, "sample.txt")
-    m.simulation.sim_tap_logging(True)
     start = exported(m)[-1]["seq"]
     clock.advance(5)
     m.simulation.sim_loop_open(0)                 # a notify breach (the default action)
@@ -114,35 +116,28 @@ def test_s91_every_required_kind_with_clock_fields_chained(
     assert SALT.hex() not in text and SALT.decode() not in text
 
 
-def test_taps_are_logged_only_when_tap_logging_is_on(module: Module) -> None:
-    sim = module.simulation
-    sim.sim_tap("y", 16, 1)
-    assert "tap" not in [r["kind"] for r in exported(module)]
-    sim.sim_tap_logging(True)
-    assert exported(module)[-1]["kind"] == "setting_changed"
-    assert exported(module)[-1]["detail"] == {"name": "tap_logging", "value": True}
-    last = exported(module)[-1]["seq"]
-    sim.sim_tap("z", 16, 1)
-    module.physical.set_tap_sensitivity("x", 0)
-    sim.sim_tap("x", 16, 1)                       # not detected: not a tap
-    taps = [r for r in exported(module) if r["seq"] > last and r["kind"] == "tap"]
+def test_taps_are_logged_only_when_provisioned_with_tap_logging(
+        clock: FakeClock, boot_dir: Path) -> None:
+    """Tap logging is a provisioning setting (§9.1 "if configured"), default off."""
+    m = make(clock, boot_dir)
+    assert m.profile.tap_logging is False and m.status()["tap_logging"] is False
+    last = exported(m)[-1]["seq"]
+    m.simulation.sim_tap("z", 16, -1)
+    assert m.physical.accelerometer()[2] == [1.0, -1], "the tap itself still happens"
+    assert "tap" not in [r["kind"] for r in exported(m) if r["seq"] > last]
+
+    m = make(clock, boot_dir, tap_logging=True)
+    assert m.status()["tap_logging"] is True
+    last = exported(m)[-1]["seq"]
+    m.simulation.sim_tap("z", 16, 1)
+    m.physical.set_tap_sensitivity("x", 0)
+    m.simulation.sim_tap("x", 16, 1)              # not detected: not a tap
+    taps = [r for r in exported(m) if r["seq"] > last and r["kind"] == "tap"]
     assert [t["detail"] for t in taps] == [{"axis": "z", "direction": 1}]
-    sim.sim_tap_logging(False)
-    last = exported(module)[-1]["seq"]
-    sim.sim_tap("z", 16, -1)
-    assert module.physical.accelerometer()[2] == [1.0, -1], "the tap itself still happens"
-    assert [r for r in exported(module) if r["seq"] > last] == []
-    with pytest.raises(Exception, match="true or false"):
-        sim.sim_tap_logging(1)  # type: ignore[arg-type]
-
-
-def test_tap_logging_survives_reopening_and_defaults_off(clock: FakeClock) -> None:
-    from softscm.module.lifecycle.state import PhysicalState
-
-    assert PhysicalState().tap_logging is False
-    st = PhysicalState(tap_logging=True)
-    assert PhysicalState.from_json(st.to_json()).tap_logging is True
-    assert PhysicalState.from_json('{"tap_logging": "yes"}').tap_logging is False
+    again = Module(m._store, clock=clock, entropy=CountingEntropy(b"again"), salt=SALT,
+                   identity={"machine_id": "host-a"})
+    assert again.profile.tap_logging is True, "kept in the state"
+    assert "sim_tap_logging" not in OPERATIONS, "not a simulation input: fixed when made"
 
 
 @pytest.fixture
@@ -153,12 +148,20 @@ def small_log(monkeypatch: pytest.MonkeyPatch) -> tuple[int, int]:
 
 
 def taps(m: Module, count: int) -> None:
-    m.simulation.sim_tap_logging(True)
     for _ in range(count):
         m.simulation.sim_tap("x", 16, 1)
 
 
-def test_the_newest_records_are_kept_with_a_marker(module: Module, small_log) -> None:
+@pytest.fixture
+def tapping(clock: FakeClock) -> Module:
+    """The §12 background, made with tap logging on: each tap is a record."""
+    from scenario import make_module
+
+    return make_module(clock, Profile(tap_logging=True))
+
+
+def test_the_newest_records_are_kept_with_a_marker(tapping: Module, small_log) -> None:
+    module = tapping
     cap, slack = small_log
     sizes = []
     for _ in range(60):
@@ -189,7 +192,8 @@ def test_the_newest_records_are_kept_with_a_marker(module: Module, small_log) ->
     assert eventlog.first_broken(chain(edited)) == log[0]["seq"]
 
 
-def test_truncation_is_exact(module: Module, small_log) -> None:
+def test_truncation_is_exact(tapping: Module, small_log) -> None:
+    module = tapping
     cap, slack = small_log
     first = exported(module)[0]["seq"]
     assert first == 1

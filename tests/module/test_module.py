@@ -56,16 +56,16 @@ def test_store_holds_no_clear_private_key(tmp_path) -> None:
         assert secret not in blobs
 
 
-def test_production_reseals_the_master_key_to_the_host(m: Module, clock: FakeClock) -> None:
+def test_production_reseals_the_master_key_to_the_host(module: Module, clock: FakeClock) -> None:
     """The seal owner re-seals the master key when production begins: the development
     seal is erased, the production seal opens to the same key on the same host."""
     from scenario import to_production
 
-    store = m.context.store
-    master = m.master.key
-    blob = m.lock(b"kept")
+    store = module.context.store
+    master = module.master.key
+    blob = module.lock(b"kept")
     assert master is not None and store.get_meta("production_seal") is None
-    to_production(m, clock)
+    to_production(module, clock)
     assert store.get_meta("master_key") is None
     assert store.get_meta("production_seal") is not None
     again = Module(store, clock=clock, entropy=CountingEntropy(), salt=b"s" * 32,
@@ -75,26 +75,26 @@ def test_production_reseals_the_master_key_to_the_host(m: Module, clock: FakeClo
     assert again.unlock(blob) == b"kept"
 
 
-def test_a_self_destruct_reaches_every_holder_of_keys(m: Module, clock: FakeClock) -> None:
+def test_a_self_destruct_reaches_every_holder_of_keys(module: Module, clock: FakeClock) -> None:
     """The key store erases the keys and seals, the seal forgets the master key, the
     data lock its keys and its streams: a stream opened before cannot go on."""
     import softscm
     from scenario import to_production
 
-    to_production(m, clock)
-    handle = m.stream_open("lock")
-    m.sign_digest(b"d" * 32, slot=0)  # a loaded key in the key store's cache
-    m.physical.set_perimeter_event_actions(0, notify=False, self_destruct=True)
-    m.simulation.sim_loop_open(0)
-    store = m.context.store
-    assert m.physical.state().destroyed_code is not None
-    assert m.master.key is None
-    assert m.data_lock.open_streams == 0
+    to_production(module, clock)
+    handle = module.stream_open("lock")
+    module.sign_digest(b"d" * 32, slot=0)  # a loaded key in the key store's cache
+    module.physical.set_perimeter_event_actions(0, notify=False, self_destruct=True)
+    module.simulation.sim_loop_open(0)
+    store = module.context.store
+    assert module.physical.state().destroyed_code is not None
+    assert module.master.key is None
+    assert module.data_lock.open_streams == 0
     assert store.get_meta("production_seal") is None
     assert store.get_meta("lock_key_zymkey") is None
     assert store.list_keys() == []
-    assert m.keystore._private == {}  # no loaded key is left behind
+    assert module.keystore._private == {}  # no loaded key is left behind
     with pytest.raises(softscm.InvalidArgument, match="no open stream"):
-        m.stream_update(handle, b"x")
+        module.stream_update(handle, b"x")
     with pytest.raises(softscm.Destroyed):
-        m.sign_digest(b"d" * 32, slot=0)
+        module.sign_digest(b"d" * 32, slot=0)

@@ -21,7 +21,7 @@ from softscm.module.lifecycle.selftest import BACKGROUND_INTERVAL_S
 
 #: Every check of §9.2, by the name the log gives it.
 ALL_CHECKS = {"sha", "hmac", "hkdf", "pbkdf2", "bip32", "ed25519", "x25519", "ecdsa",
-              "ecdsa_kat", "ecdh_p256", "aes_gcm", "aes_gcm_kat", "random",
+              "ecdsa_kat", "secp256k1_kat", "ecdh_p256", "aes_gcm", "aes_gcm_kat", "random",
               "peripherals", "code", "keystore", "critical_key"}
 
 
@@ -217,6 +217,11 @@ def test_an_editable_install_counts_each_state_of_its_files_as_a_version() -> No
     assert version.endswith(f"+dev.{digest[:12]}") or "+dev." not in version
 
 
+#: The P-256 generator, a point of another curve: no secp256k1 key verifies with it.
+_P256_G = ("6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296"
+           "4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5")
+
+
 def test_each_known_answer_check_fails_on_a_wrong_answer(monkeypatch: pytest.MonkeyPatch) -> None:
     from fakes import CountingEntropy
     from softscm.module.lifecycle import selftest
@@ -229,7 +234,102 @@ def test_each_known_answer_check_fails_on_a_wrong_answer(monkeypatch: pytest.Mon
             ("pbkdf2", "_PBKDF2_OKM", "00" * 64), ("ecdh_p256", "_P256_2G_X", "00" * 32),
             ("aes_gcm_kat", "_GCM_TAG", "00" * 16), ("hkdf", "_HKDF_OKM", "00" * 42),
             ("bip32", "_BIP32_M0H", ("00", "00")), ("ecdsa_kat", "_P256_SIG", "11" * 64),
+            ("secp256k1_kat", "_K1_SIG", "11" * 64),
+            ("secp256k1_kat", "_K1_PUBLIC", _P256_G),
             ("hmac", "_HMAC_SHA512", "00" * 64)):
         with monkeypatch.context() as patch:
             patch.setattr(selftest, constant, wrong)
             assert failed() == [name], name
+
+
+class StuckEntropy:
+    """Deterministic bytes until :attr:`stuck` is set; then the same block at every
+    draw, as a generator that has failed."""
+
+    def __init__(self) -> None:
+        from fakes import CountingEntropy
+
+        self._good = CountingEntropy(b"run")
+        self.stuck = False
+        self.sizes: list[int] = []
+
+    def __call__(self, n: int) -> bytes:
+        self.sizes.append(n)
+        return bytes([0x5A]) * n if self.stuck else self._good(n)
+
+
+def test_s90_a_repeated_draw_of_the_generator_is_fatal_9(clock: FakeClock) -> None:
+    """The continuous test (§9.2): every draw is compared with the one before; a repeat
+    fails the operation that drew (keeping nothing) and the module fails its self test
+    with code 9, rebooting and failing again while the generator stays stuck."""
+    from scenario import make_module
+    from softscm import Client
+    from softscm.client.inprocess import InProcessTransport
+
+    entropy = StuckEntropy()
+    m = make_module(clock, entropy=entropy)
+    scm = Client(InProcessTransport(m))
+    scm.random_bytes(32)
+    slots = m.keystore.slots()
+    entropy.stuck = True
+    scm.random_bytes(32)  # the first stuck block differs from the last good one
+    with pytest.raises(softscm.SelfTestFailed, match="continuous test"):
+        scm.generate_key("nistp256")
+    assert m.physical.physical_status()["lifecycle"] == "running"  # until the next call
+    assert scm.status()["lifecycle"] == "self_test_failed"
+    assert m.keystore.slots() == slots  # the failed generation kept nothing
+    tests = [e["detail"] for e in records(m) if e["kind"] == "self_test"]
+    assert tests[-1] == {"result": "fail", "trigger": "continuous", "checks": ["random"],
+                         "failed": ["random"]}
+    fatal = [e["detail"] for e in records(m) if e["kind"] == "fatal"]
+    assert fatal[-1] == {"code": "9", "reason": "self_test"}
+    with pytest.raises(softscm.SelfTestFailed):
+        scm.random_bytes(4)
+    start = now_ms(m)
+    clock.advance(3 * cycle_s(9))
+    m.physical.catch_up()
+    assert set(fatal_labels(m)) == {"fatal 9"}
+    assert len(fatal_labels(m, start)) >= 2  # every boot's own test finds it again
+    boot = [e["detail"] for e in records(m) if e["kind"] == "self_test"
+            and e["detail"]["trigger"] == "boot"]
+    assert boot and "random" in boot[-1]["failed"]
+    assert lifecycle(m) == "self_test_failed"
+    entropy.stuck = False  # the generator recovers: the next boot passes
+    clock.advance(2 * cycle_s(9) + 12)
+    m.physical.catch_up()
+    assert lifecycle(m) == "running"
+    assert len(scm.random_bytes(32)) == 32
+    scm.close()
+
+
+def test_the_continuous_test_compares_blocks_of_at_least_16_bytes() -> None:
+    from fakes import CountingEntropy
+    from softscm.module.lifecycle.selftest import ContinuousTest
+
+    source = StuckEntropy()
+    tested = ContinuousTest(source)
+    assert ContinuousTest.over(tested) is tested
+    assert tested(2) == CountingEntropy(b"run")(2)  # the start of a 16-byte block
+    assert source.sizes == [16]
+    assert tested(0) == b""
+    for _ in range(100):
+        tested(1)
+        tested(3000)
+    assert not tested.failed
+    source.stuck = True
+    tested(8)
+    with pytest.raises(softscm.SelfTestFailed):
+        tested(64)  # the same start as the 8-byte draw before it
+    assert tested.failed
+    with pytest.raises(softscm.SelfTestFailed):
+        tested(32)
+
+
+def test_a_repeat_inside_the_self_test_is_its_own_failure_not_a_pending_one() -> None:
+    from softscm.module.lifecycle import selftest
+
+    source = StuckEntropy()
+    source.stuck = True
+    tested = selftest.ContinuousTest(source)
+    assert "random" in selftest.failed_checks(selftest.run_self_test(tested))
+    assert not tested.failed

@@ -12,7 +12,8 @@ from softscm.cli import log as log_cli
 from softscm.module import eventlog
 from softscm.store.database import DATABASE_NAME
 
-LINE = re.compile(r"^#(\d+) +\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z  (\w+)  (\{.*\})$")
+_ISO = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"
+LINE = re.compile(rf"^#(\d+) +({_ISO})  rtc=({_ISO}|-) mono_ms=(\d+|-)  (\w+)  (\{{.*\}})$")
 
 
 def test_export_text(run) -> None:
@@ -22,8 +23,18 @@ def test_export_text(run) -> None:
     assert all(parsed), lines
     seqs = [int(m.group(1)) for m in parsed if m]
     assert seqs == list(range(1, len(seqs) + 1))
-    breach = [m for m in parsed if m and m.group(2) == "perimeter_breach"]
-    assert json.loads(breach[0].group(3))["channel"] == 1
+    breach = [m for m in parsed if m and m.group(5) == "perimeter_breach"]
+    assert json.loads(breach[0].group(6))["channel"] == 1
+    # S-91: the text form carries each record's rtc and mono_ms, as the JSON form does.
+    records = json.loads(run("log", "export", "--json").stdout)["records"]
+    assert len(records) == len(parsed)
+    for m, record in zip(parsed, records):
+        assert m and m.group(3) == log_cli._clock(record["rtc"])
+        assert int(m.group(4)) == record["mono_ms"]
+    run("sim", "advance", "5")
+    run("sim", "tamper", "0")
+    last = LINE.match(run("log", "export").output.splitlines()[-1])
+    assert last and last.group(5) == "perimeter_breach" and int(last.group(4)) >= 5000
 
 
 def test_export_json_and_out(run, home, tmp_path) -> None:
@@ -151,7 +162,7 @@ def test_verify_uses_digests_the_module_sends() -> None:
 def test_s91_verify_stays_green_across_truncation(monkeypatch, run, home) -> None:
     monkeypatch.setattr(eventlog, "MAX_RECORDS", 8)
     monkeypatch.setattr(eventlog, "TRUNCATE_SLACK", 2)
-    run("sim", "tap-logging", "on")
+    run("init", "--tap-logging")
     for _ in range(12):
         run("sim", "tap", "x+")
     records = json.loads(run("log", "export", "--json").stdout)["records"]
@@ -186,3 +197,25 @@ def test_verify_a_log_written_before_the_clock_fields(run, home) -> None:
     records = json.loads(run("log", "export", "--json").stdout)["records"]
     assert records[0]["rtc"] is None and records[-1]["rtc"] is not None
     assert run("log", "verify").output.startswith("event log intact")
+    lines = [LINE.match(line) for line in run("log", "export").output.splitlines()]
+    assert all(lines)
+    assert lines[0] and (lines[0].group(3), lines[0].group(4)) == ("-", "-")
+    assert lines[-1] and lines[-1].group(3) != "-" and lines[-1].group(4) != "-"
+
+
+def test_s91_tap_logging_is_chosen_when_the_module_is_made(run, home) -> None:
+    """Tap logging is a provisioning setting (``softscm init --tap-logging``), off by
+    default; there is no simulation input for it."""
+    run("init")
+    assert "taps logged" not in run("status").output
+    run("sim", "tap", "x+")
+    assert "tap" not in [r["kind"] for r in
+                         json.loads(run("log", "export", "--json").stdout)["records"]]
+    run("sim", "tap-logging", "on", code=2)
+    run("init", "--replace", "--tap-logging")
+    assert "taps logged" in run("status").output
+    assert json.loads(run("status", "--json").stdout)["tap_logging"] is True
+    run("sim", "tap", "y-")
+    records = json.loads(run("log", "export", "--json").stdout)["records"]
+    assert records[-1]["kind"] == "tap"
+    assert records[-1]["detail"] == {"axis": "y", "direction": -1}

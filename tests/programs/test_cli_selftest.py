@@ -18,7 +18,7 @@ def test_selftest_prints_each_check(run) -> None:
     for name in ("sha", "hmac", "random", "peripherals", "code", "keystore", "critical_key"):
         assert any(line.split() == [name, "pass"] for line in out.splitlines()), name
     report = json.loads(run("selftest", "--json").stdout)
-    assert report["result"] == "pass" and len(report["checks"]) == 17
+    assert report["result"] == "pass" and len(report["checks"]) == 18
 
 
 def test_selftest_failure_exits_1_and_is_fatal(run, home) -> None:

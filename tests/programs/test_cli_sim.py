@@ -28,7 +28,7 @@ SAMPLES = {
     "aux-temp": ["1", "-3.5"], "battery": ["2.1"], "remove-battery": [],
     "insert-battery": ["3.0"], "power": ["off"], "power-cycle": [], "host-reboot": [],
     "host-stall": ["5"], "host-identity": ["machine_id", "other-host"], "delete-salt": [],
-    "tap": ["x+"], "tap-logging": ["on"], "accel": ["0", "-1", "0.5"], "brownout": ["0.5"], "corrupt": ["manifest"],
+    "tap": ["x+"], "accel": ["0", "-1", "0.5"], "brownout": ["0.5"], "corrupt": ["manifest"],
     "advance": ["60"], "host-time": ["1700000000"], "drift": ["-12.5"],
 }
 

@@ -74,6 +74,23 @@ def test_marker_chooses_the_profile(pytester: pytest.Pytester) -> None:
     result.assert_outcomes(passed=1)
 
 
+def test_marker_provisions_tap_logging(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_taps="""
+        import pytest
+
+        @pytest.mark.softscm(tap_logging=True)
+        def test_logged(scm):
+            scm.sim.tap("x")
+            assert scm.client.status()["tap_logging"] is True
+            assert scm.client.events(limit=10_000)[-1]["kind"] == "tap"
+
+        def test_not_logged(scm):
+            scm.sim.tap("x")
+            assert "tap" not in [e["kind"] for e in scm.client.events(limit=10_000)]
+    """)
+    pytester.runpytest("--strict-markers", *PLUGIN_ARGS).assert_outcomes(passed=2)
+
+
 def test_a_waiter_in_another_thread(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_thread="""
         import threading

@@ -6,6 +6,8 @@ and makes one with a new identity, under which the old blobs do not open."""
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -103,15 +105,103 @@ def test_s98_replace_without_a_module_creates_one(run: Any, home: Path) -> None:
 
 def test_s98_replace_refused_while_served_or_open(run: Any, home: Path,
                                                  request: pytest.FixtureRequest) -> None:
+    """The refusals say who holds the state and what to do."""
     made = json.loads(run("init", "--json").stdout)
     client = Client.open(home)
     try:
-        with pytest.raises(ConnectionFailed, match="open in other processes"):
+        with pytest.raises(ConnectionFailed) as refused_open:
             replace_state(home)
+        assert refused_open.value.message == (
+            f"the state in {home} is open in other processes; a module cannot be "
+            "replaced while another process uses it: close them (programs using softscm "
+            "or zymkey without a daemon, other softscm commands), then run `softscm init "
+            "--replace` again")
         assert client.serial_number() == made["serial"]
     finally:
         client.close()
     daemon = request.getfixturevalue("daemon")
-    refused = run("init", "--replace", code=1)
-    assert "served by the daemon" in refused.output
+    refused = run("init", "--replace", code=1).output
+    assert " ".join(refused.split()) == (
+        f"error: ConnectionFailed: the state in {home} is served by the daemon at "
+        f"{daemon.path}; a module cannot be replaced while a daemon serves it: stop the "
+        "daemon (end its `softscm serve`; for the system's, `sudo systemctl stop "
+        "softscm`), run `softscm init --replace` again as the user the daemon runs as, "
+        "then start the daemon")
+    assert "connect to it" not in refused, "connecting to the daemon cannot replace it"
+    refused = " ".join(run("init", code=1).output.split())
+    assert f"served by the daemon at {daemon.path}; it already holds that daemon's " \
+        "module; to make a new one in its place, stop the daemon" in refused
+    assert refused.endswith("and run `softscm init --replace`")
     assert daemon.module.serial == made["serial"]
+    # An in-process open is still told to use the daemon.
+    with pytest.raises(ConnectionFailed, match="connect to it \\(SOFTSCM_SOCKET\\)"):
+        Client.open(home)
+
+
+def test_s98_init_draws_a_luks_key_for_the_image(run: Any, home: Path, tmp_path: Path) -> None:
+    """§9.7 step 7 (the seed's method 3): the new module draws a random LUKS key and
+    keeps it sealed; the host adds it to the image's LUKS container and removes the
+    default key."""
+    made = run("init", "--luks-key", "root")
+    assert "LUKS key root drawn" in made.output and "luksAddKey" in made.output
+    client = Client.open(home)
+    try:
+        assert client.luks_keys() == ["root"]
+        key = client.luks_key("root")
+        assert len(key) == 64 and key == client.luks_key("root")
+        serial = client.serial_number()
+    finally:
+        client.close()
+    assert key not in state_bytes(home)  # sealed, never kept in the clear
+
+    # A bad name is refused before anything changes; a replace draws a new key.
+    refused = run("init", "--replace", "--luks-key", "-root", code=1)
+    assert "LUKS key name" in refused.output
+    replaced = json.loads(run("init", "--replace", "--luks-key", "root", "--json").stdout)
+    assert replaced["replaced"] == serial and replaced["luks_key"] == "root"
+    client = Client.open(home)
+    try:
+        assert client.luks_key("root") != key
+        key = client.luks_key("root")
+    finally:
+        client.close()
+    assert json.loads(run("init", "--replace", "--json").stdout)["luks_key"] is None
+
+    if CRYPTSETUP is None:
+        pytest.skip("cryptsetup is not installed (apt-get install cryptsetup)")
+    image, default, new = tmp_path / "image", tmp_path / "default", tmp_path / "new"
+    default.write_bytes(b"the baseline image's default key")
+    new.write_bytes(key)
+    with open(image, "wb") as fh:
+        fh.truncate(20 << 20)
+    cryptsetup("-q", "luksFormat", *FAST_PBKDF, f"--key-file={default}", str(image))
+    cryptsetup("luksAddKey", *FAST_PBKDF, f"--key-file={default}", str(image), str(new))
+    cryptsetup("luksRemoveKey", str(image), str(default))
+    assert opens(image, key) and not opens(image, default.read_bytes())
+
+
+CRYPTSETUP = shutil.which("cryptsetup") or shutil.which("cryptsetup", path="/usr/sbin:/sbin")
+#: Cheap key derivation for test containers (the default takes seconds and 1 GiB).
+FAST_PBKDF = ("--pbkdf", "pbkdf2", "--pbkdf-force-iterations", "1000")
+
+
+def cryptsetup(*args: str) -> None:
+    subprocess.run([str(CRYPTSETUP), *args], check=True, capture_output=True)
+
+
+def opens(image: Path, key: bytes) -> bool:
+    done = subprocess.run([str(CRYPTSETUP), "open", "--test-passphrase", "--key-file=-",
+                           str(image)], input=key, capture_output=True, check=False)
+    return done.returncode == 0
+
+
+def test_a_daemon_whose_socket_is_not_written_yet_is_named_as_such(tmp_path: Path) -> None:
+    from softscm.store.lockfile import lock_exclusive, lock_shared
+
+    held = lock_exclusive(tmp_path, "")
+    try:
+        with pytest.raises(ConnectionFailed, match=r"is served by a daemon; connect to it"):
+            lock_shared(tmp_path)
+    finally:
+        held.release()
+    lock_shared(tmp_path).release()

@@ -76,6 +76,13 @@ def cli(ctx: click.Context, home: str | None, verbose: bool) -> None:
 @click.option("--tamper-production-action", type=click.Choice(["destroy", "hold"]),
               default="destroy", show_default=True,
               help="What a self-destruct tamper does in standard production.")
+@click.option("--tap-logging", is_flag=True,
+              help="Log every detected tap (tap {axis, direction}) in the event log.")
+@click.option("--luks-key", default=None, metavar="NAME",
+              help="Also have the new module draw a LUKS key called NAME and keep it sealed "
+                   "(the module side of re-keying an encrypted image: a host script adds "
+                   "`softscm luks-key NAME` to the LUKS container, then removes the "
+                   "default key).")
 @click.option("--replace", is_flag=True,
               help="Destroy the module already in the state directory (its keys, seals, "
                    "settings and log, erased) and make a new one with a new serial.")
@@ -85,7 +92,7 @@ def init(state: State, profile: str, program: str, revision: str, model: str,
          firmware: str, no_simulation: bool, boot_dir: str, shipped_manifest: bool,
          emulate_usb_link: bool, emulate_issue_159: bool, require_authorization: bool,
          tap_code: str, authority_slot: int, tamper_production_action: str,
-         replace: bool, as_json: bool) -> None:
+         tap_logging: bool, luks_key: str | None, replace: bool, as_json: bool) -> None:
     """Create a new module in the state directory (--replace: in place of the one there)."""
     from softscm.client.embedded import replace_state, resolve_home
 
@@ -95,14 +102,14 @@ def init(state: State, profile: str, program: str, revision: str, model: str,
         shipped_manifest=shipped_manifest, emulate_usb_link=emulate_usb_link,
         emulate_issue_159=emulate_issue_159, require_authorization=require_authorization,
         tap_code=tap_code, authority_slot=authority_slot,
-        tamper_production_action=tamper_production_action,
+        tamper_production_action=tamper_production_action, tap_logging=tap_logging,
     ).resolved()
     if replace:
-        module, store, old = replace_state(state.home, made)
+        module, store, old = replace_state(state.home, made, luks_key=luks_key)
     else:
         from softscm.client.embedded import init_state
 
-        module, store = init_state(state.home, made)
+        module, store = init_state(state.home, made, luks_key=luks_key)
         old = None
     try:
         info = module.hello()
@@ -112,11 +119,17 @@ def init(state: State, profile: str, program: str, revision: str, model: str,
     info["home"] = str(resolve_home(state.home))
     info["replaced"] = old
     info["issue_159_emulated"] = issue
+    info["luks_key"] = luks_key
     text = (f"created module {info['serial']} ({info['model']}, firmware "
             f"{info['firmware']}) in {info['home']}")
     if old is not None:
         text = (f"replaced module {old} (destroyed: its keys, seals, settings and log "
                 f"are erased)\n{text}")
+    if luks_key is not None:
+        text += (f"\nLUKS key {luks_key} drawn and sealed in the module: add it to the "
+                 f"LUKS container (cryptsetup luksAddKey DEVICE <(softscm luks-key "
+                 f"{luks_key})), then remove the default key (cryptsetup luksRemoveKey "
+                 f"DEVICE)")
     if issue:
         text += "\nissue #159 emulated: keys made by gen_key_pair are lost at each boot"
     elif emulate_issue_159:
@@ -163,7 +176,8 @@ def _status_text(info: dict[str, Any]) -> str:
     lines = [
         f"module    {info['serial']}  {info['model']}  firmware {info['firmware']}",
         f"profile   {info['profile']} / program {info['program']} / revision "
-        f"{info['revision']}" + ("" if info["simulation"] else " / simulation off"),
+        f"{info['revision']}" + ("" if info["simulation"] else " / simulation off")
+        + (" / taps logged" if info.get("tap_logging") else ""),
         _issue_159_text(info.get("issue_159")),
         f"state     {info['lifecycle']}" + (f" ({info['hold']})" if info["hold"] else "")
         + f"; binding {info['binding']}" + ("; KEYS DESTROYED" if info["destroyed"] else ""),

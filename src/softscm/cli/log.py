@@ -82,9 +82,16 @@ def _all_events(client: Any) -> list[dict[str, Any]]:
 
 
 def _line(record: dict[str, Any]) -> str:
+    """One record as a line: sequence number, module time, the module's RTC and uptime
+    (``rtc=``, ``mono_ms=``; ``-`` for a record written before they were kept), kind,
+    detail."""
     detail = json.dumps(record.get("detail", {}), sort_keys=True, separators=(",", ":"),
                         default=_hex)
-    return f"#{record['seq']:<6} {_clock(float(record['at']))}  {record['kind']}  {detail}"
+    rtc, mono_ms = record.get("rtc"), record.get("mono_ms")
+    clock = (f"rtc={'-' if rtc is None else _clock(float(rtc))} "
+             f"mono_ms={'-' if mono_ms is None else int(mono_ms)}")
+    return (f"#{record['seq']:<6} {_clock(float(record['at']))}  {clock}  "
+            f"{record['kind']}  {detail}")
 
 
 def _clock(seconds: float) -> str:

@@ -87,10 +87,6 @@ class Simulation:
         """An acceleration impulse of ``g`` on ``axis`` in ``direction`` (±1)."""
         self._call("sim_tap", axis=axis, g=g, direction=direction)
 
-    def tap_logging(self, on: bool) -> None:
-        """Switch the logging of detected taps on or off (§7.3, §9.1)."""
-        self._call("sim_tap_logging", on=on)
-
     def set_acceleration(self, x: float, y: float, z: float) -> None:
         """Static acceleration in g."""
         self._call("sim_set_acceleration", x=x, y=y, z=z)

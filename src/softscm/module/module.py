@@ -22,12 +22,14 @@ from softscm.module.codes import EventKind
 from softscm.module.context import Clock, Context
 from softscm.module.deferred import Deferred
 from softscm.module.integrity import CodeSource, Integrity
+from softscm.module.keys import luks
 from softscm.module.keys.certificates import Certificates
 from softscm.module.keys.datalock import DataLock, new_sealed_lock_keys
 from softscm.module.keys.keystore import KeyStore
 from softscm.module.keys.luks import LuksKeys
 from softscm.module.keys.master import MasterKey, new_sealed_master
 from softscm.module.lifecycle.physical import Hooks, Physical
+from softscm.module.lifecycle.selftest import ContinuousTest
 from softscm.module.metrics import Metrics
 from softscm.module.operations import Kind, Operation, exposed, operations_of, registry
 from softscm.module.profile import Profile
@@ -79,7 +81,9 @@ class Module:
             raise InvalidArgument("the state holds no module (run `softscm init`)")
         self._store = store
         self._clock = clock
-        self._entropy = entropy
+        #: The injected source under the continuous test: every draw is tested (§9.2).
+        self._entropy = ContinuousTest.over(entropy)
+        entropy = self._entropy
         self.serial = str(meta["serial"])
         self.profile = Profile(
             profile=str(meta["profile"]), program=str(meta["program"]),
@@ -95,6 +99,7 @@ class Module:
             tap_code=str(meta.get("tap_code", "")),
             authority_slot=int(meta.get("authority_slot", 0)),
             tamper_production_action=str(meta.get("tamper_production_action", "destroy")),
+            tap_logging=bool(meta.get("tap_logging", 0)),
         )
         #: What the parts are given (:mod:`softscm.module.context`).
         self.context = Context(
@@ -146,26 +151,41 @@ class Module:
         served = self._served.get(op)
         if served is None:
             return None
+        if self._entropy.failed:
+            self._continuous_test_failed()
         self.metrics.count_call(op)
         return getattr(*served)  # type: ignore[no-any-return]
+
+    def _continuous_test_failed(self) -> None:
+        """A draw failed the continuous test (§9.2; the operation that drew failed with
+        ``SelfTestFailed`` and kept nothing): the module fails its self test before it
+        serves anything else."""
+        self._entropy.failed = False
+        with self.physical.edit() as st:
+            self.physical.engine.continuous_test_failed(st, self.physical.time_at(st))
 
     @classmethod
     def provision(
         cls, store: ModuleStore, *, clock: Clock, entropy: Callable[[int], bytes], salt: bytes,
         profile: Profile | None = None, identity: dict[str, str] | None = None,
+        luks_key: str | None = None,
     ) -> Module:
         """Create a new module in an empty ``store`` (:meth:`create_state`) and open it."""
-        cls.create_state(store, entropy=entropy, salt=salt, profile=profile)
+        cls.create_state(store, entropy=entropy, salt=salt, profile=profile, luks_key=luks_key)
         return cls(store, clock=clock, entropy=entropy, salt=salt, identity=identity)
 
     @staticmethod
     def create_state(
         store: ModuleStore, *, entropy: Callable[[int], bytes], salt: bytes,
-        profile: Profile | None = None,
+        profile: Profile | None = None, luks_key: str | None = None,
     ) -> None:
         """Write a new module into an empty ``store``: identity, master key, data-lock
-        keys and the factory keys, all drawn from ``entropy``, in one transaction."""
+        keys and the factory keys, all drawn from ``entropy``, in one transaction; with
+        ``luks_key``, also a LUKS key of that name (§9.7 step 7, §9.5)."""
         prof = (profile or Profile()).resolved()
+        if luks_key is not None:
+            luks.check_name(luks_key)
+        entropy = ContinuousTest.over(entropy)
         serial = "SSCM" + entropy(SERIAL_RANDOM_BYTES).hex().upper()
         with store.transaction():
             if store.get_meta("serial") is not None:
@@ -184,11 +204,14 @@ class Module:
                 "require_authorization": int(prof.require_authorization),
                 "tap_code": prof.tap_code, "authority_slot": prof.authority_slot,
                 "tamper_production_action": prof.tamper_production_action,
+                "tap_logging": int(prof.tap_logging),
                 **sealed,
             }
             for name, value in values.items():
                 store.set_meta(name, value)
             KeyStore(store, prof, serial, lambda: master, entropy).provision_factory_keys()
+            if luks_key is not None:
+                luks.add_new_key(store, serial, master, luks_key, entropy)
 
     # -- shared state --------------------------------------------------------------------
 
@@ -287,6 +310,7 @@ class Module:
             "simulation": self.profile.simulation,
             "issue_159": {"affected": self.profile.affected_by_issue_159,
                           "emulated": self.profile.issue_159_emulated},
+            "tap_logging": self.profile.tap_logging,
             "keys": {"allocated": len(self.keystore.slots()),
                      "key_store_size": self.profile.key_store_size,
                      "foreign": len(self.keystore.foreign_slots()),

@@ -60,6 +60,8 @@ class Profile:
     #: What a self-destruct tamper does in standard production: ``"destroy"`` or
     #: ``"hold"`` the host (§3.2, §9.3).
     tamper_production_action: str = "destroy"
+    #: Log every detected tap (``tap {axis, direction}``, §7.3, §9.1); default off.
+    tap_logging: bool = False
 
     def resolved(self) -> Profile:
         """This profile with defaults filled in and every value checked."""
@@ -94,7 +96,8 @@ class Profile:
             raise InvalidArgument(f"unknown tamper production action "
                                   f"{self.tamper_production_action!r} (destroy or hold)")
         return replace(self, model=model, firmware=firmware,
-                       require_authorization=bool(self.require_authorization))
+                       require_authorization=bool(self.require_authorization),
+                       tap_logging=bool(self.tap_logging))
 
     @property
     def affected_by_issue_159(self) -> bool:

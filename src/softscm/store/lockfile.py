@@ -34,15 +34,16 @@ class StateLock:
             os.close(self._fd)
             self._fd = -1
 
-    def make_exclusive(self, directory: Path) -> None:
+    def make_exclusive(self, directory: Path, *, advice: str = "close them first") -> None:
         """Hold the state alone from now on (a shared lock becomes exclusive); refused,
-        and the lock given up, while other processes have the state open."""
+        and the lock given up, while other processes have the state open (the error
+        ends with ``advice``: what the caller should do)."""
         try:
             fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             self.release()
             raise ConnectionFailed(
-                f"the state in {directory} is open in other processes; close them first"
+                f"the state in {directory} is open in other processes; {advice}"
             ) from None
 
 
@@ -51,23 +52,29 @@ def _open(directory: Path) -> int:
     return open_private(directory / LOCK_NAME)
 
 
+#: What an in-process user of a state that a daemon serves is told to do instead.
+CONNECT_INSTEAD = "connect to it (SOFTSCM_SOCKET) instead of opening the state in-process"
+
+
 def _served_by(fd: int) -> str:
+    """The daemon named by the lock file: ``the daemon at SOCKET``, or ``a daemon``
+    while its socket is not written yet."""
     os.lseek(fd, 0, os.SEEK_SET)
-    return os.read(fd, 4096).decode("utf-8", "replace").strip() or "a daemon"
+    where = os.read(fd, 4096).decode("utf-8", "replace").strip()
+    return f"the daemon at {where}" if where else "a daemon"
 
 
-def lock_shared(directory: Path) -> StateLock:
-    """Join a state as an in-process user; refused while a daemon serves it."""
+def lock_shared(directory: Path, *, advice: str = CONNECT_INSTEAD) -> StateLock:
+    """Join a state as an in-process user; refused while a daemon serves it, with
+    ``advice`` (what to do; default: connect to the daemon) after the daemon's name."""
     fd = _open(directory)
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
     except BlockingIOError:
-        where = _served_by(fd)
+        daemon = _served_by(fd)
         os.close(fd)
         raise ConnectionFailed(
-            f"the state in {directory} is served by the daemon at {where}; "
-            "connect to it (SOFTSCM_SOCKET) instead of opening the state in-process"
-        ) from None
+            f"the state in {directory} is served by {daemon}; {advice}") from None
     return StateLock(fd)
 
 
@@ -78,10 +85,10 @@ def lock_exclusive(directory: Path, socket_path: str) -> StateLock:
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        content = _served_by(fd)
+        daemon = _served_by(fd)
         os.close(fd)
         raise ConnectionFailed(
-            f"the state in {directory} is in use (by {content} or by processes that "
+            f"the state in {directory} is in use (by {daemon}, or by processes that "
             "opened it in-process); stop them first"
         ) from None
     os.ftruncate(fd, 0)

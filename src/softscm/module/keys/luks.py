@@ -11,6 +11,7 @@ secrets.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from softscm.crypto import seal
@@ -20,6 +21,7 @@ from softscm.module.records import SealedRecord
 
 if TYPE_CHECKING:
     from softscm.module.context import Context
+    from softscm.module.storage import ModuleStore
 
 #: Length of a LUKS key, in bytes (§9.5).
 LUKS_KEY_BYTES = 64
@@ -44,6 +46,29 @@ def check_name(name: object) -> str:
     return name
 
 
+def _aad(serial: str, name: str, record_id: bytes) -> bytes:
+    return b"".join((_SEAL_LABEL, serial.encode("ascii"), b"\x00",
+                     name.encode("ascii"), b"\x00", record_id))
+
+
+def add_new_key(store: ModuleStore, serial: str, master: bytes, name: str,
+                entropy: Callable[[int], bytes]) -> None:
+    """Draw a new 64-byte key and keep it sealed under ``master`` as ``name`` (checked
+    by the caller), in the transaction under way: ``InvalidArgument`` if the name is
+    taken, ``KeyStoreFull`` beyond :data:`MAX_LUKS_KEYS`. Provisioning uses it too
+    (§9.7 step 7)."""
+    with store.transaction():
+        names = store.luks_key_names()
+        if name in names:
+            raise InvalidArgument(f"a LUKS key named {name!r} already exists")
+        if len(names) >= MAX_LUKS_KEYS:
+            raise KeyStoreFull(f"the module keeps at most {MAX_LUKS_KEYS} LUKS keys")
+        record_id = entropy(RECORD_ID_BYTES)
+        sealed = seal.seal(master, entropy(LUKS_KEY_BYTES), _aad(serial, name, record_id),
+                           entropy)
+        store.add_luks_key(name, SealedRecord(sealed, record_id))
+
+
 class LuksKeys:
     """The sealed LUKS keys of a module."""
 
@@ -51,8 +76,7 @@ class LuksKeys:
         self._c = context
 
     def _aad(self, name: str, record_id: bytes) -> bytes:
-        return b"".join((_SEAL_LABEL, self._c.serial.encode("ascii"), b"\x00",
-                         name.encode("ascii"), b"\x00", record_id))
+        return _aad(self._c.serial, name, record_id)
 
     def _master(self) -> bytes:
         self._c.host_guard()
@@ -67,18 +91,7 @@ class LuksKeys:
         if the name is taken, ``KeyStoreFull`` beyond :data:`MAX_LUKS_KEYS`)."""
         check_name(name)
         master = self._master()
-        store = self._c.store
-        entropy = self._c.entropy
-        with store.transaction():
-            names = store.luks_key_names()
-            if name in names:
-                raise InvalidArgument(f"a LUKS key named {name!r} already exists")
-            if len(names) >= MAX_LUKS_KEYS:
-                raise KeyStoreFull(f"the module keeps at most {MAX_LUKS_KEYS} LUKS keys")
-            record_id = entropy(RECORD_ID_BYTES)
-            sealed = seal.seal(master, entropy(LUKS_KEY_BYTES), self._aad(name, record_id),
-                               entropy)
-            store.add_luks_key(name, SealedRecord(sealed, record_id))
+        add_new_key(self._c.store, self._c.serial, master, name, self._c.entropy)
 
     @exposed(Kind.HOST)
     def luks_key(self, name: str) -> bytes:

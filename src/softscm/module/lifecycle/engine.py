@@ -39,7 +39,12 @@ from softscm.module.lifecycle.actions_thresholds import (
     temperature_side,
 )
 from softscm.module.lifecycle.binding import fingerprint
-from softscm.module.lifecycle.selftest import BACKGROUND_INTERVAL_S, failed_checks, fatal_code
+from softscm.module.lifecycle.selftest import (
+    BACKGROUND_INTERVAL_S,
+    RANDOM_CHECK,
+    failed_checks,
+    fatal_code,
+)
 from softscm.module.lifecycle.state import PhysicalState
 
 #: Seconds without heartbeats after which the module gives up on the host (§5.6).
@@ -247,6 +252,18 @@ class Engine:
         if failed and st.lifecycle not in (Lifecycle.DESTROYED, Lifecycle.SELF_TEST_FAILED):
             self._self_test_failed(st, t, failed)
         return results
+
+    def continuous_test_failed(self, st: PhysicalState, t: float) -> None:
+        """A draw of the generator repeated the one before it (the continuous test of
+        §9.2): a failed self test, fatal as one (code 9, then a reboot, whose self test
+        tests the generator again). Nothing to do for a module that is off, destroyed
+        or already failing its self test."""
+        if st.lifecycle in (Lifecycle.OFF, Lifecycle.DESTROYED, Lifecycle.SELF_TEST_FAILED):
+            return
+        self.record(EventKind.SELF_TEST, t, {
+            "result": "fail", "trigger": "continuous", "checks": [RANDOM_CHECK],
+            "failed": [RANDOM_CHECK]})
+        self._self_test_failed(st, t, [RANDOM_CHECK])
 
     def _on_self_test(self, st: PhysicalState, t: float) -> None:
         """The background run, every :data:`BACKGROUND_INTERVAL_S` while running."""

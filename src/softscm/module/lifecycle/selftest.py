@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from softscm.crypto import blob, kdf, keys
 from softscm.crypto.curves import KeyType
-from softscm.errors import SoftScmError
+from softscm.errors import SelfTestFailed, SoftScmError
 from softscm.module.limits import (
     SIM_ACCEL_MAX_G,
     SIM_BATTERY_MAX_V,
@@ -53,6 +53,14 @@ _P256_PUBLIC = ("60fed4ba255a9d31c961eb74c6356d68c049b8923b61fa6ce669622e60f29fb
                 "7903fe1008b8bc99a41ae9e95628bc64f2f1b20c2d7e9f5177a3c294d4462299")
 _P256_SIG = ("efd48b2aacb6a8fd1140dd9cd45e81d69d2c877b56aaf991c34d0ea84eaf3716"
              "f7cb1c942d657c41d436c7a1b6e29f65f3e900dbb9aff4064dc4ab2f843acda8")
+# secp256k1, SHA-256, message "Satoshi Nakamoto", private key 1 (so the public key is the
+# generator), RFC 6979 nonce, low S: the vector of the deterministic-signature libraries
+# (python-ecdsa, libsecp256k1's users).
+_K1_PUBLIC = ("79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798"
+              "483ada7726a3c4655da4fbfc0e1108a8fd17b448a68554199c47d08ffb10d4b8")
+_K1_MESSAGE = b"Satoshi Nakamoto"
+_K1_SIG = ("934b1ea10a4b3c1757e2b0c017d0b6143ce3c9a7e6a4a49860d7a6ab210ee3d8"
+           "2442ce9d2b916064108014783e923ec36b49743e2ffa1c4496f01a512aafd9e5")
 # ECDH P-256: the scalar 2 with the generator gives the x-coordinate of 2G.
 _P256_G = ("6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296"
            "4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5")
@@ -80,17 +88,66 @@ SELF_TEST_CODE = "9"
 
 #: A check a module part provides: whether it passed.
 Check = Callable[[], bool]
+#: The check that a failed continuous test of the generator fails (§9.2: code 9).
+RANDOM_CHECK = "random"
+#: The shortest block the continuous test compares, in bytes: a shorter draw takes this
+#: many bytes from the source and returns their start, so that a healthy generator
+#: repeats a block with a chance of 2**-128.
+CONTINUOUS_BLOCK = 16
+#: How much of each draw the continuous test keeps to compare the next one with, bytes.
+CONTINUOUS_KEEP = 32
+
+
+class ContinuousTest:
+    """The module's entropy source under the continuous test of §9.2: every draw is
+    compared with the one before (their common start, at least
+    :data:`CONTINUOUS_BLOCK` bytes); a repeat is a self-test failure. The draw raises
+    ``SelfTestFailed`` (nothing made of it is kept: the operation fails whole) and
+    :attr:`failed` stays set until the module has acted on it (fatal code 9, as a failed
+    self test)."""
+
+    __slots__ = ("_source", "_last", "failed")
+
+    def __init__(self, source: Callable[[int], bytes]) -> None:
+        self._source = source
+        self._last: bytes | None = None
+        #: A draw repeated the one before it, and the module has not yet acted on it.
+        self.failed = False
+
+    @classmethod
+    def over(cls, source: Callable[[int], bytes]) -> ContinuousTest:
+        """``source`` under the continuous test (itself if it already is)."""
+        return source if isinstance(source, ContinuousTest) else cls(source)
+
+    def __call__(self, n: int) -> bytes:
+        if n <= 0:
+            return self._source(n)
+        block = self._source(max(n, CONTINUOUS_BLOCK))
+        head = bytes(block[:CONTINUOUS_KEEP])
+        last, self._last = self._last, head
+        size = min(len(head), len(last or b""))
+        if last is not None and size >= CONTINUOUS_BLOCK and head[:size] == last[:size]:
+            self.failed = True
+            raise SelfTestFailed("the module's random number generator gave the same "
+                                 "block twice in a row (continuous test): the module "
+                                 "fails its self test and reboots")
+        return bytes(block[:n])
 
 
 def run_self_test(entropy: Callable[[int], bytes],
                   extra: Sequence[tuple[str, Check]] = ()) -> dict[str, bool]:
     """Run every known-answer check, then ``extra`` (the module's own checks, named);
-    each check's name and whether it passed, in the order run."""
+    each check's name and whether it passed, in the order run. A repeat of the generator
+    during the run fails the check that drew it, which reports it: it is not left
+    pending on a :class:`ContinuousTest` source."""
+    pending = entropy.failed if isinstance(entropy, ContinuousTest) else False
     results: dict[str, bool] = {}
     for name, check in _CHECKS:
         results[name] = _passes(partial(check, entropy))
     for name, own in extra:
         results[name] = _passes(own)
+    if isinstance(entropy, ContinuousTest):
+        entropy.failed = pending
     return results
 
 
@@ -165,6 +222,13 @@ def _ecdsa_known_answer(entropy: Callable[[int], bytes]) -> bool:
                                          bytes.fromhex(_P256_SIG)))
 
 
+def _secp256k1_known_answer(entropy: Callable[[int], bytes]) -> bool:
+    public = keys.load_public_key(KeyType.SECP256K1, bytes.fromhex(_K1_PUBLIC))
+    signature = bytes.fromhex(_K1_SIG)
+    return (public.verify_digest(hashlib.sha256(_K1_MESSAGE).digest(), signature)
+            and not public.verify_digest(hashlib.sha256(b"test").digest(), signature))
+
+
 def _ecdh_p256(entropy: Callable[[int], bytes]) -> bool:
     private = keys.load_private_key(KeyType.NISTP256, (2).to_bytes(32, "big"))
     return private.ecdh(bytes.fromhex(_P256_G)).hex() == _P256_2G_X
@@ -213,7 +277,8 @@ def _random(entropy: Callable[[int], bytes]) -> bool:
 
 _CHECKS: tuple[tuple[str, Callable[[Callable[[int], bytes]], bool]], ...] = (
     ("sha", _sha), ("hmac", _hmac), ("hkdf", _hkdf), ("ed25519", _ed25519),
-    ("x25519", _x25519), ("ecdsa", _ecdsa_pairs), ("aes_gcm", _aead), ("random", _random),
+    ("x25519", _x25519), ("ecdsa", _ecdsa_pairs), ("aes_gcm", _aead), (RANDOM_CHECK, _random),
     ("pbkdf2", _pbkdf2), ("bip32", _bip32), ("ecdsa_kat", _ecdsa_known_answer),
+    ("secp256k1_kat", _secp256k1_known_answer),
     ("ecdh_p256", _ecdh_p256), ("aes_gcm_kat", _aes_gcm_known_answer),
 )

@@ -53,8 +53,6 @@ class PhysicalState:
     accel: list[float] = field(default_factory=lambda: [0.0, 0.0, 1.0])
     tap_dir: list[int] = field(default_factory=lambda: [0, 0, 0])
     tap_sensitivity: list[float] = field(default_factory=lambda: [DEFAULT_TAP_SENSITIVITY] * 3)
-    #: Whether a detected tap is logged (``tap {axis, direction}``, §7.3; default off).
-    tap_logging: bool = False
     loops_open: list[bool] = field(default_factory=lambda: [False, False])
     breach: list[int] = field(default_factory=lambda: [0, 0])
     latched_mask: int = 0
@@ -202,7 +200,6 @@ def _within_bounds(st: PhysicalState) -> PhysicalState:
     st.drift_ppm = _clamp(st.drift_ppm, (-SIM_DRIFT_MAX_PPM, SIM_DRIFT_MAX_PPM), 0.0)
     st.measured_drift_ppm = _clamp(
         st.measured_drift_ppm, (-_MEASURED_DRIFT_MAX_PPM, _MEASURED_DRIFT_MAX_PPM), 0.0)
-    st.tap_logging = st.tap_logging is True
     for name in ("power_off_at", "stall_until", "unpowered_since", "brownout_until",
                  "booted_at"):
         setattr(st, name, _clamp_optional(getattr(st, name), _TIME))

@@ -272,25 +272,10 @@ class SimulationControls:
             st.tap_dir[index] = direction
             for latches in st.contexts.values():
                 latches[1] = True
-            if st.tap_logging:
+            if self._profile.tap_logging:
                 self._record(EventKind.TAP, self._now(st),
                              {"axis": axis.lower(), "direction": direction})
             self.engine.code_tap(st, self._now(st))
-
-    @exposed(Kind.SIMULATION, input=Input(
-        "tap-logging", params=(Param("on", "bool", metavar="on|off"),),
-        help="log every detected tap (tap {axis, direction}; default off)",
-        done="tap logging {on:on|off}"))
-    def sim_tap_logging(self, on: bool) -> None:
-        """Switch the logging of detected taps on or off (§7.3, §9.1)."""
-        self._sim()
-        if not isinstance(on, bool):
-            raise InvalidArgument("on must be true or false")
-        with self.edit() as st:
-            if st.tap_logging != on:
-                st.tap_logging = on
-                self._record(EventKind.SETTING_CHANGED, self._now(st),
-                             {"name": "tap_logging", "value": on})
 
     @exposed(Kind.SIMULATION, input=Input(
         "accel", params=(g_param("x"), g_param("y"), g_param("z")),
