@@ -18,6 +18,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -54,18 +55,56 @@ def _echo_server(path: str) -> None:
     listener.close()
 
 
-def _echo_rate(path: str, seconds: float, rounds: int) -> Rate:
+def _bare_sign_server(path: str) -> None:
+    """A bare signing server: a thread per connection reading length-prefixed msgpack
+    requests, a P-256 sign with ``cryptography`` for each, nothing else (no checks, no
+    key store, no lock). What this machine can do at most with the same four client
+    processes, for the four-client figure's context. Runs until killed."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    ecdsa = ec.ECDSA(Prehashed(hashes.SHA256()))
+
+    def serve(conn: socket.socket) -> None:
+        while True:
+            prefix = conn.recv(4, socket.MSG_WAITALL)
+            if len(prefix) < 4:
+                conn.close()
+                return
+            request = msgpack.unpackb(conn.recv(_PREFIX.unpack(prefix)[0], socket.MSG_WAITALL))
+            result = None
+            if request[2] == "sign_digest":
+                result = [key.sign(request[3]["digest"][:32], ecdsa), None]
+            reply = msgpack.packb([request[1], 0, result])
+            conn.sendall(_PREFIX.pack(len(reply)) + reply)
+
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(16)
+    while True:
+        conn, _ = listener.accept()
+        threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+
+def _wait_for(path: str) -> socket.socket:
+    """A connection to the server about to listen on ``path``."""
     deadline = time.monotonic() + 30
-    while True:  # until the echo process listens
+    while True:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             sock.connect(path)
-            break
+            return sock
         except OSError:
             sock.close()
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.02)
+
+
+def _echo_rate(path: str, seconds: float, rounds: int) -> Rate:
+    sock = _wait_for(path)
     reader = sock.makefile("rb", buffering=1 << 16)
     frame = msgpack.packb([2, 1, "model_number", {}])
 
@@ -186,6 +225,16 @@ def run(seconds: float, inprocess_sign_rate: Rate | None = None, *,
     finally:
         proc.terminate()
         proc.wait(30)
+    bare_path = os.path.join(sock_dir, "bare.sock")
+    bare_server = multiprocessing.get_context("spawn").Process(
+        target=_bare_sign_server, args=(bare_path,), daemon=True)
+    bare_server.start()
+    try:
+        _wait_for(bare_path).close()
+        bare_four = _four_clients(bare_path, seconds, rounds)
+    finally:
+        bare_server.kill()
+        bare_server.join(10)
     if profile_out is not None and os.path.exists(profile_out):
         import pstats
 
@@ -198,6 +247,10 @@ def run(seconds: float, inprocess_sign_rate: Rate | None = None, *,
           one.noise, ">= 0.45x of in-process")
     _line("sign nistp256, 4 clients (ops/s)", four.median, inproc, four.median / inproc,
           four.noise, ">= 0.70x of in-process")
+    _line("  the same 4 clients, bare server", bare_four.median, inproc,
+          bare_four.median / inproc, bare_four.noise, "this machine's ceiling (context)")
+    _line("  daemon vs the bare server", four.median, bare_four.median,
+          four.median / bare_four.median, max(four.noise, bare_four.noise), "")
     rt, rt_echo = 1e6 / trivial.median, 1e6 / echo.median
     _line("trivial call round trip (us)", rt, rt_echo, rt / rt_echo,
           max(trivial.noise, echo.noise), "<= 2x the bare msgpack echo")

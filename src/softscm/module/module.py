@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import partial
 from typing import Any, ClassVar
 
 from softscm.crypto import keys as ck
@@ -435,12 +436,22 @@ class Module:
 
     # -- signatures ------------------------------------------------------------------------
 
-    @exposed(Kind.HOST)
     def sign_digest(
         self, digest: bytes, slot: int = 0, recid: bool = False, foreign: bool = False
     ) -> tuple[bytes, int | None]:
         """Sign the first 32 bytes of ``digest`` with the key in ``slot``; returns the
         signature and, when ``recid``, the recovery id."""
+        return self.begin_sign(digest, slot, recid, foreign).run()
+
+    @exposed(Kind.HOST, name="sign_digest")
+    def begin_sign(
+        self, digest: bytes, slot: int = 0, recid: bool = False, foreign: bool = False
+    ) -> Deferred[tuple[bytes, int | None]]:
+        """:meth:`sign_digest` in two parts: every argument is checked and the key
+        found now; the signature is the returned work. It needs the key alone, and the
+        curve library lets go of the interpreter while it signs, so the signs of several
+        callers of a daemon run side by side on several cores. (A sign under way when a
+        self-destruct lands finishes, as one on the hardware would.)"""
         check_digest(digest)
         if foreign:
             raise OperationNotSupported("foreign slots hold public keys only and cannot sign")
@@ -448,7 +459,7 @@ class Module:
         key = self.keystore.private_key(slot)
         if not key.key_type.can_sign:
             raise OperationNotSupported(f"a {key.key_type.name} key cannot sign")
-        return key.sign_digest(digest, recid)
+        return Deferred(partial(key.sign_digest, bytes(digest), recid))
 
     @exposed(Kind.HOST)
     def verify_digest(

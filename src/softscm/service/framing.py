@@ -44,10 +44,12 @@ class FrameReader:
         self._spin_s = spin_s
         self._skip = 0
 
-    def next(self, max_bytes: int = MAX_FRAME_BYTES) -> memoryview | None:
+    def next(self, max_bytes: int = MAX_FRAME_BYTES, spin: bool = True
+             ) -> memoryview | None:
         """The next frame, valid until the next call; ``None`` at a clean end of stream
         (between frames). A truncated frame or an oversized length is a
-        ``ProtocolError``; a socket error is raised as itself."""
+        ``ProtocolError``; a socket error is raised as itself. ``spin=False``: sleep
+        at once if nothing has come, without polling first."""
         while True:
             start, end = self._start, self._end
             if end - start >= _PREFIX_SIZE:
@@ -60,7 +62,7 @@ class FrameReader:
                     return self._view[start + _PREFIX_SIZE:stop]
             self._make_room()
             view = self._view[self._end:]
-            got = self._spin(view) if self._spin_s else -1
+            got = self._spin(view) if spin and self._spin_s else -1
             if got < 0:
                 got = self._recv_into(view)
             if not got:

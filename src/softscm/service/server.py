@@ -62,7 +62,8 @@ DRAIN_SECONDS = 2.0
 #: Seconds a connection's thread polls for the client's next request after an answer
 #: before it sleeps: a client calling in a loop is read without the latency of waking
 #: a sleeping thread; an idle one costs this much CPU once (``FrameReader`` then stops
-#: polling it for a while).
+#: polling it for a while). Only while at most one connection is busy: with several
+#: clients calling, the CPU a poll would burn is theirs.
 REQUEST_SPIN_S = 50e-6
 _STREAM_OPS = frozenset({"stream_update", "stream_finish", "stream_abort"})
 _PREFIX = framing.PREFIX
@@ -111,6 +112,8 @@ class Server:
         #: the closing of their sockets (never held while calling the module).
         self._conns_lock = threading.Lock()
         self._connections: set[_Connection] = set()
+        #: Connections that called within the last tick (counted by the housekeeping).
+        self._busy_connections = 0
         self._per_uid: Counter[int] = Counter()
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
@@ -260,16 +263,20 @@ class Server:
     # -- housekeeping ---------------------------------------------------------------------
 
     def _tick(self, now: float) -> None:
-        """End idle connections and hung-up waiters, resume accepting after a pause,
-        write down refusals whose interval is over."""
+        """End idle connections and hung-up waiters, count the busy ones, resume
+        accepting after a pause, write down refusals whose interval is over."""
         idle = self.limits.idle_timeout_s
         waiting = []
+        busy = 0
         with self._conns_lock:
             for conn in list(self._connections):
                 if conn.waiting:
                     waiting.append(conn)
                 elif now - conn.last_active > idle:
                     self._end(conn)
+                elif now - conn.last_active < TICK_SECONDS:
+                    busy += 1
+            self._busy_connections = busy
             if waiting:
                 for conn in _hung_up(waiting):
                     self._end(conn)
@@ -371,7 +378,7 @@ class Server:
         try:
             while True:
                 try:
-                    frame = reader.next()
+                    frame = reader.next(spin=self._busy_connections <= 1)
                 except ProtocolError as exc:
                     # A bad length, or what is left cannot become a whole frame any more.
                     if not conn.cancel.is_set():
