@@ -1,9 +1,9 @@
 """``softscm.Client``: the native, typed API of a softscm module.
 
-Every method is one operation of the module, carried by a transport as a msgpack frame
-(``softscm.service.protocol``): in-process the frame is dispatched to an embedded module
-in this process, over the socket to the daemon. Errors are softscm's own exceptions
-(``softscm.errors``) whichever the transport.
+Every method is one operation of the module, carried by a transport: over the socket to
+the daemon as a msgpack frame (``softscm.service.protocol``), in-process to an embedded
+module in this process with its values handed over as such a frame carries them. Errors
+are softscm's own exceptions (``softscm.errors``) whichever the transport.
 
 File paths are read and written here, in the calling process, never by the module.
 """
