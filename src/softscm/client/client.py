@@ -230,11 +230,10 @@ class Client(PhysicalClientMixin, SupervisedBootClientMixin, WalletClientMixin,
 
         ``recid`` asks for the recovery id. Foreign slots hold public keys only, so
         ``foreign=True`` fails with ``OperationNotSupported``."""
-        sig, rid = self._call(
+        return Signature._make(self._call(
             "sign_digest", digest=bytes(digest), slot=slot, recid=bool(recid),
             foreign=bool(foreign),
-        )
-        return Signature(bytes(sig), rid)
+        ))
 
     def verify_digest(
         self, digest: bytes, signature: bytes, slot: int = 0, *, foreign: bool = False

@@ -120,7 +120,7 @@ def _call(module: Operations, op: str, args: dict[str, Any]) -> Any:
     method = module.operation(op)
     if method is None:
         raise ProtocolError(f"unknown operation {op!r}")
-    _parameters(method).check(op, args)
+    _bind(op, method, args)
     try:
         return method(**args)
     except SoftScmError:
@@ -143,31 +143,27 @@ class _Parameters:
                                   if p.kind in kinds and p.default is p.empty)
         self.any_keyword = any(p.kind is p.VAR_KEYWORD for p in params)
 
-    def check(self, op: str, args: dict[str, Any]) -> None:
-        """``InvalidArgument`` unless ``args`` bind to the signature (no unknown, no
-        missing argument): the caller's mistake is told from a ``TypeError`` raised
-        inside the module, which is the module's own failure (``InternalError``)."""
-        keys = args.keys()
-        if (self.any_keyword or self.names.issuperset(keys)) and keys >= self.required:
-            return
-        try:
-            self.signature.bind(**args)
-        except TypeError as exc:
-            raise InvalidArgument(f"bad arguments for {op}: {exc}") from None
-        raise InvalidArgument(f"bad arguments for {op}")  # pragma: no cover - bind agreed
-
 
 #: :class:`_Parameters` by the function behind an operation's method.
 _PARAMETERS: dict[Any, _Parameters] = {}
 
 
-def _parameters(method: Any) -> _Parameters:
-    """The parameters of ``method`` (a bound method or a function), read once."""
+def _bind(op: str, method: Any, args: dict[str, Any]) -> None:
+    """``InvalidArgument`` unless ``args`` bind to ``method``'s signature (no unknown,
+    no missing argument): the caller's mistake is told from a ``TypeError`` raised
+    inside the module, which is the module's own failure (``InternalError``)."""
     function = getattr(method, "__func__", method)
     params = _PARAMETERS.get(function)
     if params is None:
         params = _PARAMETERS[function] = _Parameters(method)
-    return params
+    keys = args.keys()
+    if (params.any_keyword or params.names.issuperset(keys)) and keys >= params.required:
+        return
+    try:
+        params.signature.bind(**args)
+    except TypeError as exc:
+        raise InvalidArgument(f"bad arguments for {op}: {exc}") from None
+    raise InvalidArgument(f"bad arguments for {op}")  # pragma: no cover - bind agreed
 
 
 def _guarded(op: str, work: Callable[[], Any]) -> Any:
