@@ -186,6 +186,10 @@ def test_large_byte_strings_are_handed_over_by_reference() -> None:
     module.answer = small
     got = transport.call("echo", {})
     assert got == b"x" and type(got) is bytes
+    # A small one is copied, whatever travels with it.
+    transport.call("echo", {"data": small, "slot": 3})
+    assert module.given == {"data": b"x", "slot": 3}
+    assert type(module.given["data"]) is bytes
 
 
 def test_errors_come_back_as_a_frame_reports_them() -> None:

@@ -3,13 +3,13 @@
 A call is handed to the module as the daemon hands over a decoded frame
 (:func:`softscm.service.dispatch.call`: the same lock, binding checks and error
 mapping), and values cross as a frame would carry them, so that a value that cannot
-cross the socket fails here too and neither side holds a reference into the other's
-values. Plain values that a frame carries unchanged and nobody can change (``None``,
-``bool``, 64-bit ``int``, ``float``, ASCII ``str``, ``bytes``) are handed over as they
-are; a list or tuple of them comes back as a new list, a ``bytearray`` as ``bytes``
-(by reference from 64 KiB on, as on :data:`~softscm.service.protocol.SIDE_THRESHOLD_BYTES`).
-Anything else crosses as a real frame, encoded and decoded exactly as on the socket,
-with its request id.
+cross the socket fails here too and neither side can change what the other holds.
+Values that a frame carries unchanged and nobody can change (``None``, ``bool``, 64-bit
+``int``, ``float``, ASCII ``str``, ``bytes``) are handed over as they are; a list or
+tuple of them comes back as a new list; a ``bytearray`` crosses as ``bytes``, or from
+64 KiB on as itself, by reference, as large byte strings travel beside in-process
+frames. Anything else crosses as a real frame, encoded and decoded exactly as on the
+socket, with its request id.
 """
 
 from __future__ import annotations
@@ -45,6 +45,27 @@ def _unchanged(values: Iterable[Any]) -> bool:
     return True
 
 
+def _buffer(value: bytearray) -> bytes | bytearray:
+    """A ``bytearray`` as a frame hands it over: a copy as ``bytes``, or from
+    :data:`~softscm.service.protocol.SIDE_THRESHOLD_BYTES` on the same object, by
+    reference."""
+    return value if len(value) >= protocol.SIDE_THRESHOLD_BYTES else bytes(value)
+
+
+def _with_buffers(args: dict[str, Any]) -> dict[str, Any] | None:
+    """``args`` with each ``bytearray`` as a frame hands it over, when every other
+    value is :func:`_unchanged`; else ``None`` (only a real frame says)."""
+    handed = {}
+    for name, value in args.items():
+        if type(value) is bytearray:
+            handed[name] = _buffer(value)
+        elif _unchanged((value,)):
+            handed[name] = value
+        else:
+            return None
+    return handed
+
+
 class InProcessTransport:
     """Carries calls to a module in this process. Thread-safe: one call at a time."""
 
@@ -76,7 +97,10 @@ class InProcessTransport:
         if module is None:
             raise ConnectionFailed("the connection is closed")
         if not _unchanged(args.values()):
-            return self._call_by_frame(module, op, args)
+            handed = _with_buffers(args)
+            if handed is None:
+                return self._call_by_frame(module, op, args)
+            args = handed
         # The mapping itself is never shared: the module's method takes its arguments
         # as keywords, into a mapping of its own.
         try:
@@ -94,7 +118,7 @@ class InProcessTransport:
             if _unchanged(result):
                 return list(result)
         elif kind is bytearray:
-            return result if len(result) >= protocol.SIDE_THRESHOLD_BYTES else bytes(result)
+            return _buffer(result)
         elif _unchanged((result,)):
             return result
         side: list[Any] = []
