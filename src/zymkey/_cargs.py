@@ -64,6 +64,8 @@ def c_bytes(data: Any) -> bytes:
     modulo 256) and the empty ``str`` are accepted; a non-empty ``str`` raises
     ``TypeError("'str' object cannot be interpreted as an integer")``.
     """
+    if type(data) is bytes:
+        return data
     if isinstance(data, (bytes, bytearray)):
         return bytes(data)
     if isinstance(data, memoryview) and data.format in ("B", "b") and data.ndim == 1:

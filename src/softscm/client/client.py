@@ -1,9 +1,9 @@
 """``softscm.Client``: the native, typed API of a softscm module.
 
-Every method is one operation of the module, carried by a transport as a msgpack frame
-(``softscm.service.protocol``): in-process the frame is dispatched to an embedded module
-in this process, over the socket to the daemon. Errors are softscm's own exceptions
-(``softscm.errors``) whichever the transport.
+Every method is one operation of the module, carried by a transport: over the socket to
+the daemon as a msgpack frame (``softscm.service.protocol``), in-process to an embedded
+module in this process with its values handed over as such a frame carries them. Errors
+are softscm's own exceptions (``softscm.errors``) whichever the transport.
 
 File paths are read and written here, in the calling process, never by the module.
 """
@@ -230,11 +230,10 @@ class Client(PhysicalClientMixin, SupervisedBootClientMixin, WalletClientMixin,
 
         ``recid`` asks for the recovery id. Foreign slots hold public keys only, so
         ``foreign=True`` fails with ``OperationNotSupported``."""
-        sig, rid = self._call(
+        return Signature._make(self._call(
             "sign_digest", digest=bytes(digest), slot=slot, recid=bool(recid),
             foreign=bool(foreign),
-        )
-        return Signature(bytes(sig), rid)
+        ))
 
     def verify_digest(
         self, digest: bytes, signature: bytes, slot: int = 0, *, foreign: bool = False

@@ -11,7 +11,6 @@ of the log; it never changes what the module does.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from softscm.errors import InvalidArgument
@@ -92,9 +91,12 @@ class Metrics:
 
     def __init__(self, context: Context) -> None:
         self._c = context
-        self._calls: Counter[str] = Counter()
+        #: The clock's reading (counting a call looks at it, so it is kept at hand).
+        self._now = context.clock.now
+        #: Calls counted in this process and not yet written, by operation.
+        self._calls: dict[str, int] = {}
         self._pending = 0
-        self._due = context.clock.now() + FLUSH_SECONDS
+        self._due = self._now() + FLUSH_SECONDS
 
     def count_call(self, op: str) -> None:
         """One call of operation ``op``, which the module has (kept in this process
@@ -102,16 +104,17 @@ class Metrics:
         :data:`FLUSH_SECONDS`)."""
         if op in UNCOUNTED_CALLS:
             return
-        self._calls[op] += 1
+        calls = self._calls
+        calls[op] = calls.get(op, 0) + 1
         self._pending += 1
-        if self._pending >= FLUSH_CALLS or self._c.clock.now() >= self._due:
+        if self._pending >= FLUSH_CALLS or self._now() >= self._due:
             self.flush()
 
     def flush(self) -> None:
         """Add the calls counted in this process to the store's counters."""
         if not self._pending:
             return
-        self._due = self._c.clock.now() + FLUSH_SECONDS
+        self._due = self._now() + FLUSH_SECONDS
         pending = self._take_calls()
         try:
             self._c.store.add_counts(pending)
@@ -121,7 +124,8 @@ class Metrics:
 
     def _restore(self, pending: dict[str, int]) -> None:
         for name, count in pending.items():
-            self._calls[name.split("/", 1)[1]] += count
+            op = name.split("/", 1)[1]
+            self._calls[op] = self._calls.get(op, 0) + count
             self._pending += count
 
     def on_record(self, kind: str, detail: dict[str, Any]) -> None:

@@ -121,7 +121,12 @@ def _call(module: Operations, op: str, args: dict[str, Any]) -> Any:
     if method is None:
         raise ProtocolError(f"unknown operation {op!r}")
     _bind(op, method, args)
-    return _guarded(op, lambda: method(**args))
+    try:
+        return method(**args)
+    except SoftScmError:
+        raise
+    except Exception:
+        raise _internal_error(op) from None
 
 
 class _Parameters:
@@ -152,7 +157,7 @@ def _bind(op: str, method: Any, args: dict[str, Any]) -> None:
     if params is None:
         params = _PARAMETERS[function] = _Parameters(method)
     keys = args.keys()
-    if (params.any_keyword or keys <= params.names) and params.required <= keys:
+    if (params.any_keyword or params.names.issuperset(keys)) and keys >= params.required:
         return
     try:
         params.signature.bind(**args)
@@ -161,16 +166,22 @@ def _bind(op: str, method: Any, args: dict[str, Any]) -> None:
     raise InvalidArgument(f"bad arguments for {op}")  # pragma: no cover - bind agreed
 
 
-def _guarded(op: str, work: Any) -> Any:
-    """Run ``work`` (part of operation ``op``), turning any failure into a softscm error:
-    anything but a softscm error is a failure inside the module."""
+def _guarded(op: str, work: Callable[[], Any]) -> Any:
+    """Run ``work`` (the slow part of operation ``op``), turning any failure into a
+    softscm error."""
     try:
         return work()
     except SoftScmError:
         raise
     except Exception:
-        log.exception("operation %s failed", op)
-        raise InternalError(f"{op} failed inside the module") from None
+        raise _internal_error(op) from None
+
+
+def _internal_error(op: str) -> InternalError:
+    """What a failure of operation ``op`` other than a softscm error is: a failure
+    inside the module (logged here, with its traceback, while it is being handled)."""
+    log.exception("operation %s failed", op)
+    return InternalError(f"{op} failed inside the module")
 
 
 def dispatch(module: Operations, frame: bytes, lock: Lock = _NO_LOCK,
@@ -182,6 +193,11 @@ def dispatch(module: Operations, frame: bytes, lock: Lock = _NO_LOCK,
     except protocol.MalformedRequest as exc:
         return protocol.encode_error(exc, exc.request_id)
     try:
-        return protocol.encode_result(request_id, call(module, op, args, lock), side_out)
+        result = call(module, op, args, lock)
     except SoftScmError as exc:
         return protocol.encode_error(exc, request_id)
+    try:
+        return protocol.encode_result(request_id, result, side_out)
+    except (OverflowError, TypeError, ValueError):
+        error = InternalError(f"{op} answered with a value no frame can carry")
+        return protocol.encode_error(error, request_id)

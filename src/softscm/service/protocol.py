@@ -7,8 +7,8 @@ A request is ``[version, id, op, args]``; a response is ``[id, 0, result]`` on s
 ``MAX_REQUEST_ID``, new for each call on a connection) and repeated by the answer; an
 answer to a request whose id could not be read carries id 0. A client takes an answer
 only for the id it sent: anything else means the connection is out of step, and it is
-dropped. The in-process transport uses the same frames as the socket, so that a value
-that cannot cross the socket fails everywhere. (The socket adds a length prefix.)
+dropped. The in-process transport hands values over as these frames carry them, so that
+a value that cannot cross the socket fails everywhere. (The socket adds a length prefix.)
 """
 
 from __future__ import annotations
