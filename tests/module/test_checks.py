@@ -74,7 +74,9 @@ def test_a_type_error_inside_the_module_is_an_internal_error(
                foreign: bool = False) -> None:
         raise TypeError("a bug inside the module")
 
-    monkeypatch.setattr(module, "sign_digest", broken)
+    served = module.operation("sign_digest")
+    assert served is not None
+    monkeypatch.setattr(module, served.__name__, broken)  # the method the wire op names
     with pytest.raises(InternalError):
         dispatch.call(module, "sign_digest", {"digest": DIGEST})
     with pytest.raises(InvalidArgument):  # still the caller's mistake when it is one
