@@ -1,6 +1,6 @@
 """``python3 bench/profiled_daemon.py OUT serve ...``: ``softscm serve ...`` with every
-thread profiled (the accepting thread and each connection's), the statistics of all of
-them written together to ``OUT`` when the daemon ends (``bench/daemon.py --profile``)."""
+thread profiled (the serving thread and each wait's), the statistics of all of them
+written together to ``OUT`` when the daemon ends (``bench/daemon.py --profile``)."""
 
 from __future__ import annotations
 
@@ -15,14 +15,14 @@ from softscm.service import server
 
 _profiles: list[cProfile.Profile] = []
 _lock = threading.Lock()
-_serve = server.Server._serve
+_wait = server.Server._wait
 
 
-def _profiled_serve(self: Any, conn: Any) -> None:
+def _profiled_wait(self: Any, *args: Any) -> None:
     profiler = cProfile.Profile()
     profiler.enable()
     try:
-        _serve(self, conn)
+        _wait(self, *args)
     finally:
         profiler.disable()
         with _lock:
@@ -32,7 +32,7 @@ def _profiled_serve(self: Any, conn: Any) -> None:
 def main() -> None:
     out = sys.argv[1]
     sys.argv = ["softscm", *sys.argv[2:]]
-    server.Server._serve = _profiled_serve  # type: ignore[method-assign]
+    server.Server._wait = _profiled_wait  # type: ignore[method-assign]
     main_profile = cProfile.Profile()
     main_profile.enable()
     try:

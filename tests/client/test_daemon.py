@@ -387,3 +387,55 @@ def test_a_mismatched_answer_is_an_error_and_drops_the_connection(monkeypatch) -
         listener.close()
         thread.join(5)
         shutil.rmtree(path.parent, ignore_errors=True)
+
+
+def test_a_result_no_frame_can_carry_is_an_internal_error_to_its_caller_alone(
+        daemon, monkeypatch) -> None:
+    served = daemon.server.module.operation("model_number")
+    monkeypatch.setattr(served.__self__, served.__name__, lambda: {"a set"})
+    with Client(SocketTransport(daemon.path)) as scm, \
+            Client(SocketTransport(daemon.path)) as other:
+        with pytest.raises(softscm.InternalError, match="no frame can carry"):
+            scm.model_number()
+        assert len(other.random_bytes(8)) == 8
+        monkeypatch.undo()
+        assert scm.model_number() == other.model_number()  # the same connection goes on
+
+
+def test_a_fault_serving_one_connection_ends_that_connection_alone(daemon, monkeypatch) -> None:
+    handle = daemon.server._handle
+
+    def faulty(conn, frame):
+        if b"boom" in bytes(frame):
+            raise RuntimeError("a fault of the daemon")
+        return handle(conn, frame)
+
+    monkeypatch.setattr(daemon.server, "_handle", faulty)
+    with Client(SocketTransport(daemon.path)) as other:
+        boom = msgpack.packb([2, 1, "boom", {}])
+        assert raw_call(daemon.path, framing.PREFIX.pack(len(boom)) + boom) is None  # hung up
+        assert len(other.random_bytes(8)) == 8
+    with Client(SocketTransport(daemon.path)) as later:
+        assert len(later.random_bytes(8)) == 8
+
+
+def test_busy_clients_take_turns(daemon) -> None:
+    """Eight clients calling at once are all served, each its own answers in order."""
+    errors: list[BaseException] = []
+    counts = [0] * 8
+
+    def calls(index: int) -> None:
+        try:
+            with Client(SocketTransport(daemon.path)) as scm:
+                for _ in range(150):
+                    assert len(scm.random_bytes(index + 1)) == index + 1
+                    counts[index] += 1
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=calls, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors and counts == [150] * 8

@@ -196,8 +196,16 @@ def dispatch(module: Operations, frame: bytes, lock: Lock = _NO_LOCK,
         result = call(module, op, args, lock)
     except SoftScmError as exc:
         return protocol.encode_error(exc, request_id)
+    return result_frame(request_id, op, result, side_out)
+
+
+def result_frame(request_id: int, op: str, result: Any,
+                 side_out: list[Any] | None = None) -> bytes:
+    """The frame answering request ``request_id`` (operation ``op``) with ``result``;
+    an ``InternalError`` frame if no frame can carry it (a fault of the module)."""
     try:
         return protocol.encode_result(request_id, result, side_out)
     except (OverflowError, TypeError, ValueError):
+        log.exception("operation %s answered with a value no frame can carry", op)
         error = InternalError(f"{op} answered with a value no frame can carry")
         return protocol.encode_error(error, request_id)

@@ -71,6 +71,10 @@ class FrameReader:
                 raise ProtocolError("truncated frame")
             self._end += got
 
+    def buffered(self) -> bool:
+        """Whether bytes beyond the frames returned are held (the start of the next)."""
+        return self._end > self._start
+
     def _spin(self, view: memoryview) -> int:
         """Bytes read into ``view`` by polling for up to ``spin_s`` seconds without
         sleeping, or -1. A peer that answers within that time is read without the

@@ -1,30 +1,37 @@
 """The daemon: one module shared by every process on the host, over a Unix socket.
 
-Each connection is served by a thread of its own doing blocking reads and writes: a
-call is read, answered and written back by that thread alone (no selector round trip,
-no hand-off of the answer between threads); after an answer it polls briefly for the
-next request before it sleeps (``REQUEST_SPIN_S``). Calls into the module are serialised by one
-lock, so each call is atomic; the lock is never held while a socket is read or written,
-so a client that does not read its answers blocks only its own thread (and, its socket
-buffers full, stops being read: no buffer grows without bound). A blocking wait
-(perimeter event, tap) holds the lock only while it looks, so it blocks only its caller;
-that connection's further requests wait for its answer, keeping answers in order. A
-wait whose caller hangs up, and every wait when the daemon stops, is cancelled and its
-thread ends. A connection that sends garbage gets an error frame, or is closed when its
-stream of frames cannot be trusted any more (bad length, truncated frame); the daemon
-keeps serving the others. Lock/unlock streams belong to the connection that opened them
-and are dropped when it goes away.
+One thread serves every connection: it waits on all their sockets at once (epoll), reads
+a request, answers it and writes the answer back, with nothing handed between threads
+on the way, so the interpreter never has two threads of the daemon fighting over it. A
+sign's curve work runs with the interpreter let go, and the answer of one connection is
+written while the next request is already read: with several clients calling, each
+wake-up of the thread serves all of them that are ready. Connections take turns: one
+request of each ready connection per round. After an answer, while at most one
+connection is busy, the thread polls that connection briefly for its next request
+(``REQUEST_SPIN_S``) before it sleeps.
 
-One more thread accepts connections and keeps house: it closes idle connections and
-hung-up waiters (by shutting their socket down, which ends their thread), and writes
+Calls into the module are serialised by one lock, so each call is atomic. A blocking wait
+(perimeter event, tap), a precise time and a PBKDF2 run in a thread of their own that
+holds the lock only while it looks, so they block only their caller; that connection's
+further requests are not read until its answer is written, keeping answers in order. A
+wait whose caller hangs up, and every wait when the daemon stops, is cancelled and its
+thread ends. A client that does not read its answers stops being read (its answer waits
+in its socket buffer and one frame of ours): no buffer grows without bound, and nobody
+else waits for it. A connection that sends garbage gets an error frame, or is closed
+when its stream of frames cannot be trusted any more (bad length, truncated frame); the
+daemon keeps serving the others. Lock/unlock streams belong to the connection that
+opened them and are dropped when it goes away.
+
+The same thread keeps house: it closes idle connections and hung-up waiters, and writes
 down refusals. What one peer may hold (connections, streams, waits) is bounded per user
 and in all (``softscm.service.limits``); running out of descriptors or threads refuses
-new connections and keeps serving the others; refusals are written down at most once per
-user per interval, with a count.
+new connections (or waits) and keeps serving the others; refusals are written down at
+most once per user per interval, with a count.
 """
 
 from __future__ import annotations
 
+import collections
 import errno
 import logging
 import os
@@ -32,12 +39,11 @@ import select
 import socket
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from softscm.errors import InvalidArgument, ProtocolError, SoftScmError
+from softscm.errors import InternalError, InvalidArgument, ProtocolError, SoftScmError
 from softscm.service import framing, paths, protocol
 from softscm.service.access import (
     DEFAULT_GROUP,
@@ -47,7 +53,7 @@ from softscm.service.access import (
     group_id,
     peer_of,
 )
-from softscm.service.dispatch import call, may_block
+from softscm.service.dispatch import call, may_block, result_frame
 from softscm.service.limits import Limits, RefusalLog
 
 log = logging.getLogger("softscm.daemon")
@@ -59,36 +65,48 @@ TICK_SECONDS = 0.2
 ACCEPT_BACKOFF_SECONDS = 0.1
 #: How long a stopping daemon waits for its connection threads to end, in seconds.
 DRAIN_SECONDS = 2.0
-#: Seconds a connection's thread polls for the client's next request after an answer
-#: before it sleeps: a client calling in a loop is read without the latency of waking
-#: a sleeping thread; an idle one costs this much CPU once (``FrameReader`` then stops
+#: Seconds the serving thread polls a connection for its next request after an answer
+#: before it sleeps: a client calling in a loop is read without the latency of waking a
+#: sleeping thread; an idle one costs this much CPU once (``FrameReader`` then stops
 #: polling it for a while). Only while at most one connection is busy: with several
-#: clients calling, the CPU a poll would burn is theirs.
+#: clients calling, the others are served meanwhile instead.
 REQUEST_SPIN_S = 50e-6
+#: Requests of one connection answered in a row while it is the only one busy, before
+#: the serving thread looks at every socket again.
+SPIN_TURNS = 16
 _STREAM_OPS = frozenset({"stream_update", "stream_finish", "stream_abort"})
 _PREFIX = framing.PREFIX
 _NO_DESCRIPTORS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
 #: ``last_active`` of a connection whose call is under way (never idle).
 _BUSY = float("inf")
 _HUNG_UP = select.POLLHUP | select.POLLERR | select.POLLNVAL
+_READ = select.EPOLLIN
+_WRITE = select.EPOLLOUT
 
 
 class _Connection:
-    """One client: who it is, its streams, its wait if one is under way, and when it
-    last did something."""
+    """One client: who it is, its frames read and its answer not yet written, its
+    streams, its wait if one is under way, and when it last did something."""
 
-    __slots__ = ("sock", "peer", "streams", "waiting", "cancel", "closed", "last_active",
-                 "thread")
+    __slots__ = ("sock", "fd", "peer", "reader", "out", "streams", "waiting", "cancel",
+                 "closed", "last_active", "thread", "events")
 
     def __init__(self, sock: socket.socket, peer: Peer, now: float) -> None:
         self.sock = sock
+        self.fd = sock.fileno()
         self.peer = peer
+        self.reader = framing.FrameReader(sock, REQUEST_SPIN_S)
+        #: What is left to write of the last answer (the client reads slowly).
+        self.out = b""
         self.streams: set[int] = set()
         self.waiting = False
         self.cancel = threading.Event()
         self.closed = False
         self.last_active = now
+        #: The thread of the wait under way, if any.
         self.thread: threading.Thread | None = None
+        #: What the serving thread waits for on this socket (``select.EPOLL*``).
+        self.events = _READ
 
 
 class Server:
@@ -112,9 +130,13 @@ class Server:
         #: the closing of their sockets (never held while calling the module).
         self._conns_lock = threading.Lock()
         self._connections: set[_Connection] = set()
+        self._by_fd: dict[int, _Connection] = {}
+        self._epoll: select.epoll | None = None
+        #: Answers of waits, computed by their threads, for the serving thread to write.
+        self._finished: collections.deque[tuple[_Connection, bytes]] = collections.deque()
         #: Connections that called within the last tick (counted by the housekeeping).
         self._busy_connections = 0
-        self._per_uid: Counter[int] = Counter()
+        self._per_uid: collections.Counter[int] = collections.Counter()
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
         self._wake_w.setblocking(False)
@@ -196,7 +218,7 @@ class Server:
         return layout, frozenset(others_uids), frozenset(others_gids)
 
     def serve_forever(self) -> None:
-        """Accept connections, each served by a thread of its own, until :meth:`stop`."""
+        """Serve every connection from this thread until :meth:`stop`."""
         if self._listener is None:
             self.bind()
         listener = self._listener
@@ -204,22 +226,35 @@ class Server:
             raise RuntimeError("not bound")
         self._on_event(f"serving module {self.module.serial} on {self.path}")
         self._reserve = _reserve_descriptor()
-        poller = select.poll()
-        poller.register(self._wake_r, select.POLLIN)
+        epoll = self._epoll = select.epoll()
+        wake_fd, listen_fd = self._wake_r.fileno(), listener.fileno()
+        epoll.register(wake_fd, select.EPOLLIN)
         accepting = False
+        ready: list[_Connection] = []
         try:
             while not self._stop.is_set():
                 if not self._accept_paused_until and not accepting:
-                    poller.register(listener, select.POLLIN)
+                    epoll.register(listen_fd, select.EPOLLIN)
                     accepting = True
-                for fd, _ in poller.poll(TICK_SECONDS * 1000):
-                    if fd == self._wake_r.fileno():
+                more: list[_Connection] = []
+                for fd, events in epoll.poll(0 if ready else TICK_SECONDS):
+                    if fd == wake_fd:
                         _drain(self._wake_r)
-                    elif not self._stop.is_set():
-                        self._accept(listener)
-                        if self._accept_paused_until:
-                            poller.unregister(listener)
-                            accepting = False
+                        self._write_finished()
+                    elif fd == listen_fd:
+                        if not self._stop.is_set():
+                            self._accept(listener)
+                            if self._accept_paused_until:
+                                epoll.unregister(listen_fd)
+                                accepting = False
+                    else:
+                        conn = self._by_fd.get(fd)
+                        if conn is not None:
+                            self._guarded(conn, self._ready, conn, events, more)
+                for conn in ready:  # frames already read, one each per round
+                    if not conn.closed and conn.events == _READ:
+                        self._guarded(conn, self._read, conn, more)
+                ready = more
                 now = time.monotonic()
                 if now >= self._next_tick:
                     self._next_tick = now + TICK_SECONDS
@@ -227,18 +262,114 @@ class Server:
         finally:
             self._shutdown()
 
+    def _guarded(self, conn: _Connection, work: Callable[..., None], *args: Any) -> None:
+        """Do ``work`` for ``conn``; whatever goes wrong with it ends it alone."""
+        try:
+            work(*args)
+        except Exception:
+            log.exception("a connection failed; closing it")
+            self._close(conn)
+
+    def _ready(self, conn: _Connection, events: int, more: list[_Connection]) -> None:
+        """``conn``'s socket is ready (``events``): write what is left of its answer,
+        read its next request, or close it."""
+        if events & select.EPOLLOUT:
+            self._write(conn, b"")
+        if conn.closed:
+            return
+        if conn.events == _READ and events & (select.EPOLLIN | select.EPOLLHUP
+                                              | select.EPOLLERR):
+            self._read(conn, more)
+        elif events & (select.EPOLLHUP | select.EPOLLERR):
+            self._close(conn)  # hung up while its answer is worked on: a wait is cancelled
+
+    def _read(self, conn: _Connection, more: list[_Connection]) -> None:
+        """Answer ``conn``'s requests that have come whole: one, or, while nobody else
+        is busy, up to ``SPIN_TURNS`` in a row, polling briefly for each next one
+        before going back to wait on every socket. ``conn`` goes in ``more`` if a
+        request of it is left read and unanswered."""
+        reader = conn.reader
+        turns = SPIN_TURNS if self._busy_connections <= 1 else 1
+        spin = False  # the socket is readable, or a frame is read already
+        while True:
+            try:
+                frame = reader.next(spin=spin)
+            except BlockingIOError:
+                return  # not all of it yet
+            except ProtocolError as exc:
+                # A bad length, or what is left cannot become a whole frame any more.
+                self._fail(conn, exc)
+                return
+            except OSError:
+                self._close(conn)
+                return
+            if frame is None:
+                self._close(conn)
+                return
+            conn.last_active = _BUSY
+            answer = self._handle(conn, frame)
+            if answer is None:
+                return  # a wait: its thread answers
+            conn.last_active = time.monotonic()
+            self._write(conn, answer)
+            turns -= 1
+            if conn.closed or conn.events != _READ:
+                return
+            if not turns:
+                if reader.buffered():
+                    more.append(conn)
+                return
+            spin = True
+
+    def _write(self, conn: _Connection, answer: bytes) -> None:
+        """Write ``answer`` (after what is left of the last one) without blocking;
+        what does not fit waits for the socket, and ``conn`` is not read meanwhile."""
+        data = conn.out + _PREFIX.pack(len(answer)) + answer if answer else conn.out
+        try:
+            sent = conn.sock.send(data)
+        except (BlockingIOError, InterruptedError):
+            sent = 0
+        except OSError:
+            self._close(conn)
+            return
+        conn.out = data[sent:]
+        self._listen(conn, _WRITE if conn.out else _READ)
+
+    def _listen(self, conn: _Connection, events: int) -> None:
+        if conn.events != events and self._epoll is not None and not conn.closed:
+            self._epoll.modify(conn.fd, events)
+            conn.events = events
+
+    def _write_finished(self) -> None:
+        """Write the answers of the waits that ended, and read their connections again."""
+        while self._finished:
+            conn, answer = self._finished.popleft()
+            conn.thread = None
+            with self._conns_lock:
+                conn.waiting = False
+            if conn.closed:
+                continue
+            conn.last_active = time.monotonic()
+            self._guarded(conn, self._resume, conn, answer)
+
+    def _resume(self, conn: _Connection, answer: bytes) -> None:
+        self._listen(conn, _READ)
+        self._write(conn, answer)
+
     def _shutdown(self) -> None:
-        """Cancel every wait, end every connection, wait briefly for their threads."""
+        """Cancel every wait, end every connection, wait briefly for the waits' threads."""
         self._close_listener()
-        with self._conns_lock:
-            conns = list(self._connections)
-            for conn in conns:
-                self._end(conn)
-        deadline = time.monotonic() + DRAIN_SECONDS
+        conns = list(self._connections)
+        threads = [conn.thread for conn in conns if conn.thread is not None]
         for conn in conns:
-            if conn.thread is not None:
-                conn.thread.join(max(0.0, deadline - time.monotonic()))
+            self._close(conn)
+        deadline = time.monotonic() + DRAIN_SECONDS
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
         self._refusals.flush(time.monotonic(), force=True)
+        if self._epoll is not None:
+            self._epoll.close()
+            self._epoll = None
         if self._reserve is not None:
             os.close(self._reserve)
             self._reserve = None
@@ -268,18 +399,17 @@ class Server:
         idle = self.limits.idle_timeout_s
         waiting = []
         busy = 0
-        with self._conns_lock:
-            for conn in list(self._connections):
-                if conn.waiting:
-                    waiting.append(conn)
-                elif now - conn.last_active > idle:
-                    self._end(conn)
-                elif now - conn.last_active < TICK_SECONDS:
-                    busy += 1
-            self._busy_connections = busy
-            if waiting:
-                for conn in _hung_up(waiting):
-                    self._end(conn)
+        for conn in list(self._connections):
+            if conn.waiting:
+                waiting.append(conn)
+            elif now - conn.last_active > idle:
+                self._close(conn)
+            elif now - conn.last_active < TICK_SECONDS:
+                busy += 1
+        self._busy_connections = busy
+        if waiting:
+            for conn in _hung_up(waiting):
+                self._close(conn)
         if self._accept_paused_until and now >= self._accept_paused_until:
             self._accept_paused_until = 0.0
         self._refusals.flush(now)
@@ -314,15 +444,10 @@ class Server:
             sock.close()
             self._refuse(peer.uid, peer.gid, peer.pid, reason)
             return
-        sock.setblocking(True)
-        thread = threading.Thread(target=self._serve, args=(conn,), daemon=True,
-                                  name="softscm-conn")
-        conn.thread = thread
-        try:
-            thread.start()
-        except RuntimeError:
-            self._close(conn)
-            self._refuse(peer.uid, peer.gid, peer.pid, "the daemon cannot start a thread")
+        sock.setblocking(False)
+        self._by_fd[conn.fd] = conn
+        if self._epoll is not None:
+            self._epoll.register(conn.fd, _READ)
 
     def _refusal_reason(self, peer: Peer) -> str | None:
         if not self.allow.allows(peer):
@@ -358,67 +483,49 @@ class Server:
         if not self._accept_paused_until:
             self._accept_paused_until = time.monotonic() + ACCEPT_BACKOFF_SECONDS
 
-    def _serve(self, conn: _Connection) -> None:
-        """A connection's thread: read frames, answer them in order, until the client
-        hangs up, the stream of frames breaks, or the daemon ends the connection.
-        Whatever goes wrong with it ends it alone."""
-        try:
-            self._frames(conn)
-        except Exception:
-            if not conn.closed and not self._stop.is_set():
-                log.exception("a connection failed; closing it")
-        finally:
-            self._close(conn)
-
-    def _frames(self, conn: _Connection) -> None:
-        sock = conn.sock
-        sendall, pack = sock.sendall, _PREFIX.pack
-        monotonic = time.monotonic
-        reader = framing.FrameReader(sock, REQUEST_SPIN_S)
-        try:
-            while True:
-                try:
-                    frame = reader.next(spin=self._busy_connections <= 1)
-                except ProtocolError as exc:
-                    # A bad length, or what is left cannot become a whole frame any more.
-                    if not conn.cancel.is_set():
-                        self._fail(conn, exc)
-                    return
-                except OSError:
-                    return
-                if frame is None:
-                    return
-                conn.last_active = _BUSY
-                answer = self._handle(conn, frame)
-                conn.last_active = monotonic()
-                try:
-                    sendall(pack(len(answer)) + answer)
-                except OSError:
-                    return
-                conn.last_active = monotonic()
-        finally:
-            reader.close()
-
-    def _handle(self, conn: _Connection, frame: Any) -> bytes:
-        """The answer to one request frame."""
+    def _handle(self, conn: _Connection, frame: Any) -> bytes | None:
+        """The answer to one request frame; ``None`` when a thread of its own answers
+        it (a wait, a precise time, a PBKDF2)."""
         try:
             request_id, op, args = protocol.decode_request(frame)
         except protocol.MalformedRequest as exc:
             return protocol.encode_error(exc, exc.request_id)
         if not may_block(op, args):
             return self._answer(conn, request_id, op, args)
-        # A wait, a precise time or a PBKDF2: counted against the limits on waits, and
-        # cancelled when its caller hangs up.
+        # Counted against the limits on waits, and cancelled when its caller hangs up.
         with self._conns_lock:
             refusal = self._wait_refusal(conn)
             if refusal is None:
                 conn.waiting = True
         if refusal is not None:
             return protocol.encode_error(refusal, request_id)
+        thread = threading.Thread(target=self._wait, args=(conn, request_id, op, args),
+                                  daemon=True, name="softscm-wait")
+        conn.thread = thread
+        self._listen(conn, 0)  # its next request waits for this answer
         try:
-            return self._answer(conn, request_id, op, args)
-        finally:
-            conn.waiting = False
+            thread.start()
+        except RuntimeError:
+            conn.thread = None
+            self._listen(conn, _READ)
+            with self._conns_lock:
+                conn.waiting = False
+            return protocol.encode_error(InvalidArgument(
+                "the daemon cannot start a thread for this call now", rc=-errno.EAGAIN),
+                request_id)
+        return None
+
+    def _wait(self, conn: _Connection, request_id: int, op: str,
+              args: dict[str, Any]) -> None:
+        """A wait's thread: answer it, and hand the answer to the serving thread."""
+        try:
+            answer = self._answer(conn, request_id, op, args)
+        except Exception:
+            log.exception("a wait failed")
+            answer = protocol.encode_error(InternalError("the wait failed in the daemon"),
+                                           request_id)
+        self._finished.append((conn, answer))
+        self._wake()
 
     def _wait_refusal(self, conn: _Connection) -> SoftScmError | None:
         uid = conn.peer.uid
@@ -436,39 +543,33 @@ class Server:
         """Answer once, then hang up: the stream of frames is out of step."""
         frame = protocol.encode_error(error)
         try:
-            conn.sock.sendall(_PREFIX.pack(len(frame)) + frame)
+            conn.sock.send(conn.out + _PREFIX.pack(len(frame)) + frame)
         except OSError:
             pass
-
-    def _detach(self, conn: _Connection) -> None:
-        """Stop counting ``conn`` and cancel its wait (the caller holds the connections'
-        lock); its thread closes its socket."""
-        if conn.closed:
-            return
-        conn.closed = True
-        conn.cancel.set()
-        self._connections.discard(conn)
-        self._per_uid[conn.peer.uid] -= 1
-        if self._per_uid[conn.peer.uid] <= 0:
-            del self._per_uid[conn.peer.uid]
-
-    def _end(self, conn: _Connection) -> None:
-        """End a connection from outside its thread (the caller holds the connections'
-        lock): its blocked read or write returns, and its thread closes it."""
-        self._detach(conn)
-        if conn.sock.fileno() >= 0:
-            try:
-                conn.sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass  # already gone
+        self._close(conn)
 
     def _close(self, conn: _Connection) -> None:
-        """Close a connection (from its own thread) and drop its streams."""
+        """Close a connection: stop counting it, cancel its wait, drop its streams."""
+        if conn.closed:
+            return
         with self._conns_lock:
-            self._detach(conn)
-            conn.sock.close()
+            conn.closed = True
+            conn.cancel.set()
+            self._connections.discard(conn)
+            self._per_uid[conn.peer.uid] -= 1
+            if self._per_uid[conn.peer.uid] <= 0:
+                del self._per_uid[conn.peer.uid]
             streams = list(conn.streams)
             conn.streams.clear()
+        self._by_fd.pop(conn.fd, None)
+        if self._epoll is not None:
+            try:
+                self._epoll.unregister(conn.fd)
+            except (OSError, ValueError):
+                pass
+        conn.sock.close()
+        conn.reader.close()
+        conn.out = b""
         if streams:
             with self.lock:
                 for handle in streams:
@@ -478,6 +579,7 @@ class Server:
 
     def _answer(self, conn: _Connection, request_id: int, op: str,
                 args: dict[str, Any]) -> bytes:
+        """The answer to one request."""
         streams = conn.streams
         try:
             if op in _STREAM_OPS:
@@ -485,12 +587,12 @@ class Server:
                 if type(handle) is not int or handle not in streams:
                     raise InvalidArgument(f"no open stream {handle!r}")
             elif op == "stream_open":
-                return protocol.encode_result(request_id, self._stream_open(conn, args))
+                return result_frame(request_id, op, self._stream_open(conn, args))
             result = call(self.module, op, args, self.lock, conn.cancel.is_set)
             if op == "stream_finish" or op == "stream_abort":
                 with self._conns_lock:
                     streams.discard(args["handle"])
-            return protocol.encode_result(request_id, result)
+            return result_frame(request_id, op, result)
         except SoftScmError as exc:
             if exc.status == exc.status.VERIFICATION_FAILED and "handle" in args:
                 with self._conns_lock:
