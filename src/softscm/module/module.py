@@ -37,7 +37,11 @@ from softscm.module.profile import Profile
 from softscm.module.records import EventRecord
 from softscm.module.simulation.controls import SimulationControls
 from softscm.module.storage import ModuleStore
-from softscm.module.supervised_boot.supervised_boot import SupervisedBoot
+from softscm.module.supervised_boot.supervised_boot import (
+    BootFiles,
+    SupervisedBoot,
+    no_boot_files,
+)
 from softscm.module.wallets.wallets import Wallets
 
 #: Protocol version reported by ``hello``.
@@ -46,18 +50,6 @@ PROTOCOL_VERSION = 2
 MAX_RANDOM_BYTES = 1 << 20
 #: Length of the random part of a serial number, in bytes.
 SERIAL_RANDOM_BYTES = 6
-
-_META_IDENTITY = ("serial", "model", "firmware", "profile", "program", "revision",
-                  "key_store_size", "foreign_keyring_size", "simulation")
-
-
-#: Reads a file of the boot partition for the module: ``(boot_dir, relative_path)`` to
-#: its bytes, or ``None`` when it is missing or unreadable (a host source, §6.2).
-BootFiles = Callable[[str, str], "bytes | None"]
-
-
-def _no_boot_files(boot_dir: str, path: str) -> bytes | None:
-    return None
 
 
 class Module:
@@ -70,7 +62,6 @@ class Module:
     #: The operations served by the module's own methods, not a part's (set below,
     #: from the registry).
     OPERATIONS: ClassVar[frozenset[str]] = frozenset()
-
 
     def __init__(
         self, store: ModuleStore, *, clock: Clock, entropy: Callable[[int], bytes], salt: bytes,
@@ -119,7 +110,7 @@ class Module:
         self.luks = LuksKeys(self.context)
         self.metrics = Metrics(self.context)
         self.supervised_boot = SupervisedBoot(self.context, self.keystore, self.profile,
-                                              boot_files or _no_boot_files)
+                                              boot_files or no_boot_files)
         self.integrity = Integrity(self.context, self.keystore, self.profile,
                                    self.supervised_boot.corrupt_manifest, code)
         self.physical = Physical(
