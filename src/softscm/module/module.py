@@ -77,22 +77,7 @@ class Module:
         self._entropy = ContinuousTest.over(entropy)
         entropy = self._entropy
         self.serial = str(meta["serial"])
-        self.profile = Profile(
-            profile=str(meta["profile"]), program=str(meta["program"]),
-            revision=str(meta["revision"]), model=str(meta["model"]),
-            firmware=str(meta["firmware"]), key_store_size=int(meta["key_store_size"]),
-            foreign_keyring_size=int(meta["foreign_keyring_size"]),
-            simulation=bool(meta["simulation"]),
-            boot_dir=str(meta.get("boot_dir", "/boot")),
-            shipped_manifest=bool(meta.get("shipped_manifest", 0)),
-            emulate_usb_link=bool(meta.get("emulate_usb_link", 0)),
-            emulate_issue_159=bool(meta.get("emulate_issue_159", 0)),
-            require_authorization=bool(meta.get("require_authorization", 0)),
-            tap_code=str(meta.get("tap_code", "")),
-            authority_slot=int(meta.get("authority_slot", 0)),
-            tamper_production_action=str(meta.get("tamper_production_action", "destroy")),
-            tap_logging=bool(meta.get("tap_logging", 0)),
-        )
+        self.profile = Profile.from_meta(meta)
         #: What the parts are given (:mod:`softscm.module.context`).
         self.context = Context(
             store=store, clock=clock, now=lambda: self.physical.now(), entropy=entropy,
@@ -184,21 +169,7 @@ class Module:
                 raise InvalidArgument("the state already holds a module")
             master, sealed = new_sealed_master(serial, salt, entropy)
             sealed.update(new_sealed_lock_keys(master, serial, entropy))
-            values: dict[str, Any] = {
-                "serial": serial, "model": prof.model, "firmware": prof.firmware,
-                "profile": prof.profile, "program": prof.program, "revision": prof.revision,
-                "key_store_size": prof.key_store_size,
-                "foreign_keyring_size": prof.foreign_keyring_size,
-                "simulation": int(prof.simulation), "boot_dir": prof.boot_dir,
-                "shipped_manifest": int(prof.shipped_manifest),
-                "emulate_usb_link": int(prof.emulate_usb_link),
-                "emulate_issue_159": int(prof.emulate_issue_159),
-                "require_authorization": int(prof.require_authorization),
-                "tap_code": prof.tap_code, "authority_slot": prof.authority_slot,
-                "tamper_production_action": prof.tamper_production_action,
-                "tap_logging": int(prof.tap_logging),
-                **sealed,
-            }
+            values: dict[str, Any] = {"serial": serial, **prof.to_meta(), **sealed}
             for name, value in values.items():
                 store.set_meta(name, value)
             KeyStore(store, prof, serial, lambda: master, entropy).provision_factory_keys()
