@@ -110,10 +110,10 @@ class Module:
             identity=identity or {}, salt=salt, host_boot_id=host_boot_id)
         self.simulation = SimulationControls(self.physical, self.profile)
         self.authorization = Authorization(self.physical, self.keystore, self.profile)
-        self._parts: tuple[Any, ...] = (self.wallets, self.supervised_boot, self.physical,
-                                        self.simulation, self.certificates, self.luks,
-                                        self.metrics, self.integrity, self.authorization)
-        owners = {type(owner): owner for owner in (self, *self._parts)}
+        parts = (self, self.wallets, self.supervised_boot, self.physical, self.simulation,
+                 self.certificates, self.luks, self.metrics, self.integrity,
+                 self.authorization)
+        owners: dict[type, object] = {type(owner): owner for owner in parts}
         #: Operation name to (the object serving it, the name of its method).
         self._served: dict[str, tuple[object, str]] = {
             name: (owners[_OWNER[name]], op.method) for name, op in OPERATIONS.items()}
