@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from softscm.errors import OperationNotSupported
+from softscm.errors import InvalidArgument, OperationNotSupported
+from softscm.module.lifecycle.authorization import parse_tap_code
 
 #: Slot number of the ephemeral key (``Zymkey.EPHEMERAL_KEY_SLOT``).
 EPHEMERAL_SLOT = -1
@@ -73,8 +74,6 @@ class Profile:
 
     def resolved(self) -> Profile:
         """This profile with defaults filled in and every value checked."""
-        from softscm.errors import InvalidArgument
-
         if self.profile not in FACTORY_SLOTS:
             raise InvalidArgument(f"unknown profile {self.profile!r} (scm or hsm6)")
         if self.program not in PROGRAMS:
@@ -93,8 +92,6 @@ class Profile:
         model = self.model or MODEL_BY_PROFILE[self.profile]
         if not self.boot_dir:
             raise InvalidArgument("the boot directory must be given")
-        from softscm.module.lifecycle.authorization import parse_tap_code
-
         parse_tap_code(self.tap_code)
         if type(self.authority_slot) is not int or not (
                 0 <= self.authority_slot < self.foreign_keyring_size):
