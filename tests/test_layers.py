@@ -19,7 +19,8 @@ SRC = Path(softscm.__file__).resolve().parent.parent
 
 #: ``DESIGN.md``'s layer table, from the inside out, with the neutral places between
 #: them: the errors under everything, the composition root (``runtime``: the module
-#: opened on a state directory) above the host and below the two doors, scenario files
+#: opened on a state directory; ``statecheck``: a state looked at without trusting it)
+#: above the host and below the two doors, scenario files
 #: beside the ``zymkey`` package, and the programs on top. A layer imports only the
 #: layers before it (and itself).
 LAYERS: tuple[tuple[str, ...], ...] = (
@@ -29,7 +30,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("softscm.module",),
     ("softscm.store",),
     ("softscm.host",),
-    ("softscm.runtime",),
+    ("softscm.runtime", "softscm.statecheck"),
     ("softscm.service",),
     ("softscm.client",),
     ("zymkey", "softscm.scenario"),

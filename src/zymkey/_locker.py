@@ -31,10 +31,17 @@ def _fresh(data: Any) -> bytearray:
     return data if type(data) is bytearray else bytearray(data)
 
 
-def _check_encryption_key(encryption_key: Any) -> str:
+def _arguments(src: Any, dst: Any,
+               encryption_key: Any) -> tuple[str, str | None, bytes | bytearray, str | None]:
+    """The arguments of :meth:`~LockerMethods.lock` and :meth:`~LockerMethods.unlock`:
+    the key name, checked first (Q6); ``src`` as a path, or else as data; ``dst`` as a
+    path, or ``None`` to return the result (Q5)."""
     if encryption_key not in ENCRYPTION_KEYS:
         raise AssertionError()
-    return str(encryption_key)
+    src_path = c_string(src) if isinstance(src, str) else None
+    data = _data(src) if src_path is None else b""
+    dst_path = c_string(dst) if isinstance(dst, str) else None
+    return str(encryption_key), src_path, data, dst_path
 
 
 class LockerMethods(Facade):
@@ -50,10 +57,7 @@ class LockerMethods(Facade):
         written to that path and ``None`` is returned; otherwise the blob is returned as
         a ``bytearray``.
         """
-        key = _check_encryption_key(encryption_key)
-        src_path = c_string(src) if isinstance(src, str) else None
-        data = _data(src) if src_path is None else b""
-        dst_path = c_string(dst) if isinstance(dst, str) else None
+        key, src_path, data, dst_path = _arguments(src, dst, encryption_key)
         with library_call():
             if src_path is not None and dst_path is not None:
                 self._client.lock_file(src_path, dst_path, key)
@@ -77,10 +81,7 @@ class LockerMethods(Facade):
         file, ``raise_exception`` is not used and a blob that does not verify is a
         failure of the call (``AssertionError``); nothing is written.
         """
-        key = _check_encryption_key(encryption_key)
-        src_path = c_string(src) if isinstance(src, str) else None
-        blob = _data(src) if src_path is None else b""
-        dst_path = c_string(dst) if isinstance(dst, str) else None
+        key, src_path, blob, dst_path = _arguments(src, dst, encryption_key)
         with library_call():
             if src_path is not None and dst_path is not None:
                 self._client.unlock_file(src_path, dst_path, key)

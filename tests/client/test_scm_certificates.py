@@ -84,6 +84,9 @@ def test_s95_through_the_cli(run, home, tmp_path) -> None:
     assert out.read_bytes() == der_of(cert)
     assert run("cert", "get", slot).stdout == cert.public_bytes(
         serialization.Encoding.PEM).decode()
+    run("cert", "get", slot, "--out", str(out))
+    assert out.read_bytes() == cert.public_bytes(serialization.Encoding.PEM)
+    assert "Write the certificate to this file" in run("cert", "get", "--help").stdout
     assert "CN=cli" in run("cert", "list").stdout
     assert json.loads(run("cert", "get", slot, "--json").stdout)["der"] == der_of(cert).hex()
     other = tmp_path / "other.der"

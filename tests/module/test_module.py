@@ -6,6 +6,7 @@ import pytest
 
 from fakes import CountingEntropy, FakeClock
 from softscm.module import Module
+from softscm.module.profile import Profile
 from softscm.store import Store
 
 
@@ -24,6 +25,30 @@ def test_deterministic_given_entropy() -> None:
         return m.serial, [m.public_key(s) for s in range(16)], m.public_key(m.generate_key("ed25519"))
 
     assert make() == make()
+
+
+def test_a_module_reopens_with_the_profile_it_was_made_with() -> None:
+    """Every field of the profile is kept in the state and read back as it was made;
+    a state written before the later fields existed takes their defaults."""
+    store = Store.memory()
+    made = Profile(profile="hsm6", program="alpha", key_store_size=600,
+                   foreign_keyring_size=130, simulation=False, boot_dir="/b",
+                   shipped_manifest=True, emulate_usb_link=True, require_authorization=True,
+                   tap_code="2-1", authority_slot=3, tamper_production_action="hold",
+                   tap_logging=True).resolved()
+    Module.create_state(store, entropy=CountingEntropy(), salt=b"s" * 32, profile=made)
+    again = Module(store, clock=FakeClock(), entropy=CountingEntropy(), salt=b"s" * 32)
+    assert again.profile == made
+    assert store.get_meta("tap_logging") == 1
+    old = {name: value for name, value in made.to_meta().items()
+           if name not in ("boot_dir", "tap_code", "tap_logging", "authority_slot")}
+    assert Profile.from_meta(old) == Profile(
+        profile="hsm6", program="alpha", model=made.model, firmware=made.firmware,
+        key_store_size=600, foreign_keyring_size=130, simulation=False,
+        shipped_manifest=True, emulate_usb_link=True, require_authorization=True,
+        tamper_production_action="hold")
+    with pytest.raises(KeyError):
+        Profile.from_meta({k: v for k, v in old.items() if k != "model"})
 
 
 def test_master_key_needs_the_salt(module: Module) -> None:

@@ -200,6 +200,19 @@ def test_watch_only_root_checks_its_inputs() -> None:
         watch_only_root(WalletCurve.SECP256K1, master.public_key, master.chain_code, "m/1 ")
 
 
+@pytest.mark.parametrize("curve", [WalletCurve.SECP256K1, WalletCurve.NISTP256])
+def test_weierstrass_public_keys_are_checked(curve: WalletCurve) -> None:
+    ops = curve_ops(curve)
+    public = ops.public_key(bytes(31) + b"\x07")
+    ops.check_public(public)
+    assert ops.serialize_public(public)[1:] == public[:32]
+    assert ops.serialize_public(public)[0] == 2 + (public[-1] & 1)
+    with pytest.raises(InvalidArgument, match=f"a {curve.value} public key has 64 bytes"):
+        ops.check_public(public[:-1])
+    with pytest.raises(InvalidArgument, match=f"not a point of {curve.value}"):
+        ops.check_public(public[:-1] + bytes([public[-1] ^ 1]))
+
+
 def test_maximum_depth() -> None:
     master = master_node(WalletCurve.SECP256K1, bytes(range(32)))
     deep = Node(master.curve, master.private_key, master.public_key, master.chain_code,

@@ -94,7 +94,7 @@ def init(state: State, profile: str, program: str, revision: str, model: str,
          tap_code: str, authority_slot: int, tamper_production_action: str,
          tap_logging: bool, luks_key: str | None, replace: bool, as_json: bool) -> None:
     """Create a new module in the state directory (--replace: in place of the one there)."""
-    from softscm.client.embedded import replace_state, resolve_home
+    from softscm.runtime import replace_state, resolve_home
 
     made = Profile(
         profile=profile, program=program, revision=revision, model=model,
@@ -107,7 +107,7 @@ def init(state: State, profile: str, program: str, revision: str, model: str,
     if replace:
         module, store, old = replace_state(state.home, made, luks_key=luks_key)
     else:
-        from softscm.client.embedded import init_state
+        from softscm.runtime import init_state
 
         module, store = init_state(state.home, made, luks_key=luks_key)
         old = None

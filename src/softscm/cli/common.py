@@ -51,7 +51,7 @@ class State:
     def _connect(self, host: bool) -> Client:
         """The module this host uses; a module made on first use (a state directory
         with none, for instance a mistyped ``--home``) is announced on stderr."""
-        from softscm.client.embedded import resolve_home
+        from softscm.runtime import resolve_home
         from softscm.store.database import DATABASE_NAME
 
         if not self.verbose:

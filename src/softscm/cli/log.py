@@ -119,7 +119,7 @@ def _log_source(state: State) -> Any:
     try:
         return state.operator()
     except StoreDamaged as exc:
-        from softscm.client.statecheck import DamagedStateLog
+        from softscm.statecheck import DamagedStateLog
 
         click.echo(f"warning: {exc.message}; reading the event log straight from it",
                    err=True)

@@ -24,8 +24,8 @@ def check(state: State, as_json: bool) -> None:
     """Check the state directory: SQLite's integrity check, that the master key, the
     data-lock keys and every sealed key open, the event log's hash chain and whether an
     erasure is pending. Exit 1 when a check fails. Refused while a daemon serves it."""
-    from softscm.client.embedded import resolve_home
-    from softscm.client.statecheck import check_state
+    from softscm.runtime import resolve_home
+    from softscm.statecheck import check_state
 
     checks = check_state(state.home)
     ok = all(c.ok for c in checks)

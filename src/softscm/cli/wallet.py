@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import base64
 import sys
-from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from collections.abc import Iterator
+from typing import Any
 
 import click
 
-from softscm.cli.common import INTEGER, INTEGER_MAX, Group, State, emit, json_option
+from softscm.cli.common import INTEGER, INTEGER_MAX, F, Group, State, emit, json_option
 from softscm.client import Client
 from softscm.errors import InvalidArgument, SoftScmError, WalletNotFound
 from softscm.wallet import path as wpath
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 CURVES = ["secp256k1", "nistp256", "secp256r1", "ed25519"]
 """The curves a wallet can be made on."""

@@ -5,7 +5,7 @@ refused by a module made without simulation.
 One method per simulation input of the module's registry of operations
 (:mod:`softscm.module.operations`), named after the control it drives (``loop_open``
 sends the operation ``sim_loop_open``), with the module method's own signature:
-``tests/test_operations.py`` holds the two to each other."""
+``tests/module/test_operations.py`` holds the two to each other."""
 
 from __future__ import annotations
 

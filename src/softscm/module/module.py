@@ -37,7 +37,11 @@ from softscm.module.profile import Profile
 from softscm.module.records import EventRecord
 from softscm.module.simulation.controls import SimulationControls
 from softscm.module.storage import ModuleStore
-from softscm.module.supervised_boot.supervised_boot import SupervisedBoot
+from softscm.module.supervised_boot.supervised_boot import (
+    BootFiles,
+    SupervisedBoot,
+    no_boot_files,
+)
 from softscm.module.wallets.wallets import Wallets
 
 #: Protocol version reported by ``hello``.
@@ -46,18 +50,6 @@ PROTOCOL_VERSION = 2
 MAX_RANDOM_BYTES = 1 << 20
 #: Length of the random part of a serial number, in bytes.
 SERIAL_RANDOM_BYTES = 6
-
-_META_IDENTITY = ("serial", "model", "firmware", "profile", "program", "revision",
-                  "key_store_size", "foreign_keyring_size", "simulation")
-
-
-#: Reads a file of the boot partition for the module: ``(boot_dir, relative_path)`` to
-#: its bytes, or ``None`` when it is missing or unreadable (a host source, §6.2).
-BootFiles = Callable[[str, str], "bytes | None"]
-
-
-def _no_boot_files(boot_dir: str, path: str) -> bytes | None:
-    return None
 
 
 class Module:
@@ -70,7 +62,6 @@ class Module:
     #: The operations served by the module's own methods, not a part's (set below,
     #: from the registry).
     OPERATIONS: ClassVar[frozenset[str]] = frozenset()
-
 
     def __init__(
         self, store: ModuleStore, *, clock: Clock, entropy: Callable[[int], bytes], salt: bytes,
@@ -86,22 +77,7 @@ class Module:
         self._entropy = ContinuousTest.over(entropy)
         entropy = self._entropy
         self.serial = str(meta["serial"])
-        self.profile = Profile(
-            profile=str(meta["profile"]), program=str(meta["program"]),
-            revision=str(meta["revision"]), model=str(meta["model"]),
-            firmware=str(meta["firmware"]), key_store_size=int(meta["key_store_size"]),
-            foreign_keyring_size=int(meta["foreign_keyring_size"]),
-            simulation=bool(meta["simulation"]),
-            boot_dir=str(meta.get("boot_dir", "/boot")),
-            shipped_manifest=bool(meta.get("shipped_manifest", 0)),
-            emulate_usb_link=bool(meta.get("emulate_usb_link", 0)),
-            emulate_issue_159=bool(meta.get("emulate_issue_159", 0)),
-            require_authorization=bool(meta.get("require_authorization", 0)),
-            tap_code=str(meta.get("tap_code", "")),
-            authority_slot=int(meta.get("authority_slot", 0)),
-            tamper_production_action=str(meta.get("tamper_production_action", "destroy")),
-            tap_logging=bool(meta.get("tap_logging", 0)),
-        )
+        self.profile = Profile.from_meta(meta)
         #: What the parts are given (:mod:`softscm.module.context`).
         self.context = Context(
             store=store, clock=clock, now=lambda: self.physical.now(), entropy=entropy,
@@ -119,7 +95,7 @@ class Module:
         self.luks = LuksKeys(self.context)
         self.metrics = Metrics(self.context)
         self.supervised_boot = SupervisedBoot(self.context, self.keystore, self.profile,
-                                              boot_files or _no_boot_files)
+                                              boot_files or no_boot_files)
         self.integrity = Integrity(self.context, self.keystore, self.profile,
                                    self.supervised_boot.corrupt_manifest, code)
         self.physical = Physical(
@@ -134,10 +110,10 @@ class Module:
             identity=identity or {}, salt=salt, host_boot_id=host_boot_id)
         self.simulation = SimulationControls(self.physical, self.profile)
         self.authorization = Authorization(self.physical, self.keystore, self.profile)
-        self._parts: tuple[Any, ...] = (self.wallets, self.supervised_boot, self.physical,
-                                        self.simulation, self.certificates, self.luks,
-                                        self.metrics, self.integrity, self.authorization)
-        owners = {type(owner): owner for owner in (self, *self._parts)}
+        parts = (self, self.wallets, self.supervised_boot, self.physical, self.simulation,
+                 self.certificates, self.luks, self.metrics, self.integrity,
+                 self.authorization)
+        owners: dict[type, object] = {type(owner): owner for owner in parts}
         #: Operation name to (the object serving it, the name of its method).
         self._served: dict[str, tuple[object, str]] = {
             name: (owners[_OWNER[name]], op.method) for name, op in OPERATIONS.items()}
@@ -193,21 +169,7 @@ class Module:
                 raise InvalidArgument("the state already holds a module")
             master, sealed = new_sealed_master(serial, salt, entropy)
             sealed.update(new_sealed_lock_keys(master, serial, entropy))
-            values: dict[str, Any] = {
-                "serial": serial, "model": prof.model, "firmware": prof.firmware,
-                "profile": prof.profile, "program": prof.program, "revision": prof.revision,
-                "key_store_size": prof.key_store_size,
-                "foreign_keyring_size": prof.foreign_keyring_size,
-                "simulation": int(prof.simulation), "boot_dir": prof.boot_dir,
-                "shipped_manifest": int(prof.shipped_manifest),
-                "emulate_usb_link": int(prof.emulate_usb_link),
-                "emulate_issue_159": int(prof.emulate_issue_159),
-                "require_authorization": int(prof.require_authorization),
-                "tap_code": prof.tap_code, "authority_slot": prof.authority_slot,
-                "tamper_production_action": prof.tamper_production_action,
-                "tap_logging": int(prof.tap_logging),
-                **sealed,
-            }
+            values: dict[str, Any] = {"serial": serial, **prof.to_meta(), **sealed}
             for name, value in values.items():
                 store.set_meta(name, value)
             KeyStore(store, prof, serial, lambda: master, entropy).provision_factory_keys()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Any
 
-from softscm.errors import OperationNotSupported
+from softscm.errors import InvalidArgument, OperationNotSupported
+from softscm.module.lifecycle.authorization import parse_tap_code
 
 #: Slot number of the ephemeral key (``Zymkey.EPHEMERAL_KEY_SLOT``).
 EPHEMERAL_SLOT = -1
@@ -27,6 +30,12 @@ MODEL_BY_PROFILE = {"scm": "SCM", "hsm6": "HSM6"}
 PROGRAMS = ("standard", "alpha")
 #: What a self-destruct tamper may do in standard production (§9.3).
 TAMPER_PRODUCTION_ACTIONS = ("destroy", "hold")
+#: The fields every state keeps among its meta entries; the later ones came since, and
+#: a state written before them takes their defaults.
+_FIRST_FIELDS = ("profile", "program", "revision", "model", "firmware", "key_store_size",
+                 "foreign_keyring_size", "simulation")
+#: How a field's value is read back from its meta entry, by the field's type.
+_FROM_META = {"str": str, "int": int, "bool": bool}
 
 
 @dataclass(frozen=True)
@@ -65,8 +74,6 @@ class Profile:
 
     def resolved(self) -> Profile:
         """This profile with defaults filled in and every value checked."""
-        from softscm.errors import InvalidArgument
-
         if self.profile not in FACTORY_SLOTS:
             raise InvalidArgument(f"unknown profile {self.profile!r} (scm or hsm6)")
         if self.program not in PROGRAMS:
@@ -85,8 +92,6 @@ class Profile:
         model = self.model or MODEL_BY_PROFILE[self.profile]
         if not self.boot_dir:
             raise InvalidArgument("the boot directory must be given")
-        from softscm.module.lifecycle.authorization import parse_tap_code
-
         parse_tap_code(self.tap_code)
         if type(self.authority_slot) is not int or not (
                 0 <= self.authority_slot < self.foreign_keyring_size):
@@ -98,6 +103,18 @@ class Profile:
         return replace(self, model=model, firmware=firmware,
                        require_authorization=bool(self.require_authorization),
                        tap_logging=bool(self.tap_logging))
+
+    def to_meta(self) -> dict[str, str | int]:
+        """The meta entries that keep this profile in a state (flags as 0 or 1)."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        return {name: int(value) if isinstance(value, bool) else value
+                for name, value in values.items()}
+
+    @classmethod
+    def from_meta(cls, meta: Mapping[str, Any]) -> Profile:
+        """The profile kept in a state's meta entries (:meth:`to_meta`)."""
+        return cls(**{f.name: _FROM_META[str(f.type)](meta[f.name]) for f in fields(cls)
+                      if f.name in meta or f.name in _FIRST_FIELDS})
 
     @property
     def affected_by_issue_159(self) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
+from softscm.module.records import EventRecord, ForeignKeyRecord, KeyRecord
 from softscm.store.database import Store
-from softscm.store.records import EventRecord, ForeignKeyRecord, KeyRecord
 
 __all__ = ["EventRecord", "ForeignKeyRecord", "KeyRecord", "Store"]

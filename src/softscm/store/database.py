@@ -27,6 +27,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from softscm.errors import ModuleUnavailable, StoreDamaged
+from softscm.module.records import (
+    EventRecord,
+    ForeignKeyRecord,
+    KeyRecord,
+    SealedRecord,
+    WalletNodeRecord,
+    WalletRecord,
+)
 from softscm.module.storage import DAMAGE_ADVICE as DAMAGE_ADVICE  # re-exported
 from softscm.store import changes, scrub
 from softscm.store import derived as _derived
@@ -34,14 +42,6 @@ from softscm.store.paths import (
     check_state_file,
     create_private,
     ensure_state_directory,
-)
-from softscm.store.records import (
-    EventRecord,
-    ForeignKeyRecord,
-    KeyRecord,
-    SealedRecord,
-    WalletNodeRecord,
-    WalletRecord,
 )
 from softscm.store.rows import (
     add_row_sums,

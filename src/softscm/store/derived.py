@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from softscm.store.records import SealedRecord
+from softscm.module.records import SealedRecord
 
 if TYPE_CHECKING:
     from softscm.store.database import Store

@@ -11,7 +11,7 @@ import json
 import sqlite3
 from typing import Any
 
-from softscm.store.records import (
+from softscm.module.records import (
     EventRecord,
     ForeignKeyRecord,
     KeyRecord,

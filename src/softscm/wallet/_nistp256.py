@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from softscm.errors import InvalidArgument
 from softscm.wallet._scalar import ScalarOps
 
 P = 0xFFFFFFFF00000001000000000000000000000000FFFFFFFFFFFFFFFFFFFFFFFF
@@ -28,8 +27,8 @@ _Point = tuple[int, int]
 class NistP256Ops(ScalarOps):
     """SLIP-10 on NIST P-256 (see :class:`softscm.wallet.curves.CurveOps`)."""
 
+    name = "nistp256"
     hmac_key = b"Nist256p1 seed"
-    public_key_size = 2 * _SIZE
     public_derivation = True
     order = ORDER
 
@@ -49,21 +48,13 @@ class NistP256Ops(ScalarOps):
         numbers = key.public_key().public_numbers()
         return _encode((numbers.x, numbers.y))
 
-    def serialize_public(self, public_key: bytes) -> bytes:
-        """SEC1 compressed: ``02``/``03`` by the parity of Y, then X."""
-        prefix = 2 + (public_key[-1] & 1)
-        return bytes([prefix]) + public_key[:_SIZE]
-
-    def check_public(self, public_key: bytes) -> None:
-        """``InvalidArgument`` unless ``X||Y`` is a point of P-256."""
-        if len(public_key) != self.public_key_size:
-            raise InvalidArgument(f"a nistp256 public key has {self.public_key_size} "
-                                  f"bytes (X||Y), not {len(public_key)}")
+    def is_point(self, public_key: bytes) -> bool:
+        """Whether OpenSSL takes ``X||Y`` as a point of P-256."""
         try:
-            ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(),
-                                                         b"\x04" + bytes(public_key))
+            ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), b"\x04" + public_key)
         except ValueError:
-            raise InvalidArgument("the public key is not a point of nistp256") from None
+            return False
+        return True
 
 
 def _decode(raw: bytes) -> _Point:

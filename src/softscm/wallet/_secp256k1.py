@@ -4,20 +4,17 @@ from __future__ import annotations
 
 import coincurve
 
-from softscm.errors import InvalidArgument
 from softscm.wallet._scalar import ScalarOps
 
 ORDER = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 """The order n of secp256k1's base point."""
 
-_SIZE = 32
-
 
 class Secp256k1Ops(ScalarOps):
     """BIP32 on secp256k1 (see :class:`softscm.wallet.curves.CurveOps`)."""
 
+    name = "secp256k1"
     hmac_key = b"Bitcoin seed"
-    public_key_size = 2 * _SIZE
     public_derivation = True
     order = ORDER
 
@@ -38,20 +35,13 @@ class Secp256k1Ops(ScalarOps):
         key = coincurve.PrivateKey(private_key)
         return bytes(key.public_key.format(compressed=False)[1:])
 
-    def serialize_public(self, public_key: bytes) -> bytes:
-        """SEC1 compressed: ``02``/``03`` by the parity of Y, then X."""
-        prefix = 2 + (public_key[-1] & 1)
-        return bytes([prefix]) + public_key[:_SIZE]
-
-    def check_public(self, public_key: bytes) -> None:
-        """``InvalidArgument`` unless ``X||Y`` is a point of secp256k1."""
-        if len(public_key) != self.public_key_size:
-            raise InvalidArgument(f"a secp256k1 public key has {self.public_key_size} "
-                                  f"bytes (X||Y), not {len(public_key)}")
+    def is_point(self, public_key: bytes) -> bool:
+        """Whether libsecp256k1 takes ``X||Y`` as a point."""
         try:
-            coincurve.PublicKey(b"\x04" + bytes(public_key))
+            coincurve.PublicKey(b"\x04" + public_key)
         except ValueError:
-            raise InvalidArgument("the public key is not a point of secp256k1") from None
+            return False
+        return True
 
 
 SECP256K1 = Secp256k1Ops()

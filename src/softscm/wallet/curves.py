@@ -12,6 +12,9 @@ from enum import Enum
 from typing import Protocol
 
 from softscm.errors import InvalidArgument
+from softscm.wallet._ed25519 import ED25519
+from softscm.wallet._nistp256 import NISTP256
+from softscm.wallet._secp256k1 import SECP256K1
 
 
 class WalletCurve(Enum):
@@ -73,13 +76,11 @@ class CurveOps(Protocol):
 
 def curve_ops(curve: WalletCurve) -> CurveOps:
     """The arithmetic of ``curve``."""
-    from softscm.wallet._ed25519 import ED25519
-    from softscm.wallet._nistp256 import NISTP256
-    from softscm.wallet._secp256k1 import SECP256K1
+    return _OPS[curve]
 
-    table: dict[WalletCurve, CurveOps] = {
-        WalletCurve.SECP256K1: SECP256K1,
-        WalletCurve.NISTP256: NISTP256,
-        WalletCurve.ED25519: ED25519,
-    }
-    return table[curve]
+
+_OPS: dict[WalletCurve, CurveOps] = {
+    WalletCurve.SECP256K1: SECP256K1,
+    WalletCurve.NISTP256: NISTP256,
+    WalletCurve.ED25519: ED25519,
+}

@@ -76,7 +76,7 @@ STEADY_SEGMENT_MS = 1000
 """Length of the single segment of a steady (always on or always off) pattern, ms.
 
 Any length would do: a steady pattern repeats its one segment, and merged timelines
-(:func:`softscm.module.led.merge_segments`) join the copies into one.
+(:func:`softscm.module.led.patterns.merge_segments`) join the copies into one.
 """
 
 

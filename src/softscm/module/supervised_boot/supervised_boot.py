@@ -42,8 +42,14 @@ if TYPE_CHECKING:
     from softscm.module.keys.keystore import KeyStore
     from softscm.module.profile import Profile
 
-#: Reads a file of the boot partition: ``(boot_dir, relative_path)`` to bytes or ``None``.
+#: Reads a file of the boot partition for the module: ``(boot_dir, relative_path)`` to
+#: its bytes, or ``None`` when it is missing or unreadable (a host source, §6.2).
 BootFiles = Callable[[str, str], "bytes | None"]
+
+
+def no_boot_files(boot_dir: str, path: str) -> bytes | None:
+    """The :data:`BootFiles` of a module given no boot partition: every file is missing."""
+    return None
 
 
 class SupervisedBoot:

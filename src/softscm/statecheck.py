@@ -1,16 +1,19 @@
 """Looking at a state without trusting it: the checks of ``softscm store check``, and
 the event log of a state too damaged to load (what ``softscm log export`` falls back
-to)."""
+to). Beside the composition root (:mod:`softscm.runtime`): it opens the store and the
+module of a state itself, not through a client."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from softscm.client.embedded import load_module, resolve_home
 from softscm.errors import InvalidArgument, SoftScmError, StoreDamaged
 from softscm.host import load_or_create_salt
-from softscm.module import Module
+from softscm.module import Module, eventlog
+from softscm.module.codes import EventKind
+from softscm.module.keys.keystore import WALLET_ORIGINS
+from softscm.runtime import load_module, resolve_home
 from softscm.store import EventRecord, Store
 from softscm.store.database import DATABASE_NAME
 from softscm.store.lockfile import lock_shared
@@ -81,8 +84,6 @@ def _has_master(module: Module) -> bool:
 def _seal_check(module: Module, store: Store) -> Check:
     if not _has_master(module):
         return Check("seals", True, "skipped: no master key to open them with")
-    from softscm.module.keys.keystore import WALLET_ORIGINS
-
     try:
         records = store.list_keys()
         for rec in records:
@@ -97,8 +98,6 @@ def _seal_check(module: Module, store: Store) -> Check:
 
 
 def _log_check(store: Store) -> Check:
-    from softscm.module import eventlog
-
     try:
         records: list[EventRecord] = []
         while True:
@@ -143,8 +142,6 @@ class DamagedStateLog:
 
     def events(self, after: int = 0, limit: int = 100) -> list[dict[str, Any]]:
         """The readable records after ``after``, with their chain digests."""
-        from softscm.module import eventlog
-
         records, skipped = self._store.salvage_events(after, min(limit, 10_000))
         self.skipped += skipped
         if not records:
@@ -155,8 +152,6 @@ class DamagedStateLog:
         return eventlog.as_dicts(records, previous)
 
     def _marker(self) -> EventRecord | None:
-        from softscm.module.codes import EventKind
-
         try:
             return self._store.last_event_of(str(EventKind.LOG_TRUNCATED))
         except StoreDamaged:
