@@ -73,7 +73,7 @@ DRAIN_SECONDS = 2.0
 REQUEST_SPIN_S = 50e-6
 #: Requests of one connection answered in a row while it is the only one busy, before
 #: the serving thread looks at every socket again.
-SPIN_TURNS = 16
+SPIN_TURNS = 64
 _STREAM_OPS = frozenset({"stream_update", "stream_finish", "stream_abort"})
 _PREFIX = framing.PREFIX
 _NO_DESCRIPTORS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
@@ -136,6 +136,7 @@ class Server:
         self._finished: collections.deque[tuple[_Connection, bytes]] = collections.deque()
         #: Connections that called within the last tick (counted by the housekeeping).
         self._busy_connections = 0
+        self._last_served: _Connection | None = None
         self._per_uid: collections.Counter[int] = collections.Counter()
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
@@ -289,6 +290,11 @@ class Server:
         before going back to wait on every socket. ``conn`` goes in ``more`` if a
         request of it is left read and unanswered."""
         reader = conn.reader
+        if conn is not self._last_served:
+            # Another connection is calling too: no more runs of turns before the next
+            # count (``_tick``) says whether it still is.
+            self._last_served = conn
+            self._busy_connections = max(self._busy_connections, 2)
         turns = SPIN_TURNS if self._busy_connections <= 1 else 1
         spin = False  # the socket is readable, or a frame is read already
         while True:
@@ -324,7 +330,9 @@ class Server:
     def _write(self, conn: _Connection, answer: bytes) -> None:
         """Write ``answer`` (after what is left of the last one) without blocking;
         what does not fit waits for the socket, and ``conn`` is not read meanwhile."""
-        data = conn.out + _PREFIX.pack(len(answer)) + answer if answer else conn.out
+        data = _PREFIX.pack(len(answer)) + answer if answer else b""
+        if conn.out:
+            data = conn.out + data
         try:
             sent = conn.sock.send(data)
         except (BlockingIOError, InterruptedError):
@@ -332,8 +340,13 @@ class Server:
         except OSError:
             self._close(conn)
             return
+        if sent == len(data):  # the usual case: all of it at once
+            conn.out = b""
+            if conn.events != _READ:
+                self._listen(conn, _READ)
+            return
         conn.out = data[sent:]
-        self._listen(conn, _WRITE if conn.out else _READ)
+        self._listen(conn, _WRITE)
 
     def _listen(self, conn: _Connection, events: int) -> None:
         if conn.events != events and self._epoll is not None and not conn.closed:
@@ -562,6 +575,8 @@ class Server:
             streams = list(conn.streams)
             conn.streams.clear()
         self._by_fd.pop(conn.fd, None)
+        if self._last_served is conn:
+            self._last_served = None
         if self._epoll is not None:
             try:
                 self._epoll.unregister(conn.fd)
