@@ -211,3 +211,22 @@ def test_store_check_says_when_erasure_is_pending(run, home: Path, monkeypatch) 
     finally:
         reader.release()
     assert "ok    erasure" in run("store", "check").output
+
+
+def test_replacing_a_key_erases_the_secret_it_replaces(module) -> None:
+    m, _clock, store = module
+    m.generate_ephemeral_key("nistp256")
+    first = store.get_key(-1).sealed
+    assert scan(store.path.parent, [first]) != []
+    m.generate_ephemeral_key("nistp256")  # replaces it
+    second = store.get_key(-1).sealed
+    assert scan(store.path.parent, [first, second]) == [f"state.db {second.hex()[:16]}"]
+
+
+def test_a_new_export_flag_keeps_the_key_and_costs_no_erasure(module, monkeypatch) -> None:
+    m, _clock, store = module
+    slot = m.generate_key("nistp256")
+    erasures = []
+    monkeypatch.setattr(store, "erased", lambda: erasures.append(1))
+    store.set_key_exportable(slot, True)
+    assert erasures == [] and store.get_key(slot).exportable

@@ -543,11 +543,16 @@ class Store:
 
     @_guarded
     def put_key(self, record: KeyRecord) -> None:
-        """Insert or replace the key record of ``record.slot``."""
+        """Insert or replace the key record of ``record.slot``; a secret it replaces is
+        erased from the files like a deleted one."""
         with self.transaction():
+            before = self._db.execute("SELECT sealed FROM keys WHERE slot = ?",
+                                      (record.slot,)).fetchone()
             values = (record.slot, record.key_type, record.origin, record.public,
                       record.sealed, record.record_id, int(record.exportable))
             self._db.execute(_INSERT_KEY, (*values, row_sum("keys", values)))
+            if before is not None and bytes(before[0]) != bytes(record.sealed):
+                self.erased()
 
     @_guarded
     def set_key_exportable(self, slot: int, exportable: bool) -> None:
