@@ -240,7 +240,7 @@ class Server:
                 for fd, events in epoll.poll(0 if ready else TICK_SECONDS):
                     if fd == wake_fd:
                         _drain(self._wake_r)
-                        self._write_finished()
+                        self._write_finished(more)
                     elif fd == listen_fd:
                         if not self._stop.is_set():
                             self._accept(listener)
@@ -277,9 +277,9 @@ class Server:
             self._write(conn, b"")
         if conn.closed:
             return
-        if conn.events == _READ and events & (select.EPOLLIN | select.EPOLLHUP
-                                              | select.EPOLLERR):
-            self._read(conn, more)
+        if conn.events == _READ and (events & (select.EPOLLIN | select.EPOLLHUP
+                                               | select.EPOLLERR) or conn.reader.buffered()):
+            self._read(conn, more)  # (frames read before its answer was held up)
         elif events & (select.EPOLLHUP | select.EPOLLERR):
             self._close(conn)  # hung up while its answer is worked on: a wait is cancelled
 
@@ -340,8 +340,9 @@ class Server:
             self._epoll.modify(conn.fd, events)
             conn.events = events
 
-    def _write_finished(self) -> None:
-        """Write the answers of the waits that ended, and read their connections again."""
+    def _write_finished(self, more: list[_Connection]) -> None:
+        """Write the answers of the waits that ended, and read their connections again
+        (those holding requests read already go in ``more``)."""
         while self._finished:
             conn, answer = self._finished.popleft()
             conn.thread = None
@@ -350,11 +351,13 @@ class Server:
             if conn.closed:
                 continue
             conn.last_active = time.monotonic()
-            self._guarded(conn, self._resume, conn, answer)
+            self._guarded(conn, self._resume, conn, answer, more)
 
-    def _resume(self, conn: _Connection, answer: bytes) -> None:
+    def _resume(self, conn: _Connection, answer: bytes, more: list[_Connection]) -> None:
         self._listen(conn, _READ)
         self._write(conn, answer)
+        if not conn.closed and conn.events == _READ and conn.reader.buffered():
+            more.append(conn)  # no event comes for requests read already
 
     def _shutdown(self) -> None:
         """Cancel every wait, end every connection, wait briefly for the waits' threads."""
