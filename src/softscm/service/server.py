@@ -89,7 +89,7 @@ class _Connection:
     streams, its wait if one is under way, and when it last did something."""
 
     __slots__ = ("sock", "fd", "peer", "reader", "out", "streams", "waiting", "cancel",
-                 "closed", "last_active", "thread", "events")
+                 "closed", "last_active", "events")
 
     def __init__(self, sock: socket.socket, peer: Peer, now: float) -> None:
         self.sock = sock
@@ -103,8 +103,6 @@ class _Connection:
         self.cancel = threading.Event()
         self.closed = False
         self.last_active = now
-        #: The thread of the wait under way, if any.
-        self.thread: threading.Thread | None = None
         #: What the serving thread waits for on this socket (``select.EPOLL*``).
         self.events = _READ
 
@@ -132,6 +130,10 @@ class Server:
         self._connections: set[_Connection] = set()
         self._by_fd: dict[int, _Connection] = {}
         self._epoll: select.epoll | None = None
+        #: The threads of the waits under way, by connection: counted against the limits
+        #: on waits until they end, even after their connection is closed (a PBKDF2 or a
+        #: precise time cannot be cancelled); each removes itself when it ends.
+        self._waits: dict[_Connection, threading.Thread] = {}
         #: Answers of waits, computed by their threads, for the serving thread to write.
         self._finished: collections.deque[tuple[_Connection, bytes]] = collections.deque()
         #: Connections that called within the last tick (counted by the housekeeping).
@@ -152,9 +154,9 @@ class Server:
         return len(self._connections)
 
     def wait_threads(self) -> int:
-        """Waits under way (each in its connection's thread)."""
+        """Waits under way (each in a thread of its own), their callers gone or not."""
         with self._conns_lock:
-            return sum(1 for conn in self._connections if conn.waiting)
+            return len(self._waits)
 
     def refusals_pending(self) -> int:
         """Refused connections counted and not yet written to the event log."""
@@ -345,7 +347,6 @@ class Server:
         (those holding requests read already go in ``more``)."""
         while self._finished:
             conn, answer = self._finished.popleft()
-            conn.thread = None
             with self._conns_lock:
                 conn.waiting = False
             if conn.closed:
@@ -363,7 +364,8 @@ class Server:
         """Cancel every wait, end every connection, wait briefly for the waits' threads."""
         self._close_listener()
         conns = list(self._connections)
-        threads = [conn.thread for conn in conns if conn.thread is not None]
+        with self._conns_lock:
+            threads = list(self._waits.values())
         for conn in conns:
             self._close(conn)
         deadline = time.monotonic() + DRAIN_SECONDS
@@ -496,26 +498,25 @@ class Server:
         if not may_block(op, args):
             return self._answer(conn, request_id, op, args)
         # Counted against the limits on waits, and cancelled when its caller hangs up.
+        thread = threading.Thread(target=self._wait, args=(conn, request_id, op, args),
+                                  daemon=True, name="softscm-wait")
         with self._conns_lock:
             refusal = self._wait_refusal(conn)
             if refusal is None:
                 conn.waiting = True
+                self._waits[conn] = thread
         if refusal is not None:
             return protocol.encode_error(refusal, request_id)
-        thread = threading.Thread(target=self._wait, args=(conn, request_id, op, args),
-                                  daemon=True, name="softscm-wait")
-        conn.thread = thread
-        self._listen(conn, 0)  # its next request waits for this answer
         try:
             thread.start()
         except RuntimeError:
-            conn.thread = None
-            self._listen(conn, _READ)
             with self._conns_lock:
                 conn.waiting = False
+                del self._waits[conn]
             return protocol.encode_error(InvalidArgument(
                 "the daemon cannot start a thread for this call now", rc=-errno.EAGAIN),
                 request_id)
+        self._listen(conn, 0)  # its next request waits for this answer
         return None
 
     def _wait(self, conn: _Connection, request_id: int, op: str,
@@ -527,12 +528,14 @@ class Server:
             log.exception("a wait failed")
             answer = protocol.encode_error(InternalError("the wait failed in the daemon"),
                                            request_id)
+        with self._conns_lock:
+            del self._waits[conn]
         self._finished.append((conn, answer))
         self._wake()
 
     def _wait_refusal(self, conn: _Connection) -> SoftScmError | None:
         uid = conn.peer.uid
-        waits = [c for c in self._connections if c.waiting]
+        waits = self._waits
         if sum(1 for c in waits if c.peer.uid == uid) >= self.limits.waits_per_uid:
             return InvalidArgument(
                 f"at most {self.limits.waits_per_uid} waits of one user may be under way",
