@@ -4,6 +4,7 @@ are written down at a bounded rate, and SIGTERM ends it whatever clients are doi
 
 from __future__ import annotations
 
+import errno
 import os
 import resource
 import select
@@ -185,6 +186,44 @@ def test_refusals_are_written_at_a_bounded_rate(start) -> None:
     assert len(records) == 2
     assert sum(r["detail"]["count"] for r in records) == 200
     assert {r["detail"]["uid"] for r in records} == {os.geteuid()}
+
+
+def test_an_event_line_that_cannot_be_written_does_not_stop_the_daemon(start) -> None:
+    def on_event(line: str) -> None:
+        if line.startswith("refused"):
+            raise BrokenPipeError("the daemon's stderr is gone")
+
+    daemon = start(limits=Limits(connections_per_uid=1), on_event=on_event)
+    held = connect(daemon.path)
+    reply = call(held, 1, "hello")
+    assert reply is not None and reply[:2] == [1, 0]
+    refused = connect(daemon.path)
+    assert answer(refused) is None
+    refused.close()
+    reply = call(held, 2, "hello")
+    assert reply is not None and reply[:2] == [2, 0]
+    held.close()
+    with daemon.server.lock:
+        events = daemon.module.events(limit=1000)
+    assert [e["kind"] for e in events].count("connection_refused") == 1  # still recorded
+
+
+def test_a_failed_accept_does_not_stop_the_daemon(daemon, monkeypatch) -> None:
+    real = socket.socket.accept
+    failed: list[int] = []
+
+    def accept(self: socket.socket):
+        if not failed:
+            failed.append(1)
+            raise OSError(errno.EPROTO, "protocol error")
+        return real(self)
+
+    monkeypatch.setattr(socket.socket, "accept", accept)
+    with connect(daemon.path) as first:
+        assert eventually(lambda: bool(failed))
+        with Client(SocketTransport(daemon.path)) as scm:
+            assert scm.model_number() == "SCM"
+        assert call(first, 1, "model_number") == [1, 0, "SCM"]
 
 
 def test_refusal_log_counts_between_records() -> None:

@@ -431,8 +431,10 @@ class Server:
                 return
             if exc.errno in _NO_DESCRIPTORS:
                 self._out_of_descriptors(listener)
-                return
-            raise
+            else:  # the pending connection's trouble, or the listener's: try again soon
+                log.warning("accepting a connection failed: %s", exc)
+                self._accept_paused_until = time.monotonic() + ACCEPT_BACKOFF_SECONDS
+            return
         try:
             peer = peer_of(sock)
         except OSError:
@@ -452,7 +454,11 @@ class Server:
         sock.setblocking(False)
         self._by_fd[conn.fd] = conn
         if self._epoll is not None:
-            self._epoll.register(conn.fd, _READ)
+            try:
+                self._epoll.register(conn.fd, _READ)
+            except OSError:
+                self._close(conn)
+                self._refuse(peer.uid, peer.gid, peer.pid, "its socket cannot be watched")
 
     def _refusal_reason(self, peer: Peer) -> str | None:
         if not self.allow.allows(peer):
@@ -632,8 +638,11 @@ class Server:
         self._refusals.refused(uid, gid, pid, reason, time.monotonic())
 
     def _write_refusal(self, uid: int, gid: int, pid: int, count: int, reason: str) -> None:
-        self._on_event(f"refused {count} connection(s) from uid {uid} (last: gid {gid} "
-                       f"pid {pid}, {reason})")
+        try:
+            self._on_event(f"refused {count} connection(s) from uid {uid} (last: gid {gid} "
+                           f"pid {pid}, {reason})")
+        except Exception:
+            log.exception("could not report refused connections")
         try:
             with self.lock:
                 self.module.record("connection_refused", uid=uid, gid=gid, pid=pid,
