@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from daemon_process import DaemonThread, start_daemon
+from daemon_process import DaemonThread, rss_kib, start_daemon
 from peers import (
     AsUser,
     answer,
@@ -32,6 +32,7 @@ from peers import (
 from softscm import Client
 from softscm.client.socket_transport import SocketTransport
 from softscm.errors import Status, Timeout
+from softscm.service import framing
 from softscm.service.access import AllowList
 from softscm.service.limits import Limits, RefusalLog
 
@@ -289,6 +290,28 @@ def test_out_of_descriptors_refuses_and_keeps_serving(home, run_dir) -> None:
     assert proc.returncode == 0, err
     assert "out of descriptors" in err
 
+
+def test_lengths_alone_do_not_make_the_daemon_hold_memory(daemon) -> None:
+    """A connection that sends the length of a largest frame and nothing more costs the
+    daemon a buffer of what came, not of that frame: many cannot run it out of memory."""
+    server = daemon.server
+    teasers: list[socket.socket] = []
+    try:
+        with Client(SocketTransport(daemon.path)) as scm:
+            assert scm.model_number() == "SCM"
+            before = rss_kib(os.getpid())
+            for _ in range(32):
+                teaser = connect(daemon.path)
+                teaser.sendall(framing.PREFIX.pack(framing.MAX_FRAME_BYTES))
+                teasers.append(teaser)
+            assert eventually(lambda: server.connection_count() == 33)
+            for _ in range(2):  # served after every length that came before
+                assert scm.model_number() == "SCM"
+            growth = rss_kib(os.getpid()) - before
+    finally:
+        for teaser in teasers:
+            teaser.close()
+    assert growth < 32 * 1024, f"the daemon grew by {growth} KiB"
 
 @needs_root
 def test_sigterm_ends_the_daemon_with_hundreds_of_waits(home, run_dir) -> None:
