@@ -227,6 +227,30 @@ def test_a_failed_accept_does_not_stop_the_daemon(daemon, monkeypatch) -> None:
         assert call(first, 1, "model_number") == [1, 0, "SCM"]
 
 
+def test_a_socket_that_cannot_be_watched_is_refused(daemon) -> None:
+    server = daemon.server
+    with Client(SocketTransport(daemon.path)) as scm:
+        assert scm.model_number() == "SCM"
+        real = server._epoll
+
+        class Full:
+            """The daemon's epoll with no room left for one more socket."""
+
+            def __getattr__(self, name: str) -> object:
+                return getattr(real, name)
+
+            def register(self, fd: int, events: int) -> None:
+                raise OSError(errno.ENOSPC, "no room for one more watch")
+
+        server._epoll = Full()
+        try:
+            with connect(daemon.path) as refused:
+                assert answer(refused) is None
+        finally:
+            server._epoll = real
+        assert scm.model_number() == "SCM"
+        assert server.connection_count() == 1
+
 def test_refusal_log_counts_between_records() -> None:
     written: list[tuple[int, int]] = []
     refusals = RefusalLog(60.0, lambda uid, gid, pid, count, reason: written.append((uid, count)))
