@@ -251,6 +251,14 @@ def test_a_socket_that_cannot_be_watched_is_refused(daemon) -> None:
         assert scm.model_number() == "SCM"
         assert server.connection_count() == 1
 
+def test_a_stopped_daemon_holds_no_descriptor(start) -> None:
+    before = len(os.listdir("/proc/self/fd"))
+    daemon = start()
+    with Client(SocketTransport(daemon.path)) as scm:
+        assert scm.model_number() == "SCM"
+    daemon.stop()
+    assert len(os.listdir("/proc/self/fd")) == before
+
 def test_refusal_log_counts_between_records() -> None:
     written: list[tuple[int, int]] = []
     refusals = RefusalLog(60.0, lambda uid, gid, pid, count, reason: written.append((uid, count)))

@@ -58,12 +58,12 @@ from softscm.service.limits import Limits, RefusalLog
 
 log = logging.getLogger("softscm.daemon")
 
-#: Seconds between the housekeeping thread's looks at idle connections, hung-up
-#: waiters and whether it should stop.
+#: Seconds between the serving thread's looks at idle connections and hung-up waiters
+#: (and longest sleep of the serving thread).
 TICK_SECONDS = 0.2
 #: Seconds accepting pauses when no descriptor is left even to refuse a connection.
 ACCEPT_BACKOFF_SECONDS = 0.1
-#: How long a stopping daemon waits for its connection threads to end, in seconds.
+#: How long a stopping daemon waits for the threads of its waits to end, in seconds.
 DRAIN_SECONDS = 2.0
 #: Seconds the serving thread polls a connection for its next request after an answer
 #: before it sleeps: a client calling in a loop is read without the latency of waking a
@@ -124,8 +124,8 @@ class Server:
         self._stop = threading.Event()
         self._listener: socket.socket | None = None
         self._inode = 0
-        #: Guards the connections, their counts per user, their waits and streams, and
-        #: the closing of their sockets (never held while calling the module).
+        #: Guards the connections, their counts per user, their waits and streams (held
+        #: while calling the module only to open a stream: checked and counted together).
         self._conns_lock = threading.Lock()
         self._connections: set[_Connection] = set()
         self._by_fd: dict[int, _Connection] = {}
@@ -378,6 +378,8 @@ class Server:
         if self._reserve is not None:
             os.close(self._reserve)
             self._reserve = None
+        self._wake_r.close()
+        self._wake_w.close()  # a wait's thread still ending wakes nobody (see _wake)
 
     def stop(self) -> None:
         """Ask the daemon to end (safe from a signal handler or another thread)."""
@@ -394,7 +396,7 @@ class Server:
         try:
             self._wake_w.send(b"\0")
         except OSError:
-            pass  # already woken (the pipe is full) or closing
+            pass  # already woken (the pipe is full), or stopped
 
     # -- housekeeping ---------------------------------------------------------------------
 
