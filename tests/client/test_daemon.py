@@ -20,6 +20,7 @@ import pytest
 
 import softscm
 from daemon_process import start_daemon
+from peers import connect, frame, open_session, wait_frame
 from softscm import Client
 from softscm.client.socket_transport import SocketTransport
 from softscm.service import framing
@@ -439,3 +440,32 @@ def test_busy_clients_take_turns(daemon) -> None:
     for thread in threads:
         thread.join(60)
     assert not errors and counts == [150] * 8
+
+
+def _replies(sock: socket.socket, count: int) -> list:
+    """The next ``count`` answers on ``sock`` (one reader: none is lost in a buffer)."""
+    sock.settimeout(10)  # a bound on a hang, not a measure of speed
+    with sock.makefile("rb") as reader:
+        return [msgpack.unpackb(framing.recv_frame(reader)) for _ in range(count)]
+
+
+def test_a_request_read_with_a_wait_is_answered_after_it(daemon) -> None:
+    """A request that came in one read with a wait is held by the daemon, not the
+    socket: it is answered once the wait's answer is written."""
+    open_session(daemon.path)
+    with connect(daemon.path) as sock:
+        sock.sendall(wait_frame(1, timeout_ms=0) + frame(2, "model_number"))
+        replies = _replies(sock, 2)
+    assert replies[0][0] == 1 and replies[1] == [2, 0, "SCM"]
+
+
+def test_requests_read_behind_an_answer_the_socket_cannot_hold_are_answered(daemon) -> None:
+    """Requests that came in one read behind one whose answer fills the socket are
+    answered once the client has read that answer (nothing more comes on the socket
+    to wake the daemon for them)."""
+    open_session(daemon.path)
+    with connect(daemon.path) as sock:
+        sock.sendall(b"".join(frame(i, "random_bytes", num_bytes=1 << 20) for i in (1, 2, 3)))
+        replies = _replies(sock, 3)
+    assert [(r[0], r[1], len(r[2])) for r in replies] == [(i, 0, 1 << 20) for i in (1, 2, 3)]
+

@@ -4,6 +4,7 @@ are written down at a bounded rate, and SIGTERM ends it whatever clients are doi
 
 from __future__ import annotations
 
+import errno
 import os
 import resource
 import select
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from daemon_process import DaemonThread, start_daemon
+from daemon_process import DaemonThread, rss_kib, start_daemon
 from peers import (
     AsUser,
     answer,
@@ -31,6 +32,7 @@ from peers import (
 from softscm import Client
 from softscm.client.socket_transport import SocketTransport
 from softscm.errors import Status, Timeout
+from softscm.service import framing
 from softscm.service.access import AllowList
 from softscm.service.limits import Limits, RefusalLog
 
@@ -187,6 +189,76 @@ def test_refusals_are_written_at_a_bounded_rate(start) -> None:
     assert {r["detail"]["uid"] for r in records} == {os.geteuid()}
 
 
+def test_an_event_line_that_cannot_be_written_does_not_stop_the_daemon(start) -> None:
+    def on_event(line: str) -> None:
+        if line.startswith("refused"):
+            raise BrokenPipeError("the daemon's stderr is gone")
+
+    daemon = start(limits=Limits(connections_per_uid=1), on_event=on_event)
+    held = connect(daemon.path)
+    reply = call(held, 1, "hello")
+    assert reply is not None and reply[:2] == [1, 0]
+    refused = connect(daemon.path)
+    assert answer(refused) is None
+    refused.close()
+    reply = call(held, 2, "hello")
+    assert reply is not None and reply[:2] == [2, 0]
+    held.close()
+    with daemon.server.lock:
+        events = daemon.module.events(limit=1000)
+    assert [e["kind"] for e in events].count("connection_refused") == 1  # still recorded
+
+
+def test_a_failed_accept_does_not_stop_the_daemon(daemon, monkeypatch) -> None:
+    real = socket.socket.accept
+    failed: list[int] = []
+
+    def accept(self: socket.socket):
+        if not failed:
+            failed.append(1)
+            raise OSError(errno.EPROTO, "protocol error")
+        return real(self)
+
+    monkeypatch.setattr(socket.socket, "accept", accept)
+    with connect(daemon.path) as first:
+        assert eventually(lambda: bool(failed))
+        with Client(SocketTransport(daemon.path)) as scm:
+            assert scm.model_number() == "SCM"
+        assert call(first, 1, "model_number") == [1, 0, "SCM"]
+
+
+def test_a_socket_that_cannot_be_watched_is_refused(daemon) -> None:
+    server = daemon.server
+    with Client(SocketTransport(daemon.path)) as scm:
+        assert scm.model_number() == "SCM"
+        real = server._epoll
+
+        class Full:
+            """The daemon's epoll with no room left for one more socket."""
+
+            def __getattr__(self, name: str) -> object:
+                return getattr(real, name)
+
+            def register(self, fd: int, events: int) -> None:
+                raise OSError(errno.ENOSPC, "no room for one more watch")
+
+        server._epoll = Full()
+        try:
+            with connect(daemon.path) as refused:
+                assert answer(refused) is None
+        finally:
+            server._epoll = real
+        assert scm.model_number() == "SCM"
+        assert server.connection_count() == 1
+
+def test_a_stopped_daemon_holds_no_descriptor(start) -> None:
+    before = len(os.listdir("/proc/self/fd"))
+    daemon = start()
+    with Client(SocketTransport(daemon.path)) as scm:
+        assert scm.model_number() == "SCM"
+    daemon.stop()
+    assert len(os.listdir("/proc/self/fd")) == before
+
 def test_refusal_log_counts_between_records() -> None:
     written: list[tuple[int, int]] = []
     refusals = RefusalLog(60.0, lambda uid, gid, pid, count, reason: written.append((uid, count)))
@@ -250,6 +322,28 @@ def test_out_of_descriptors_refuses_and_keeps_serving(home, run_dir) -> None:
     assert proc.returncode == 0, err
     assert "out of descriptors" in err
 
+
+def test_lengths_alone_do_not_make_the_daemon_hold_memory(daemon) -> None:
+    """A connection that sends the length of a largest frame and nothing more costs the
+    daemon a buffer of what came, not of that frame: many cannot run it out of memory."""
+    server = daemon.server
+    teasers: list[socket.socket] = []
+    try:
+        with Client(SocketTransport(daemon.path)) as scm:
+            assert scm.model_number() == "SCM"
+            before = rss_kib(os.getpid())
+            for _ in range(32):
+                teaser = connect(daemon.path)
+                teaser.sendall(framing.PREFIX.pack(framing.MAX_FRAME_BYTES))
+                teasers.append(teaser)
+            assert eventually(lambda: server.connection_count() == 33)
+            for _ in range(2):  # served after every length that came before
+                assert scm.model_number() == "SCM"
+            growth = rss_kib(os.getpid()) - before
+    finally:
+        for teaser in teasers:
+            teaser.close()
+    assert growth < 32 * 1024, f"the daemon grew by {growth} KiB"
 
 @needs_root
 def test_sigterm_ends_the_daemon_with_hundreds_of_waits(home, run_dir) -> None:

@@ -5,6 +5,8 @@ so another caller is served meanwhile, in process and through the daemon."""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -14,12 +16,17 @@ from typing import Any
 import pytest
 
 import softscm
+from daemon_process import DaemonThread
 from fakes import FakeClock
+from peers import call as raw_call
+from peers import connect, eventually, frame
 from scenario import make_module
 from softscm import Client
 from softscm.crypto.kdf import PBKDF2_MAX_ITERATIONS
+from softscm.errors import Status
 from softscm.module import module as module_module
 from softscm.service.dispatch import POLL_STEP_S, WAIT_MAX_MS, call, may_block
+from softscm.service.limits import Limits
 from softscm.testing import FakeClock as SharedFakeClock
 from softscm.testing import SimulatedModule, simulated_module
 
@@ -215,6 +222,39 @@ def test_daemon_serves_others_during_a_precise_time(
         before = other.get_time()
         precise = served_while_held(lambda: slow.get_time(precise=True), gate, other)
         assert precise > before
+
+
+def test_a_pbkdf2_whose_caller_hung_up_counts_against_the_waits_until_it_ends(
+        home: Path, gated_kdf: Gate) -> None:
+    """A PBKDF2 cannot be cancelled: its thread runs on after its caller hangs up, and
+    counts against the limits on waits until it ends (hanging up and calling again
+    cannot start threads without bound)."""
+    from softscm.client.socket_transport import SocketTransport
+
+    sock_dir = Path(tempfile.mkdtemp(prefix="scm", dir="/tmp"))
+    daemon = DaemonThread(home, sock_dir / "s.sock", limits=Limits(waits_per_uid=1))
+    server = daemon.server
+    try:
+        with Client(SocketTransport(daemon.path)) as scm:
+            peer = scm.public_key(0)
+        slow = connect(daemon.path)
+        slow.sendall(frame(1, "ecdh", slot=0, peer_key=peer, kdf="pbkdf2-sha256",
+                           iterations=PBKDF2_MAX_ITERATIONS))
+        assert gated_kdf.entered.wait(HANG_S)
+        slow.close()  # its PBKDF2 goes on
+        assert eventually(lambda: server.connection_count() == 0)
+        assert server.wait_threads() == 1
+        with connect(daemon.path) as again:
+            refused = raw_call(again, 2, "ecdh", slot=0, peer_key=peer, kdf="pbkdf2-sha256")
+            assert refused is not None and refused[:2] == [2, Status.INVALID_ARGUMENT], refused
+            gated_kdf.opened.set()
+            assert eventually(lambda: server.wait_threads() == 0)
+            done = raw_call(again, 3, "ecdh", slot=0, peer_key=peer, kdf="pbkdf2-sha256")
+            assert done is not None and done[:2] == [3, 0] and len(done[2]) == 32, done
+    finally:
+        gated_kdf.opened.set()
+        daemon.stop()
+        shutil.rmtree(sock_dir, ignore_errors=True)
 
 
 @pytest.mark.parametrize(("op", "args", "blocks"), [

@@ -27,12 +27,18 @@ def send_frame(sock: socket.socket, frame: bytes) -> None:
 #: Bytes of the buffer a :class:`FrameReader` starts with (it grows for a larger frame,
 #: up to one largest frame, and shrinks back once that frame is read).
 READ_BYTES = 1 << 14
+#: How many times what has come of a frame its reader's buffer grows to at most: a
+#: length alone does not make a peer's buffer that large (many peers sending lengths
+#: cannot run the reader out of memory), and a large frame is copied a few times only.
+GROWTH = 4
 
 
 class FrameReader:
-    """Reads frames from a blocking socket straight into one reused buffer: one
-    ``recv_into`` usually brings a whole frame (or several), and no layer of buffered
-    reader stands between. Holds at most one largest frame plus what came with it."""
+    """Reads frames from a socket straight into one reused buffer: one ``recv_into``
+    usually brings a whole frame (or several), and no layer of buffered reader stands
+    between. Holds at most one largest frame plus what came with it, and never more
+    than ``GROWTH`` times what came (or ``READ_BYTES``). On a non-blocking socket,
+    :meth:`next` raises ``BlockingIOError`` until a whole frame has come."""
 
     __slots__ = ("_recv_into", "_buf", "_view", "_start", "_end", "_spin_s", "_skip")
 
@@ -106,7 +112,8 @@ class FrameReader:
             return
         need = READ_BYTES
         if end - start >= _PREFIX_SIZE:
-            need = max(need, _PREFIX_SIZE + _UNPACK(self._buf, start)[0])
+            frame = _PREFIX_SIZE + _UNPACK(self._buf, start)[0]
+            need = max(need, min(frame, GROWTH * (end - start)))
         if size - end >= READ_BYTES // 4 and start + need <= size:
             return
         fresh = bytearray(max(need, end - start))

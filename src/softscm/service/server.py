@@ -58,12 +58,12 @@ from softscm.service.limits import Limits, RefusalLog
 
 log = logging.getLogger("softscm.daemon")
 
-#: Seconds between the housekeeping thread's looks at idle connections, hung-up
-#: waiters and whether it should stop.
+#: Seconds between the serving thread's looks at idle connections and hung-up waiters
+#: (and longest sleep of the serving thread).
 TICK_SECONDS = 0.2
 #: Seconds accepting pauses when no descriptor is left even to refuse a connection.
 ACCEPT_BACKOFF_SECONDS = 0.1
-#: How long a stopping daemon waits for its connection threads to end, in seconds.
+#: How long a stopping daemon waits for the threads of its waits to end, in seconds.
 DRAIN_SECONDS = 2.0
 #: Seconds the serving thread polls a connection for its next request after an answer
 #: before it sleeps: a client calling in a loop is read without the latency of waking a
@@ -89,7 +89,7 @@ class _Connection:
     streams, its wait if one is under way, and when it last did something."""
 
     __slots__ = ("sock", "fd", "peer", "reader", "out", "streams", "waiting", "cancel",
-                 "closed", "last_active", "thread", "events")
+                 "closed", "last_active", "events")
 
     def __init__(self, sock: socket.socket, peer: Peer, now: float) -> None:
         self.sock = sock
@@ -103,8 +103,6 @@ class _Connection:
         self.cancel = threading.Event()
         self.closed = False
         self.last_active = now
-        #: The thread of the wait under way, if any.
-        self.thread: threading.Thread | None = None
         #: What the serving thread waits for on this socket (``select.EPOLL*``).
         self.events = _READ
 
@@ -126,12 +124,16 @@ class Server:
         self._stop = threading.Event()
         self._listener: socket.socket | None = None
         self._inode = 0
-        #: Guards the connections, their counts per user, their waits and streams, and
-        #: the closing of their sockets (never held while calling the module).
+        #: Guards the connections, their counts per user, their waits and streams (held
+        #: while calling the module only to open a stream: checked and counted together).
         self._conns_lock = threading.Lock()
         self._connections: set[_Connection] = set()
         self._by_fd: dict[int, _Connection] = {}
         self._epoll: select.epoll | None = None
+        #: The threads of the waits under way, by connection: counted against the limits
+        #: on waits until they end, even after their connection is closed (a PBKDF2 or a
+        #: precise time cannot be cancelled); each removes itself when it ends.
+        self._waits: dict[_Connection, threading.Thread] = {}
         #: Answers of waits, computed by their threads, for the serving thread to write.
         self._finished: collections.deque[tuple[_Connection, bytes]] = collections.deque()
         #: Connections that called within the last tick (counted by the housekeeping).
@@ -153,9 +155,9 @@ class Server:
         return len(self._connections)
 
     def wait_threads(self) -> int:
-        """Waits under way (each in its connection's thread)."""
+        """Waits under way (each in a thread of its own), their callers gone or not."""
         with self._conns_lock:
-            return sum(1 for conn in self._connections if conn.waiting)
+            return len(self._waits)
 
     def refusals_pending(self) -> int:
         """Refused connections counted and not yet written to the event log."""
@@ -241,7 +243,7 @@ class Server:
                 for fd, events in epoll.poll(0 if ready else TICK_SECONDS):
                     if fd == wake_fd:
                         _drain(self._wake_r)
-                        self._write_finished()
+                        self._write_finished(more)
                     elif fd == listen_fd:
                         if not self._stop.is_set():
                             self._accept(listener)
@@ -278,9 +280,9 @@ class Server:
             self._write(conn, b"")
         if conn.closed:
             return
-        if conn.events == _READ and events & (select.EPOLLIN | select.EPOLLHUP
-                                              | select.EPOLLERR):
-            self._read(conn, more)
+        if conn.events == _READ and (events & (select.EPOLLIN | select.EPOLLHUP
+                                               | select.EPOLLERR) or conn.reader.buffered()):
+            self._read(conn, more)  # (frames read before its answer was held up)
         elif events & (select.EPOLLHUP | select.EPOLLERR):
             self._close(conn)  # hung up while its answer is worked on: a wait is cancelled
 
@@ -353,27 +355,30 @@ class Server:
             self._epoll.modify(conn.fd, events)
             conn.events = events
 
-    def _write_finished(self) -> None:
-        """Write the answers of the waits that ended, and read their connections again."""
+    def _write_finished(self, more: list[_Connection]) -> None:
+        """Write the answers of the waits that ended, and read their connections again
+        (those holding requests read already go in ``more``)."""
         while self._finished:
             conn, answer = self._finished.popleft()
-            conn.thread = None
             with self._conns_lock:
                 conn.waiting = False
             if conn.closed:
                 continue
             conn.last_active = time.monotonic()
-            self._guarded(conn, self._resume, conn, answer)
+            self._guarded(conn, self._resume, conn, answer, more)
 
-    def _resume(self, conn: _Connection, answer: bytes) -> None:
+    def _resume(self, conn: _Connection, answer: bytes, more: list[_Connection]) -> None:
         self._listen(conn, _READ)
         self._write(conn, answer)
+        if not conn.closed and conn.events == _READ and conn.reader.buffered():
+            more.append(conn)  # no event comes for requests read already
 
     def _shutdown(self) -> None:
         """Cancel every wait, end every connection, wait briefly for the waits' threads."""
         self._close_listener()
         conns = list(self._connections)
-        threads = [conn.thread for conn in conns if conn.thread is not None]
+        with self._conns_lock:
+            threads = list(self._waits.values())
         for conn in conns:
             self._close(conn)
         deadline = time.monotonic() + DRAIN_SECONDS
@@ -386,6 +391,8 @@ class Server:
         if self._reserve is not None:
             os.close(self._reserve)
             self._reserve = None
+        self._wake_r.close()
+        self._wake_w.close()  # a wait's thread still ending wakes nobody (see _wake)
 
     def stop(self) -> None:
         """Ask the daemon to end (safe from a signal handler or another thread)."""
@@ -402,7 +409,7 @@ class Server:
         try:
             self._wake_w.send(b"\0")
         except OSError:
-            pass  # already woken (the pipe is full) or closing
+            pass  # already woken (the pipe is full), or stopped
 
     # -- housekeeping ---------------------------------------------------------------------
 
@@ -439,8 +446,10 @@ class Server:
                 return
             if exc.errno in _NO_DESCRIPTORS:
                 self._out_of_descriptors(listener)
-                return
-            raise
+            else:  # the pending connection's trouble, or the listener's: try again soon
+                log.warning("accepting a connection failed: %s", exc)
+                self._accept_paused_until = time.monotonic() + ACCEPT_BACKOFF_SECONDS
+            return
         try:
             peer = peer_of(sock)
         except OSError:
@@ -460,7 +469,11 @@ class Server:
         sock.setblocking(False)
         self._by_fd[conn.fd] = conn
         if self._epoll is not None:
-            self._epoll.register(conn.fd, _READ)
+            try:
+                self._epoll.register(conn.fd, _READ)
+            except OSError:
+                self._close(conn)
+                self._refuse(peer.uid, peer.gid, peer.pid, "its socket cannot be watched")
 
     def _refusal_reason(self, peer: Peer) -> str | None:
         if not self.allow.allows(peer):
@@ -506,26 +519,25 @@ class Server:
         if not may_block(op, args):
             return self._answer(conn, request_id, op, args)
         # Counted against the limits on waits, and cancelled when its caller hangs up.
+        thread = threading.Thread(target=self._wait, args=(conn, request_id, op, args),
+                                  daemon=True, name="softscm-wait")
         with self._conns_lock:
             refusal = self._wait_refusal(conn)
             if refusal is None:
                 conn.waiting = True
+                self._waits[conn] = thread
         if refusal is not None:
             return protocol.encode_error(refusal, request_id)
-        thread = threading.Thread(target=self._wait, args=(conn, request_id, op, args),
-                                  daemon=True, name="softscm-wait")
-        conn.thread = thread
-        self._listen(conn, 0)  # its next request waits for this answer
         try:
             thread.start()
         except RuntimeError:
-            conn.thread = None
-            self._listen(conn, _READ)
             with self._conns_lock:
                 conn.waiting = False
+                del self._waits[conn]
             return protocol.encode_error(InvalidArgument(
                 "the daemon cannot start a thread for this call now", rc=-errno.EAGAIN),
                 request_id)
+        self._listen(conn, 0)  # its next request waits for this answer
         return None
 
     def _wait(self, conn: _Connection, request_id: int, op: str,
@@ -537,12 +549,14 @@ class Server:
             log.exception("a wait failed")
             answer = protocol.encode_error(InternalError("the wait failed in the daemon"),
                                            request_id)
+        with self._conns_lock:
+            del self._waits[conn]
         self._finished.append((conn, answer))
         self._wake()
 
     def _wait_refusal(self, conn: _Connection) -> SoftScmError | None:
         uid = conn.peer.uid
-        waits = [c for c in self._connections if c.waiting]
+        waits = self._waits
         if sum(1 for c in waits if c.peer.uid == uid) >= self.limits.waits_per_uid:
             return InvalidArgument(
                 f"at most {self.limits.waits_per_uid} waits of one user may be under way",
@@ -641,8 +655,11 @@ class Server:
         self._refusals.refused(uid, gid, pid, reason, time.monotonic())
 
     def _write_refusal(self, uid: int, gid: int, pid: int, count: int, reason: str) -> None:
-        self._on_event(f"refused {count} connection(s) from uid {uid} (last: gid {gid} "
-                       f"pid {pid}, {reason})")
+        try:
+            self._on_event(f"refused {count} connection(s) from uid {uid} (last: gid {gid} "
+                           f"pid {pid}, {reason})")
+        except Exception:
+            log.exception("could not report refused connections")
         try:
             with self.lock:
                 self.module.record("connection_refused", uid=uid, gid=gid, pid=pid,
