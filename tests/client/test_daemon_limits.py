@@ -137,7 +137,7 @@ def test_one_user_at_its_limits_does_not_stop_another(start) -> None:
         }
         socks[2].sendall(wait_frame(9))
         socks[1].sendall(frame(10, "wait", kind="perimeter", context="x", timeout_ms=-1))
-        # Each connection has a thread of its own, so the two waits race: the one that
+        # The two waits race (each may be read first): the one that
         # comes second is refused at once, the other stays under way.
         ready, _, _ = select.select([socks[1], socks[2]], [], [], 30)
         report["second_wait"] = answer(ready[0]) if ready else None

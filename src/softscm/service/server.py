@@ -277,6 +277,7 @@ class Server:
         """``conn``'s socket is ready (``events``): write what is left of its answer,
         read its next request, or close it."""
         if events & select.EPOLLOUT:
+            conn.last_active = time.monotonic()  # the client reads its answer: not idle
             self._write(conn, b"")
         if conn.closed:
             return
