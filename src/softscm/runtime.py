@@ -21,7 +21,7 @@ from softscm.host.memory import tune_allocator
 from softscm.module import Module, Profile
 from softscm.store import Store
 from softscm.store.database import DAMAGE_ADVICE
-from softscm.store.lockfile import StateLock, lock_exclusive, lock_shared
+from softscm.store.lockfile import StateLock, check_worker, lock_exclusive, lock_shared
 
 #: Environment variable naming the state directory.
 HOME_ENV = "SOFTSCM_HOME"
@@ -114,10 +114,28 @@ def open_embedded(home: Any = None, *, create: bool = True) -> tuple[Module, Sto
 
 def open_served(home: Any, socket_path: str) -> tuple[Module, Store]:
     """The module in ``home`` for a daemon listening on ``socket_path`` (exclusive)."""
+    module, store, _ = open_served_locked(home, socket_path)
+    return module, store
+
+
+def open_served_locked(home: Any, socket_path: str) -> tuple[Module, Store, int]:
+    """:func:`open_served`, and the descriptor of the daemon's lock on the state (held
+    until the store closes; a daemon's workers inherit it)."""
     directory = resolve_home(home)
     holder = lock_exclusive(directory, socket_path)
     tune_allocator()
-    return _open_module(directory, True, holder)
+    module, store = _open_module(directory, True, holder)
+    return module, store, holder.fileno()
+
+
+def open_worker(home: Any, socket_path: str) -> tuple[Module, Store]:
+    """The module in ``home`` for a worker of the daemon listening on ``socket_path``,
+    which holds the state (:func:`open_served`) and has provisioned it; refused unless
+    that daemon holds it."""
+    directory = resolve_home(home)
+    check_worker(directory, socket_path)
+    tune_allocator()
+    return _open_module(directory, False, StateLock(-1))
 
 
 def _open_store(directory: Path, holder: StateLock) -> Store:

@@ -210,9 +210,12 @@ def _status_text(info: dict[str, Any]) -> str:
               help="Also admit this user (name or uid).")
 @click.option("--allow-group", multiple=True, callback=lambda c, p, v: _known("group", v),
               help="Also admit this group (name or gid).")
+@click.option("--workers", type=click.IntRange(1, 32), default=None,
+              help="Processes serving the socket (default: one per core, at most 4; "
+                   "1: the daemon's own process alone).")
 @click.pass_obj
 def serve(state: State, socket_path: str | None, allow_user: tuple[str, ...],
-          allow_group: tuple[str, ...]) -> None:
+          allow_group: tuple[str, ...], workers: int | None) -> None:
     """Run the module as a daemon that every process on the host shares."""
     import time
     from pathlib import Path
@@ -220,6 +223,7 @@ def serve(state: State, socket_path: str | None, allow_user: tuple[str, ...],
     from softscm.client.locate import default_socket
     from softscm.service.access import AllowList
     from softscm.service.daemon import run_daemon
+    from softscm.service.workers import default_workers
 
     base = AllowList.default()
     extra = AllowList.parse(list(allow_user), list(allow_group))
@@ -229,7 +233,8 @@ def serve(state: State, socket_path: str | None, allow_user: tuple[str, ...],
     def event(line: str) -> None:
         click.echo(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} softscm: {line}", err=True)
 
-    run_daemon(state.home, path, allow, on_event=event)
+    run_daemon(state.home, path, allow, on_event=event,
+               workers=default_workers() if workers is None else workers)
 
 
 def _known(kind: str, names: tuple[str, ...]) -> tuple[str, ...]:

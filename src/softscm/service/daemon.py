@@ -2,26 +2,40 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 from pathlib import Path
 from typing import Any, Callable
 
+from softscm.errors import InternalError
+from softscm.runtime import open_served_locked, resolve_home
 from softscm.service.access import AllowList
+from softscm.service.limits import Limits
 from softscm.service.server import Server
+from softscm.service.workers import Workers
+
+log = logging.getLogger("softscm.daemon")
 
 
 def run_daemon(
     home: Any, socket_path: Path, allow: AllowList | None = None,
-    on_event: Callable[[str], None] | None = None,
+    on_event: Callable[[str], None] | None = None, *, workers: int = 1,
+    limits: Limits | None = None,
 ) -> None:
-    """Serve the module in ``home`` on ``socket_path`` until SIGTERM or SIGINT; the
-    state is checkpointed and released on the way out."""
-    from softscm.runtime import open_served
-
-    module, store = open_served(home, str(socket_path))
+    """Serve the module in ``home`` on ``socket_path`` until SIGTERM or SIGINT, with
+    ``workers`` processes (one: in this process; more:
+    :class:`~softscm.service.workers.Workers`); the state is checkpointed and released
+    on the way out. ``InternalError`` if the workers kept failing."""
+    emit = on_event or (lambda line: log.info("%s", line))
+    module, store, state_lock = open_served_locked(home, str(socket_path))
     try:
-        server = Server(module, socket_path, allow, on_event)
+        server: Server | Workers
+        if workers == 1:
+            server = Server(module, socket_path, allow, emit, limits)
+        else:
+            server = Workers(module, resolve_home(home), socket_path, workers,
+                             state_lock, allow, emit, limits)
         server.bind()
         previous = {
             sig: signal.signal(sig, lambda *_: server.stop())
@@ -30,6 +44,7 @@ def run_daemon(
         watcher = _Watcher(server, on_event)
         try:
             module.record("daemon_start", socket=str(socket_path))
+            emit(f"serving module {module.serial} on {server.path}")
             watcher.start()
             server.serve_forever()
         finally:
@@ -43,6 +58,9 @@ def run_daemon(
         store.close()
     if on_event is not None:
         on_event("stopped")
+    failure = getattr(server, "failure", None)
+    if failure:
+        raise InternalError(failure)
 
 
 #: Seconds between looks at the event log and the LED.
@@ -52,7 +70,7 @@ WATCH_INTERVAL_S = 0.25
 class _Watcher:
     """Reports new event-log records and LED changes as lines while the daemon runs."""
 
-    def __init__(self, server: Server, on_event: Callable[[str], None] | None) -> None:
+    def __init__(self, server: Server | Workers, on_event: Callable[[str], None] | None) -> None:
         self._server = server
         self._on_event = on_event
         self._stop = threading.Event()

@@ -55,6 +55,7 @@ from softscm.service.access import (
 )
 from softscm.service.dispatch import call, may_block, result_frame
 from softscm.service.limits import Limits, RefusalLog
+from softscm.service.tally import Held, Refused, Tally
 
 log = logging.getLogger("softscm.daemon")
 
@@ -114,7 +115,11 @@ class Server:
     def __init__(
         self, module: Any, path: Path, allow: AllowList | None = None,
         on_event: Callable[[str], None] | None = None, limits: Limits | None = None,
+        *, tally: Tally | None = None, listener: socket.socket | None = None,
     ) -> None:
+        """``tally``: where what each user holds is counted (shared by the workers of
+        one daemon; default: this server's own). ``listener``: a socket listening on
+        ``path`` already (a worker's), which this server neither binds nor removes."""
         self.module = module
         self.path = Path(os.path.abspath(path))
         self.allow = allow or AllowList.default()
@@ -122,9 +127,11 @@ class Server:
         self._on_event = on_event or (lambda line: log.info("%s", line))
         self.lock = threading.Lock()
         self._stop = threading.Event()
-        self._listener: socket.socket | None = None
+        self._listener: socket.socket | None = listener
+        self._owns_listener = listener is None
         self._inode = 0
-        #: Guards the connections, their counts per user, their waits and streams (held
+        self._tally = tally or Tally()
+        #: Guards the connections, their waits and streams (held
         #: while calling the module only to open a stream: checked and counted together).
         self._conns_lock = threading.Lock()
         self._connections: set[_Connection] = set()
@@ -139,7 +146,6 @@ class Server:
         #: Connections that called within the last tick (counted by the housekeeping).
         self._busy_connections = 0
         self._last_served: _Connection | None = None
-        self._per_uid: collections.Counter[int] = collections.Counter()
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
         self._wake_w.setblocking(False)
@@ -166,59 +172,8 @@ class Server:
     # -- lifecycle ------------------------------------------------------------------------
 
     def bind(self) -> None:
-        """Check (or create) the socket directory and listen (``softscm.service.paths``
-        has the rules)."""
-        directory = self.path.parent
-        chain = paths.check_ancestors(directory)
-        layout, others_uids, others_gids = self._layout()
-        paths.prepare_directory(directory, layout)
-        paths.clear_socket_path(self.path, _answers)
-        listener, inode = paths.bind_socket(self.path, layout)
-        try:
-            shared = group_id(DEFAULT_GROUP)
-            missing = paths.unreachable([*chain, directory], self.path, others_uids,
-                                        others_gids - {shared})
-            if missing:
-                raise InvalidArgument(
-                    f"{', '.join(missing)} may use the daemon but cannot reach {self.path}: "
-                    f"the directories on the way need search permission for them (a "
-                    f"socket directory the daemon creates gets it)")
-            if shared in others_gids and paths.unreachable(
-                    [*chain, directory], self.path, (), {shared}):
-                self._on_event(f"members of group {DEFAULT_GROUP} cannot reach {self.path} "
-                               "(directory permissions)")
-        except BaseException:
-            listener.close()
-            paths.remove_socket(self.path, inode)
-            raise
-        listener.listen(128)
-        listener.setblocking(False)
-        self._listener, self._inode = listener, inode
-
-    def _layout(self) -> tuple[paths.Layout, frozenset[int], frozenset[int]]:
-        """Modes and group for what the daemon creates, and the users and groups other
-        than its own that it admits (they need the socket reachable)."""
-        euid = os.geteuid()
-        shared = group_id(DEFAULT_GROUP)
-        usable = shared is not None and (
-            euid == 0 or shared == os.getegid() or shared in os.getgroups())
-        own_group = shared if usable else os.getegid()
-        others_uids = self.allow.uids - {euid}
-        others_gids = self.allow.gids - {own_group}
-        if not usable:
-            # The default group is not the daemon's to give: its members are not served
-            # through the file permissions (the daemon says so when it starts).
-            others_gids -= {shared}
-        if others_uids or others_gids:
-            layout = paths.Layout(paths.SHARED_DIR_MODE, paths.SHARED_SOCKET_MODE,
-                                  shared if usable else None)
-        else:
-            layout = paths.Layout(paths.PRIVATE_DIR_MODE, paths.PRIVATE_SOCKET_MODE,
-                                  shared if usable else None)
-        if shared is not None and shared in self.allow.gids and not usable:
-            self._on_event(f"the daemon's user is not in group {DEFAULT_GROUP}: its "
-                           "members cannot reach the socket")
-        return layout, frozenset(others_uids), frozenset(others_gids)
+        """Check (or create) the socket directory and listen (:func:`listen`)."""
+        self._listener, self._inode = listen(self.path, self.allow, self._on_event)
 
     def serve_forever(self) -> None:
         """Serve every connection from this thread until :meth:`stop`."""
@@ -227,7 +182,6 @@ class Server:
         listener = self._listener
         if listener is None:  # pragma: no cover - bind() sets it
             raise RuntimeError("not bound")
-        self._on_event(f"serving module {self.module.serial} on {self.path}")
         self._reserve = _reserve_descriptor()
         epoll = self._epoll = select.epoll()
         wake_fd, listen_fd = self._wake_r.fileno(), listener.fileno()
@@ -401,10 +355,10 @@ class Server:
         self._wake()
 
     def _close_listener(self) -> None:
-        if self._listener is not None:
+        if self._listener is not None and self._owns_listener:
             self._listener.close()
-            self._listener = None
             paths.remove_socket(self.path, self._inode)
+        self._listener = None
 
     def _wake(self) -> None:
         try:
@@ -462,7 +416,6 @@ class Server:
             if reason is None:
                 conn = _Connection(sock, peer, time.monotonic())
                 self._connections.add(conn)
-                self._per_uid[peer.uid] += 1
         if reason is not None:
             sock.close()
             self._refuse(peer.uid, peer.gid, peer.pid, reason)
@@ -479,10 +432,13 @@ class Server:
     def _refusal_reason(self, peer: Peer) -> str | None:
         if not self.allow.allows(peer):
             return "not on the allow-list"
-        if self._per_uid[peer.uid] >= self.limits.connections_per_uid:
-            return f"its user holds {self.limits.connections_per_uid} connections"
-        if len(self._connections) >= self.limits.connections:
-            return f"the daemon holds {self.limits.connections} connections"
+        limits = self.limits
+        refused = self._tally.take(Held.CONNECTION, peer.uid, limits.connections_per_uid,
+                                   limits.connections)
+        if refused is Refused.USER:
+            return f"its user holds {limits.connections_per_uid} connections"
+        if refused is Refused.ALL:
+            return f"the daemon holds {limits.connections} connections"
         return None
 
     def _out_of_descriptors(self, listener: socket.socket) -> None:
@@ -535,6 +491,7 @@ class Server:
             with self._conns_lock:
                 conn.waiting = False
                 del self._waits[conn]
+            self._tally.give(Held.WAIT, conn.peer.uid)
             return protocol.encode_error(InvalidArgument(
                 "the daemon cannot start a thread for this call now", rc=-errno.EAGAIN),
                 request_id)
@@ -552,19 +509,21 @@ class Server:
                                            request_id)
         with self._conns_lock:
             del self._waits[conn]
+        self._tally.give(Held.WAIT, conn.peer.uid)
         self._finished.append((conn, answer))
         self._wake()
 
     def _wait_refusal(self, conn: _Connection) -> SoftScmError | None:
-        uid = conn.peer.uid
-        waits = self._waits
-        if sum(1 for c in waits if c.peer.uid == uid) >= self.limits.waits_per_uid:
+        limits = self.limits
+        refused = self._tally.take(Held.WAIT, conn.peer.uid, limits.waits_per_uid,
+                                   limits.waits)
+        if refused is Refused.USER:
             return InvalidArgument(
-                f"at most {self.limits.waits_per_uid} waits of one user may be under way",
+                f"at most {limits.waits_per_uid} waits of one user may be under way",
                 rc=-errno.EAGAIN)
-        if len(waits) >= self.limits.waits:
+        if refused is Refused.ALL:
             return InvalidArgument(
-                f"at most {self.limits.waits} waits may be under way", rc=-errno.EAGAIN)
+                f"at most {limits.waits} waits may be under way", rc=-errno.EAGAIN)
         return None
 
     def _fail(self, conn: _Connection, error: SoftScmError) -> None:
@@ -584,11 +543,11 @@ class Server:
             conn.closed = True
             conn.cancel.set()
             self._connections.discard(conn)
-            self._per_uid[conn.peer.uid] -= 1
-            if self._per_uid[conn.peer.uid] <= 0:
-                del self._per_uid[conn.peer.uid]
             streams = list(conn.streams)
             conn.streams.clear()
+        self._tally.give(Held.CONNECTION, conn.peer.uid)
+        if streams:
+            self._tally.give(Held.STREAM, conn.peer.uid, len(streams))
         self._by_fd.pop(conn.fd, None)
         if self._last_served is conn:
             self._last_served = None
@@ -620,35 +579,39 @@ class Server:
                 return result_frame(request_id, op, self._stream_open(conn, args))
             result = call(self.module, op, args, self.lock, conn.cancel.is_set)
             if op == "stream_finish" or op == "stream_abort":
-                with self._conns_lock:
-                    streams.discard(args["handle"])
+                self._stream_closed(conn, args["handle"])
             return result_frame(request_id, op, result)
         except SoftScmError as exc:
             if exc.status == exc.status.VERIFICATION_FAILED and "handle" in args:
-                with self._conns_lock:
-                    streams.discard(args["handle"])
+                self._stream_closed(conn, args["handle"])
             return protocol.encode_error(exc, request_id)
 
     def _stream_open(self, conn: _Connection, args: dict[str, Any]) -> Any:
         """Open a stream for ``conn`` within the limits (checked and counted together,
         so that two connections of one user cannot both pass the last free place)."""
+        limits, uid = self.limits, conn.peer.uid
         with self._conns_lock:
-            self._check_streams(conn)
-            handle = call(self.module, "stream_open", args, self.lock)
+            if len(conn.streams) >= limits.streams_per_connection:
+                raise InvalidArgument(
+                    f"at most {limits.streams_per_connection} streams per connection",
+                    rc=-errno.EAGAIN)
+            if self._tally.take(Held.STREAM, uid, limits.streams_per_uid) is not None:
+                raise InvalidArgument(
+                    f"at most {limits.streams_per_uid} streams per user", rc=-errno.EAGAIN)
+            try:
+                handle = call(self.module, "stream_open", args, self.lock)
+            except BaseException:
+                self._tally.give(Held.STREAM, uid)
+                raise
             conn.streams.add(handle)
         return handle
 
-    def _check_streams(self, conn: _Connection) -> None:
-        limits = self.limits
-        if len(conn.streams) >= limits.streams_per_connection:
-            raise InvalidArgument(
-                f"at most {limits.streams_per_connection} streams per connection",
-                rc=-errno.EAGAIN)
-        uid = conn.peer.uid
-        held = sum(len(c.streams) for c in self._connections if c.peer.uid == uid)
-        if held >= limits.streams_per_uid:
-            raise InvalidArgument(
-                f"at most {limits.streams_per_uid} streams per user", rc=-errno.EAGAIN)
+    def _stream_closed(self, conn: _Connection, handle: int) -> None:
+        with self._conns_lock:
+            if handle not in conn.streams:
+                return
+            conn.streams.discard(handle)
+        self._tally.give(Held.STREAM, conn.peer.uid)
 
     # -- refusals -------------------------------------------------------------------------
 
@@ -667,6 +630,67 @@ class Server:
                                    count=count, reason=reason)
         except Exception:
             log.exception("could not record refused connections")
+
+
+def listen(path: Path, allow: AllowList, on_event: Callable[[str], None]
+           ) -> tuple[socket.socket, int]:
+    """A socket listening on ``path`` for the peers ``allow`` admits, the socket
+    directory checked (or created) first (``softscm.service.paths`` has the rules), and
+    the inode of the socket file (for :func:`softscm.service.paths.remove_socket`).
+    Problems of reach that do not stop the daemon are told to ``on_event``."""
+    directory = path.parent
+    chain = paths.check_ancestors(directory)
+    layout, others_uids, others_gids = _layout(allow, on_event)
+    paths.prepare_directory(directory, layout)
+    paths.clear_socket_path(path, _answers)
+    listener, inode = paths.bind_socket(path, layout)
+    try:
+        shared = group_id(DEFAULT_GROUP)
+        missing = paths.unreachable([*chain, directory], path, others_uids,
+                                    others_gids - {shared})
+        if missing:
+            raise InvalidArgument(
+                f"{', '.join(missing)} may use the daemon but cannot reach {path}: "
+                f"the directories on the way need search permission for them (a "
+                f"socket directory the daemon creates gets it)")
+        if shared in others_gids and paths.unreachable(
+                [*chain, directory], path, (), {shared}):
+            on_event(f"members of group {DEFAULT_GROUP} cannot reach {path} "
+                     "(directory permissions)")
+    except BaseException:
+        listener.close()
+        paths.remove_socket(path, inode)
+        raise
+    listener.listen(128)
+    listener.setblocking(False)
+    return listener, inode
+
+
+def _layout(allow: AllowList, on_event: Callable[[str], None]
+            ) -> tuple[paths.Layout, frozenset[int], frozenset[int]]:
+    """Modes and group for what the daemon creates, and the users and groups other
+    than its own that it admits (they need the socket reachable)."""
+    euid = os.geteuid()
+    shared = group_id(DEFAULT_GROUP)
+    usable = shared is not None and (
+        euid == 0 or shared == os.getegid() or shared in os.getgroups())
+    own_group = shared if usable else os.getegid()
+    others_uids = allow.uids - {euid}
+    others_gids = allow.gids - {own_group}
+    if not usable:
+        # The default group is not the daemon's to give: its members are not served
+        # through the file permissions (the daemon says so when it starts).
+        others_gids -= {shared}
+    if others_uids or others_gids:
+        layout = paths.Layout(paths.SHARED_DIR_MODE, paths.SHARED_SOCKET_MODE,
+                              shared if usable else None)
+    else:
+        layout = paths.Layout(paths.PRIVATE_DIR_MODE, paths.PRIVATE_SOCKET_MODE,
+                              shared if usable else None)
+    if shared is not None and shared in allow.gids and not usable:
+        on_event(f"the daemon's user is not in group {DEFAULT_GROUP}: its "
+                 "members cannot reach the socket")
+    return layout, frozenset(others_uids), frozenset(others_gids)
 
 
 def _drain(sock: socket.socket) -> None:

@@ -26,6 +26,11 @@ class StateLock:
         self._fd = fd
         self._clear = clear
 
+    def fileno(self) -> int:
+        """The descriptor holding the lock (-1 once released): a daemon's workers
+        inherit it, so that the state stays held until the last of them has ended."""
+        return self._fd
+
     def release(self) -> None:
         """Give the lock up (idempotent)."""
         if self._fd >= 0:
@@ -95,3 +100,22 @@ def lock_exclusive(directory: Path, socket_path: str) -> StateLock:
     os.lseek(fd, 0, os.SEEK_SET)
     os.write(fd, socket_path.encode("utf-8"))
     return StateLock(fd, clear=True)
+
+
+def check_worker(directory: Path, socket_path: str) -> None:
+    """Refuse, unless the state in ``directory`` is held by the daemon listening on
+    ``socket_path`` (a worker of that daemon opens it without a lock of its own, under
+    the daemon's)."""
+    fd = _open(directory)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.lseek(fd, 0, os.SEEK_SET)
+            if os.read(fd, 4096).decode("utf-8", "replace").strip() == socket_path:
+                return
+        raise ConnectionFailed(
+            f"the state in {directory} is not held by the daemon at {socket_path}: a "
+            "daemon's worker is started by its daemon (`softscm serve`)")
+    finally:
+        os.close(fd)

@@ -1,0 +1,90 @@
+"""One worker of a daemon: a process of its own serving the daemon's socket with a module
+of its own over the same state (``python -m softscm.service.worker SPEC``, started by
+:mod:`softscm.service.workers`, never by hand).
+
+The daemon gives it, by descriptor: the listening socket, the memory file where every
+worker counts what each user holds (:class:`~softscm.service.tally.SharedTally`), the
+daemon's lock on the state, and one end of a socket pair. On that pair the worker says
+``ready`` once it serves, then writes the lines of its events; when the daemon's end
+closes (the daemon has ended, however), the worker stops as it does on SIGTERM.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from softscm.service.access import AllowList
+from softscm.service.limits import Limits
+from softscm.service.server import Server
+from softscm.service.tally import SharedTally
+
+#: What a worker first says on its socket pair once it serves.
+READY = "ready"
+
+
+def spec(home: Path, socket_path: Path, allow: AllowList, limits: Limits, *,
+         listener: int, tally: int, row: int, rows: int, users: int, pair: int) -> str:
+    """The argument a worker is started with."""
+    return json.dumps({
+        "home": str(home), "socket": str(socket_path),
+        "uids": sorted(allow.uids), "gids": sorted(allow.gids),
+        "limits": {name: getattr(limits, name) for name in Limits.__dataclass_fields__},
+        "listener": listener, "tally": tally, "row": row, "rows": rows, "users": users,
+        "pair": pair,
+    })
+
+
+def main(argv: list[str]) -> int:
+    """Serve as the worker ``argv[1]`` (:func:`spec`) describes until told to stop."""
+    from softscm.runtime import open_worker
+
+    options: dict[str, Any] = json.loads(argv[1])
+    pair = socket.socket(fileno=options["pair"])
+    listener = socket.socket(fileno=options["listener"])
+    tally = SharedTally(options["tally"], options["rows"], options["users"], options["row"])
+    lines = threading.Lock()
+
+    def say(line: str) -> None:
+        with lines:
+            try:
+                pair.sendall(line.replace("\n", " ").encode("utf-8", "replace") + b"\n")
+            except OSError:
+                pass  # the daemon has gone: the watch below stops us
+
+    path = Path(options["socket"])
+    module, store = open_worker(options["home"], str(path))
+    try:
+        server = Server(module, path, AllowList(frozenset(options["uids"]),
+                                                frozenset(options["gids"])),
+                        say, Limits(**options["limits"]), tally=tally, listener=listener)
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: server.stop())
+        threading.Thread(target=_watch_daemon, args=(pair, server), daemon=True,
+                         name="softscm-daemon-watch").start()
+        say(READY)
+        server.serve_forever()
+    finally:
+        store.close()
+        listener.close()
+        tally.close()
+    return 0
+
+
+def _watch_daemon(pair: socket.socket, server: Server) -> None:
+    """Stop ``server`` once the daemon's end of ``pair`` closes."""
+    try:
+        while pair.recv(64):
+            pass
+    except OSError:
+        pass
+    server.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
