@@ -4,6 +4,7 @@ the test process."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -30,12 +31,55 @@ def start_daemon(home: Path, sock: Path, *extra: str, preexec_fn=None) -> subpro
     return proc
 
 
-def rss_kib(pid: int) -> int:
-    """Resident memory of a process, in KiB."""
+def daemon_pids(pid: int) -> list[int]:
+    """The daemon ``pid`` and its workers (its child processes)."""
+    children = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            children += Path(f"/proc/{pid}/task/{task}/children").read_text().split()
+        except OSError:
+            pass
+    return [pid, *map(int, children)]
+
+
+def _status(pid: int, field: str) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(field):
             return int(line.split()[1])
-    raise AssertionError("no VmRSS")
+    raise AssertionError(f"no {field}")
+
+
+def rss_kib(pid: int) -> int:
+    """Resident memory of the daemon ``pid`` and its workers together, in KiB."""
+    return sum(_status(p, "VmRSS:") for p in daemon_pids(pid))
+
+
+def threads(pid: int) -> int:
+    """Threads of the daemon ``pid`` and its workers together (0 once it has ended)."""
+    try:
+        return sum(_status(p, "Threads:") for p in daemon_pids(pid))
+    except OSError:
+        return 0
+
+
+def kill_daemon(proc: subprocess.Popen) -> None:
+    """SIGKILL the daemon ``proc``, as a power cut would, and wait until none of its
+    processes holds anything any more (its workers die with it)."""
+    workers = daemon_pids(proc.pid)[1:]
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 20
+    for pid in workers:
+        while time.monotonic() < deadline:
+            try:
+                state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            except OSError:
+                break
+            if state in ("Z", "X"):
+                break
+            time.sleep(0.005)
+        else:
+            raise AssertionError(f"worker {pid} outlived its daemon")
 
 
 class DaemonThread:

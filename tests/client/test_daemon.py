@@ -19,7 +19,7 @@ import msgpack
 import pytest
 
 import softscm
-from daemon_process import start_daemon
+from daemon_process import kill_daemon, start_daemon
 from peers import connect, frame, open_session, wait_frame
 from softscm import Client
 from softscm.client.socket_transport import SocketTransport
@@ -227,8 +227,7 @@ def _crash_rounds(home: Path, sock_dir: Path, rounds: int, seed: int) -> None:
         for t in threads:
             t.start()
         time.sleep(rng.uniform(0.05, 0.4))
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
+        kill_daemon(proc)
         for t in threads:
             t.join(30)
         sock.unlink(missing_ok=True)
@@ -238,6 +237,12 @@ def _crash_rounds(home: Path, sock_dir: Path, rounds: int, seed: int) -> None:
             generating = any(f == -1 for f in in_flight)
             for w in range(workers):
                 ambiguous = in_flight[w]
+                if (ambiguous is not None and ambiguous >= 0 and ambiguous in allocated
+                        and ambiguous in owned[w]
+                        and scm.public_key(ambiguous) != owned[w][ambiguous]):
+                    # Its removal was done, not answered, and another client's generation
+                    # was given the slot since (served by another worker meanwhile).
+                    del owned[w][ambiguous]
                 for slot, pub in list(owned[w].items()):
                     if slot == ambiguous:
                         continue

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from daemon_process import DaemonThread, rss_kib, start_daemon
+from daemon_process import DaemonThread, rss_kib, start_daemon, threads
 from peers import (
     AsUser,
     answer,
@@ -366,7 +366,7 @@ def test_sigterm_ends_the_daemon_with_hundreds_of_waits(home, run_dir) -> None:
             children.append(AsUser(uid, uid, [], waiter))
         for child in children:
             assert child.recv() == "ready"
-        assert eventually(lambda: _threads(proc.pid) >= 200)
+        assert eventually(lambda: threads(proc.pid) >= 200)
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=15)
     finally:
@@ -378,9 +378,3 @@ def test_sigterm_ends_the_daemon_with_hundreds_of_waits(home, run_dir) -> None:
     assert proc.returncode == 0, err
     assert "stopped" in err
 
-
-def _threads(pid: int) -> int:
-    try:
-        return len(os.listdir(f"/proc/{pid}/task"))
-    except OSError:
-        return 0

@@ -279,7 +279,7 @@ class Module:
                      "foreign": len(self.keystore.foreign_slots()),
                      "foreign_keyring_size": self.profile.foreign_keyring_size},
             "time": int(self.physical.rtc()),
-            "events": self.events(after=max(0, self._last_seq() - 10)),
+            "events": self.events(after=max(0, self.last_seq() - 10)),
         }
         status.update(self.physical.physical_status())
         return status
@@ -305,7 +305,9 @@ class Module:
         ``None``; a waiter on a jumping clock sleeps until then."""
         return self.physical.next_due()
 
-    def _last_seq(self) -> int:
+    def last_seq(self) -> int:
+        """Sequence number of the newest event-log record (0: none)."""
+        self._sync()
         last = self._store.last_event()
         return 0 if last is None else last.seq
 

@@ -36,14 +36,15 @@ def run_daemon(
         else:
             server = Workers(module, resolve_home(home), socket_path, workers,
                              state_lock, allow, emit, limits)
+        watcher = _Watcher(server, on_event)  # (what workers record from now is told)
         server.bind()
         previous = {
             sig: signal.signal(sig, lambda *_: server.stop())
             for sig in (signal.SIGTERM, signal.SIGINT)
         }
-        watcher = _Watcher(server, on_event)
         try:
-            module.record("daemon_start", socket=str(socket_path))
+            with server.lock:
+                module.record("daemon_start", socket=str(socket_path))
             emit(f"serving module {module.serial} on {server.path}")
             watcher.start()
             server.serve_forever()
@@ -75,16 +76,14 @@ class _Watcher:
         self._on_event = on_event
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
-        self._last_seq = 0
+        with server.lock:
+            self._last_seq = server.module.last_seq()
         self._led = ""
 
     def start(self) -> None:
-        if self._on_event is None:
-            return
-        with self._server.lock:
-            events = self._server.module.events(limit=10_000)
-        self._last_seq = events[-1]["seq"] if events else 0
-        self._thread.start()
+        """Report what was recorded since this watcher was made, and on."""
+        if self._on_event is not None:
+            self._thread.start()
 
     def stop(self) -> None:
         self._stop.set()

@@ -6,12 +6,16 @@ The daemon gives it, by descriptor: the listening socket, the memory file where 
 worker counts what each user holds (:class:`~softscm.service.tally.SharedTally`), the
 daemon's lock on the state, and one end of a socket pair. On that pair the worker says
 ``ready`` once it serves, then writes the lines of its events; when the daemon's end
-closes (the daemon has ended, however), the worker stops as it does on SIGTERM.
+closes, the worker stops as it does on SIGTERM. If the daemon dies (SIGKILL, a crash),
+the kernel kills the worker at once (``PR_SET_PDEATHSIG``), as a power cut would: no
+worker outlives its daemon's lock on the state.
 """
 
 from __future__ import annotations
 
+import ctypes
 import json
+import os
 import signal
 import socket
 import sys
@@ -36,7 +40,7 @@ def spec(home: Path, socket_path: Path, allow: AllowList, limits: Limits, *,
         "uids": sorted(allow.uids), "gids": sorted(allow.gids),
         "limits": {name: getattr(limits, name) for name in Limits.__dataclass_fields__},
         "listener": listener, "tally": tally, "row": row, "rows": rows, "users": users,
-        "pair": pair,
+        "pair": pair, "daemon": os.getpid(),
     })
 
 
@@ -45,6 +49,7 @@ def main(argv: list[str]) -> int:
     from softscm.runtime import open_worker
 
     options: dict[str, Any] = json.loads(argv[1])
+    _die_with(options["daemon"])
     pair = socket.socket(fileno=options["pair"])
     listener = socket.socket(fileno=options["listener"])
     tally = SharedTally(options["tally"], options["rows"], options["users"], options["row"])
@@ -74,6 +79,20 @@ def main(argv: list[str]) -> int:
         listener.close()
         tally.close()
     return 0
+
+
+#: ``prctl`` option: the signal the kernel sends this process when its parent dies.
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with(daemon: int) -> None:
+    """Be killed as soon as the process ``daemon`` (our parent) dies; end now if it
+    has died already."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG)")
+    if os.getppid() != daemon:
+        sys.exit(1)
 
 
 def _watch_daemon(pair: socket.socket, server: Server) -> None:
