@@ -74,6 +74,8 @@ def main(argv: list[str]) -> int:
                          name="softscm-daemon-watch").start()
         say(READY)
         server.serve_forever()
+        with server.lock:
+            module.metrics.flush()  # the calls this worker counted since its last write
     finally:
         store.close()
         listener.close()
