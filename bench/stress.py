@@ -140,15 +140,32 @@ class Daemon:
     def alive(self) -> bool:
         return self.proc.poll() is None
 
+    def pids(self) -> list[int]:
+        """The daemon's process and its workers'."""
+        children: list[str] = []
+        try:
+            for task in os.listdir(f"/proc/{self.proc.pid}/task"):
+                children += Path(f"/proc/{self.proc.pid}/task/{task}/children").read_text().split()
+        except OSError:
+            pass
+        return [self.proc.pid, *map(int, children)]
+
     def rss_kib(self) -> int:
-        return _status(self.proc.pid, "VmRSS:")
+        return sum(_status(pid, "VmRSS:") for pid in self.pids())
 
     def threads(self) -> int:
-        return _status(self.proc.pid, "Threads:")
+        return sum(_status(pid, "Threads:") for pid in self.pids())
 
     def kill(self) -> None:
+        """SIGKILL, as a power cut: the workers die with the daemon; returns once none
+        of them runs any more."""
+        workers = self.pids()[1:]
         self.proc.kill()
         self.proc.wait()
+        deadline = time.monotonic() + 20
+        for pid in workers:
+            while time.monotonic() < deadline and _running(pid):
+                time.sleep(0.005)
         self.sock.unlink(missing_ok=True)
 
     def stop(self) -> tuple[int | None, float]:
@@ -162,6 +179,15 @@ class Daemon:
             self.proc.wait()
             code = None
         return code, time.monotonic() - start
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` runs (not ended, not a zombie)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
 
 
 def _status(pid: int, key: str) -> int:
