@@ -3,6 +3,7 @@ the test process."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -62,24 +63,44 @@ def threads(pid: int) -> int:
         return 0
 
 
-def kill_daemon(proc: subprocess.Popen) -> None:
-    """SIGKILL the daemon ``proc``, as a power cut would, and wait until none of its
-    processes holds anything any more (its workers die with it)."""
+def _workers_of(sock: str) -> list[int]:
+    """Processes that are workers of a daemon on ``sock``, whoever their parent is now
+    (one started just before its daemon died has not yet been killed with it)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            argv = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"softscm.service.worker" in argv and any(sock.encode() in a for a in argv):
+            found.append(int(entry))
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+def kill_daemon(proc: subprocess.Popen, sock: Path | None = None) -> None:
+    """SIGKILL the daemon ``proc`` (serving ``sock``), as a power cut would, and wait
+    until none of its processes runs any more (its workers die with it). With ``sock``,
+    also a worker started just before the daemon died, which no longer is its child."""
     workers = daemon_pids(proc.pid)[1:]
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
+    if sock is not None:
+        workers += _workers_of(json.dumps(str(sock))[1:-1])
     deadline = time.monotonic() + 20
-    for pid in workers:
-        while time.monotonic() < deadline:
-            try:
-                state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-            except OSError:
-                break
-            if state in ("Z", "X"):
-                break
-            time.sleep(0.005)
-        else:
-            raise AssertionError(f"worker {pid} outlived its daemon")
+    while any(_running(pid) for pid in workers):
+        if time.monotonic() > deadline:
+            raise AssertionError("a worker outlived its daemon")
+        time.sleep(0.005)
 
 
 class DaemonThread:
