@@ -14,6 +14,7 @@ worker outlives its daemon's lock on the state.
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import json
 import os
 import signal
@@ -21,12 +22,12 @@ import socket
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from softscm.service.access import AllowList
-from softscm.service.limits import Limits
-from softscm.service.server import Server
-from softscm.service.tally import SharedTally
+if TYPE_CHECKING:  # (imported by main, once this process dies with its daemon)
+    from softscm.service.access import AllowList
+    from softscm.service.limits import Limits
+    from softscm.service.server import Server
 
 #: What a worker first says on its socket pair once it serves.
 READY = "ready"
@@ -38,7 +39,7 @@ def spec(home: Path, socket_path: Path, allow: AllowList, limits: Limits, *,
     return json.dumps({
         "home": str(home), "socket": str(socket_path),
         "uids": sorted(allow.uids), "gids": sorted(allow.gids),
-        "limits": {name: getattr(limits, name) for name in Limits.__dataclass_fields__},
+        "limits": dataclasses.asdict(limits),
         "listener": listener, "tally": tally, "row": row, "rows": rows, "users": users,
         "pair": pair, "daemon": os.getpid(),
     })
@@ -46,10 +47,14 @@ def spec(home: Path, socket_path: Path, allow: AllowList, limits: Limits, *,
 
 def main(argv: list[str]) -> int:
     """Serve as the worker ``argv[1]`` (:func:`spec`) describes until told to stop."""
-    from softscm.runtime import open_worker
-
     options: dict[str, Any] = json.loads(argv[1])
     _die_with(options["daemon"])
+    from softscm.runtime import open_worker
+    from softscm.service.access import AllowList
+    from softscm.service.limits import Limits
+    from softscm.service.server import Server
+    from softscm.service.tally import SharedTally
+
     pair = socket.socket(fileno=options["pair"])
     listener = socket.socket(fileno=options["listener"])
     tally = SharedTally(options["tally"], options["rows"], options["users"], options["row"])
