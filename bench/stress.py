@@ -497,6 +497,8 @@ def phase_kill_embedded(report: Report, work: Path, rounds: int) -> None:
                      acknowledged: dict[int, bytes] = acknowledged) -> None:
                 assert proc.stdout is not None
                 for line in proc.stdout:
+                    if not line.endswith("\n"):
+                        break  # cut short by the kill: not acknowledged
                     slot, pub = line.split()
                     acknowledged[int(slot)] = bytes.fromhex(pub)
             thread = threading.Thread(target=read)
