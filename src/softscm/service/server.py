@@ -1,4 +1,7 @@
 """The daemon: one module shared by every process on the host, over a Unix socket.
+This is one server, in the daemon's process or in each of its workers
+(:mod:`softscm.service.workers`, which then share the listening socket and count what
+each user holds together, :mod:`softscm.service.tally`).
 
 One thread serves every connection: it waits on all their sockets at once (epoll), reads
 a request, answers it and writes the answer back, with nothing handed between threads
