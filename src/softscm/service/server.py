@@ -199,7 +199,7 @@ class Server:
                 more: list[_Connection] = []
                 for fd, events in epoll.poll(0 if ready else TICK_SECONDS):
                     if fd == wake_fd:
-                        _drain(self._wake_r)
+                        drain(self._wake_r)
                         self._write_finished(more)
                     elif fd == listen_fd:
                         if not self._stop.is_set():
@@ -696,7 +696,8 @@ def _layout(allow: AllowList, on_event: Callable[[str], None]
     return layout, frozenset(others_uids), frozenset(others_gids)
 
 
-def _drain(sock: socket.socket) -> None:
+def drain(sock: socket.socket) -> None:
+    """Read and drop what a non-blocking wake-up socket holds."""
     try:
         while sock.recv(4096):
             pass

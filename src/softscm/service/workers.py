@@ -32,7 +32,7 @@ from softscm.errors import InternalError
 from softscm.service import paths
 from softscm.service.access import AllowList
 from softscm.service.limits import Limits
-from softscm.service.server import DRAIN_SECONDS, listen
+from softscm.service.server import DRAIN_SECONDS, drain, listen
 from softscm.service.tally import SharedTally
 from softscm.service.worker import READY, spec
 
@@ -95,6 +95,7 @@ class Workers:
         self._workers: dict[int, _Worker] = {}
         self._selector = selectors.DefaultSelector()
         self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
         self._wake_w.setblocking(False)
         self._selector.register(self._wake_r, selectors.EVENT_READ)
         self._stop = threading.Event()
@@ -173,7 +174,7 @@ class Workers:
         for key, _ in self._selector.select(timeout):
             worker = key.data
             if worker is None:
-                _drain(self._wake_r)
+                drain(self._wake_r)
                 continue
             try:
                 data = worker.pair.recv(65536)
@@ -263,11 +264,3 @@ def _reap(proc: subprocess.Popen[bytes], timeout: float) -> int:
         proc.kill()
         return proc.wait()
 
-
-def _drain(sock: socket.socket) -> None:
-    sock.setblocking(False)
-    try:
-        while sock.recv(4096):
-            pass
-    except (BlockingIOError, InterruptedError):
-        pass
