@@ -208,9 +208,15 @@ def test_store_check_says_when_erasure_is_pending(run, home: Path, monkeypatch) 
         store.close()
         out = run("store", "check", code=1).output
         assert "FAIL  erasure" in out
+        with softscm.Client.open(home) as scm:
+            assert scm.status()["erasure_pending"] is True
+        assert "ERASURE PENDING" in run("status").output
     finally:
         reader.release()
     assert "ok    erasure" in run("store", "check").output
+    with softscm.Client.open(home) as scm:
+        assert scm.status()["erasure_pending"] is False
+    assert "ERASURE PENDING" not in run("status").output
 
 
 def test_replacing_a_key_erases_the_secret_it_replaces(module) -> None:

@@ -182,7 +182,9 @@ def _status_text(info: dict[str, Any]) -> str:
         f"state     {info['lifecycle']}" + (f" ({info['hold']})" if info["hold"] else "")
         + f"; binding {info['binding']}" + ("; KEYS DESTROYED" if info["destroyed"] else ""),
         f"keys      {keys_['allocated']} allocated (key store of {keys_['key_store_size']}), "
-        f"{keys_['foreign']} foreign of {keys_['foreign_keyring_size']}",
+        f"{keys_['foreign']} foreign of {keys_['foreign_keyring_size']}"
+        + ("; ERASURE PENDING: deleted secrets are still in the files, erasure is retried "
+           "(softscm store check)" if info.get("erasure_pending") else ""),
         f"power     main {'on' if info['main_power'] else 'off'}, battery "
         + ("removed" if info["battery"] is None else f"{info['battery']:.2f} V"),
         f"sensors   cpu {info['cpu_temp']:.1f} C, loops "

@@ -280,6 +280,8 @@ class Module:
                      "foreign_keyring_size": self.profile.foreign_keyring_size},
             "time": int(self.physical.rtc()),
             "events": self.events(after=max(0, self.last_seq() - 10)),
+            # Deleted secrets not yet erased from the files (retried until done).
+            "erasure_pending": self._store.erasure_pending(),
         }
         status.update(self.physical.physical_status())
         return status
