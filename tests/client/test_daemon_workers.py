@@ -78,11 +78,14 @@ class Daemon:
     read line by line as it comes."""
 
     def __init__(self, home: Path, sock: Path, workers: int = 2,
-                 uids: tuple[int, ...] = (), *, cli: bool = False, **limits: object) -> None:
-        """``cli``: ``softscm serve --workers N`` (default limits) instead."""
+                 uids: tuple[int, ...] = (), *, cli: bool = False, cwd: Path | None = None,
+                 **limits: object) -> None:
+        """``cli``: ``softscm serve --workers N`` (default limits) instead; ``cwd``:
+        where it runs (the socket is named relative to it)."""
         self.path = sock
         if cli:
-            command = ["-m", "softscm", "serve", "--socket", str(sock),
+            named = os.path.relpath(sock, cwd) if cwd else str(sock)
+            command = ["-m", "softscm", "serve", "--socket", named,
                        "--workers", str(workers)]
         else:
             options = {"home": str(home), "socket": str(sock), "workers": workers,
@@ -91,7 +94,7 @@ class Daemon:
         env = dict(os.environ, SOFTSCM_HOME=str(home))
         env.pop("SOFTSCM_SOCKET", None)
         self.proc = subprocess.Popen(
-            [sys.executable, *command], env=env, stdin=subprocess.DEVNULL,
+            [sys.executable, *command], env=env, cwd=cwd, stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         self.lines: list[str] = []
         self._changed = threading.Condition()
@@ -165,8 +168,8 @@ def start(home: Path, run_dir: Path) -> Iterator:
         assert eventually(lambda: len(daemon.workers()) == workers)
         return daemon
 
-    def cli(workers: int = 2) -> Daemon:
-        daemon = Daemon(home, run_dir / "d" / "s.sock", workers, cli=True)
+    def cli(workers: int = 2, cwd: Path | None = None) -> Daemon:
+        daemon = Daemon(home, run_dir / "d" / "s.sock", workers, cli=True, cwd=cwd)
         running.append(daemon)
         assert eventually(lambda: len(daemon.workers()) == workers)
         return daemon
@@ -516,6 +519,17 @@ def test_workers_die_with_their_daemon_and_the_state_is_free_at_once(start) -> N
     assert not [line for line in second.lines if " ended " in line], second.lines
     assert not second.path.exists()
     assert all(_state(pid) == "X" for pid in workers)  # ended, and reaped by the daemon
+
+
+def test_workers_serve_a_socket_named_relative_to_the_daemon(
+        start, home: Path, run_dir: Path) -> None:
+    """The workers of ``softscm serve --socket d/s.sock`` open the state their daemon
+    holds; an in-process open is told the socket's full path."""
+    daemon = start.cli(cwd=run_dir)
+    with Client(SocketTransport(daemon.path)) as scm:
+        assert scm.model_number() == "SCM"
+    with pytest.raises(softscm.ConnectionFailed, match=f"the daemon at {daemon.path};"):
+        Client.open(home)
 
 
 # -- only a daemon's own workers open its state ------------------------------------------

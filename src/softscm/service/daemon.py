@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from pathlib import Path
@@ -28,6 +29,10 @@ def run_daemon(
     :class:`~softscm.service.workers.Workers`); the state is checkpointed and released
     on the way out. ``InternalError`` if the workers kept failing."""
     emit = on_event or (lambda line: log.info("%s", line))
+    # The full path, as the server and the workers name it: the state's lock says where
+    # the daemon is to whoever reads it, and a worker opens the state only if it names
+    # the socket the worker was given.
+    socket_path = Path(os.path.abspath(socket_path))
     module, store, state_lock = open_served_locked(home, str(socket_path))
     try:
         server: Server | Workers
