@@ -279,8 +279,11 @@ def test_connections_per_user_count_across_workers(start) -> None:
         path = str(daemon.path)
 
         def other(channel: AsUser) -> None:
-            socks = [connect(Path(path)) for _ in range(4)]
-            channel.send([call(sock, 1, "hello") for sock in socks])
+            socks, replies = [], []
+            for _ in range(4):  # one after the other: whichever worker accepts it
+                socks.append(connect(Path(path)))
+                replies.append(call(socks[-1], 1, "hello"))
+            channel.send(replies)
             hold(channel)
 
         child = AsUser(NOBODY, NOBODY, [], other)
