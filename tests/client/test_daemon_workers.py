@@ -325,8 +325,12 @@ def test_connections_in_all_count_across_workers(start) -> None:
         close_all(held)
 
 
-def test_waits_per_user_count_across_workers(start) -> None:
-    daemon = start(waits_per_uid=2)
+@pytest.mark.parametrize("limit, refusal", [
+    ("waits_per_uid", "at most 2 waits of one user may be under way"),
+    ("waits", "at most 2 waits may be under way"),
+])
+def test_waits_count_across_workers(start, limit: str, refusal: str) -> None:
+    daemon = start(**{limit: 2})
     a, b = daemon.workers()
     open_session(daemon.path)
     held: list[socket.socket] = []
@@ -349,7 +353,7 @@ def test_waits_per_user_count_across_workers(start) -> None:
             refused = call(third, 3, "wait", kind="perimeter", context="raw-peers",
                            timeout_ms=-1)
             assert refused is not None and refused[:2] == [3, Status.INVALID_ARGUMENT]
-            assert "at most 2 waits" in str(refused)
+            assert refused[2] == refusal, refused
         # The wait on b ends with its connection: its place is free for a's.
         first.close()
 
@@ -560,9 +564,11 @@ def test_a_worker_opens_only_the_state_of_its_daemon(home: Path, run_dir: Path) 
             open_worker(home, str(sock))
 
 
-def test_a_worker_started_by_hand_is_refused(home: Path, run_dir: Path) -> None:
+@pytest.mark.parametrize("holder", ["nobody", "another daemon"])
+def test_a_worker_started_by_hand_is_refused(home: Path, run_dir: Path, holder: str) -> None:
     Client.open(home).close()
     sock = run_dir / "s.sock"
+    other = DaemonThread(home, run_dir / "other.sock") if holder == "another daemon" else None
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(str(sock))
     listener.listen(1)
@@ -581,6 +587,8 @@ def test_a_worker_started_by_hand_is_refused(home: Path, run_dir: Path) -> None:
         os.close(tally)
         ours.close()
         theirs.close()
+        if other is not None:
+            other.stop()
     assert result.returncode == 1
     assert "ConnectionFailed" in result.stderr and "not held by the daemon" in result.stderr
 
