@@ -100,7 +100,12 @@ class Daemon:
         self._changed = threading.Condition()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
-        self.wait_line("serving module")
+        try:
+            self.wait_line("serving module")
+        except BaseException:
+            self.proc.kill()
+            self.proc.wait()
+            raise
 
     def _read(self) -> None:
         assert self.proc.stderr is not None
