@@ -544,6 +544,36 @@ def test_workers_serve_a_socket_named_relative_to_the_daemon(
         Client.open(home)
 
 
+def test_sigterm_while_the_workers_start_stops_the_daemon_cleanly(
+        home: Path, run_dir: Path) -> None:
+    Client.open(home).close()
+    sock = run_dir / "s.sock"
+    env = dict(os.environ, SOFTSCM_HOME=str(home))
+    env.pop("SOFTSCM_SOCKET", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "softscm", "serve", "--socket", str(sock), "--workers", "2"],
+        env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, text=True)
+    try:
+        # It listens first, then starts its workers, which take a moment to serve.
+        deadline = time.monotonic() + 30
+        while not sock.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.002)
+        workers = daemon_pids(proc.pid)[1:]
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    assert err.rstrip().endswith("softscm: stopped"), err
+    assert not sock.exists()
+    assert all(_state(pid) == "X" for pid in workers)
+    with Client.open(home) as scm:  # nothing holds the state
+        assert scm.model_number() == "SCM"
+
+
 # -- only a daemon's own workers open its state ------------------------------------------
 
 

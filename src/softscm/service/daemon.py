@@ -42,24 +42,28 @@ def run_daemon(
             server = Workers(module, resolve_home(home), socket_path, workers,
                              state_lock, allow, emit, limits)
         watcher = _Watcher(server, on_event)  # (what workers record from now is told)
-        server.bind()
+        # Told to stop while it starts (workers take a moment), the daemon stops as it
+        # does later: its socket removed, its workers ended, its exit clean.
         previous = {
             sig: signal.signal(sig, lambda *_: server.stop())
             for sig in (signal.SIGTERM, signal.SIGINT)
         }
         try:
-            with server.lock:
-                module.record("daemon_start", socket=str(socket_path))
-            emit(f"serving module {module.serial} on {server.path}")
-            watcher.start()
-            server.serve_forever()
+            server.bind()
+            try:
+                with server.lock:
+                    module.record("daemon_start", socket=str(socket_path))
+                emit(f"serving module {module.serial} on {server.path}")
+                watcher.start()
+                server.serve_forever()
+            finally:
+                watcher.stop()
+                with server.lock:
+                    module.record("daemon_stop")
+                    store.checkpoint()
         finally:
-            watcher.stop()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-            with server.lock:
-                module.record("daemon_stop")
-                store.checkpoint()
     finally:
         store.close()
     if on_event is not None:
