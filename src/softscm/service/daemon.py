@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from pathlib import Path
@@ -28,6 +29,10 @@ def run_daemon(
     :class:`~softscm.service.workers.Workers`); the state is checkpointed and released
     on the way out. ``InternalError`` if the workers kept failing."""
     emit = on_event or (lambda line: log.info("%s", line))
+    # The full path, as the server and the workers name it: the state's lock says where
+    # the daemon is to whoever reads it, and a worker opens the state only if it names
+    # the socket the worker was given.
+    socket_path = Path(os.path.abspath(socket_path))
     module, store, state_lock = open_served_locked(home, str(socket_path))
     try:
         server: Server | Workers
@@ -37,24 +42,28 @@ def run_daemon(
             server = Workers(module, resolve_home(home), socket_path, workers,
                              state_lock, allow, emit, limits)
         watcher = _Watcher(server, on_event)  # (what workers record from now is told)
-        server.bind()
+        # Told to stop while it starts (workers take a moment), the daemon stops as it
+        # does later: its socket removed, its workers ended, its exit clean.
         previous = {
             sig: signal.signal(sig, lambda *_: server.stop())
             for sig in (signal.SIGTERM, signal.SIGINT)
         }
         try:
-            with server.lock:
-                module.record("daemon_start", socket=str(socket_path))
-            emit(f"serving module {module.serial} on {server.path}")
-            watcher.start()
-            server.serve_forever()
+            server.bind()
+            try:
+                with server.lock:
+                    module.record("daemon_start", socket=str(socket_path))
+                emit(f"serving module {module.serial} on {server.path}")
+                watcher.start()
+                server.serve_forever()
+            finally:
+                watcher.stop()
+                with server.lock:
+                    module.record("daemon_stop")
+                    store.checkpoint()
         finally:
-            watcher.stop()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-            with server.lock:
-                module.record("daemon_stop")
-                store.checkpoint()
     finally:
         store.close()
     if on_event is not None:

@@ -116,6 +116,8 @@ class Workers:
                 self._start(row)
             deadline = time.monotonic() + START_SECONDS
             while not all(w.ready for w in self._workers.values()):
+                if self._stop.is_set():
+                    return  # told to stop meanwhile: serve_forever ends them
                 if time.monotonic() > deadline:
                     raise InternalError("a worker of the daemon did not start in time")
                 self._step(min(0.2, max(0.0, deadline - time.monotonic())), starting=True)
