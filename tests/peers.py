@@ -15,6 +15,10 @@ import msgpack
 
 from softscm.service import framing
 
+#: The uid (and gid) of ``nobody``, the other user the tests play as root.
+NOBODY = 65534
+
+
 
 def frame(request_id: int, op: str, **args: Any) -> bytes:
     """One length-prefixed request frame."""

@@ -19,6 +19,7 @@ import pytest
 
 from daemon_process import DaemonThread, rss_kib, start_daemon, threads
 from peers import (
+    NOBODY,
     AsUser,
     answer,
     call,
@@ -36,7 +37,6 @@ from softscm.service import framing
 from softscm.service.access import AllowList
 from softscm.service.limits import Limits, RefusalLog
 
-NOBODY = 65534
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="needs root to play other users")
 
 

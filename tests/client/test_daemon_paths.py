@@ -17,12 +17,11 @@ import pytest
 
 import softscm
 from daemon_process import DaemonThread
-from peers import AsUser, call, connect, hold
+from peers import NOBODY, AsUser, call, connect, hold
 from softscm.client.socket_transport import SocketTransport
 from softscm.service import access
 from softscm.service.access import AllowList, peer_of
 
-NOBODY = 65534
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="needs root to play other users")
 
 

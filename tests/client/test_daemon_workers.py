@@ -30,6 +30,7 @@ import pytest
 import softscm
 from daemon_process import DaemonThread, daemon_pids, kill_daemon
 from peers import (
+    NOBODY,
     AsUser,
     answer,
     call,
@@ -49,8 +50,6 @@ from softscm.service.limits import Limits
 from softscm.service.tally import SharedTally
 from softscm.service.worker import spec
 from softscm.service.workers import MAX_RESTARTS
-
-NOBODY = 65534
 
 #: ``python -c SCRIPT OPTIONS``: ``run_daemon`` with the workers and limits of OPTIONS
 #: (the command line has no option for limits), its event lines on stderr.
