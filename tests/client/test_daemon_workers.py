@@ -194,8 +194,23 @@ def _signal(pid: int, sig: int) -> None:
 
 
 def _state(pid: int) -> str:
+    return _state_of(Path(f"/proc/{pid}/stat"))
+
+
+def _stopped(pid: int) -> bool:
+    """Whether every thread of ``pid`` is stopped (the first one to stop is not enough:
+    another may still accept a connection)."""
     try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return False
+    return bool(tasks) and all(
+        _state_of(task / "stat") in ("T", "t") for task in tasks)
+
+
+def _state_of(stat: Path) -> str:
+    try:
+        return stat.read_text().rsplit(")", 1)[1].split()[0]
     except OSError:
         return "X"
 
@@ -205,7 +220,7 @@ def paused(pid: int) -> Iterator[None]:
     """The worker ``pid`` stopped (it accepts and answers nothing) meanwhile."""
     os.kill(pid, signal.SIGSTOP)
     try:
-        assert eventually(lambda: _state(pid) == "T")
+        assert eventually(lambda: _stopped(pid))
         yield
     finally:
         os.kill(pid, signal.SIGCONT)
