@@ -387,8 +387,13 @@ def test_waits_count_across_workers(start, limit: str, refusal: str) -> None:
         close_all(held)
 
 
-def test_streams_per_user_count_across_workers(start) -> None:
-    daemon = start(streams_per_uid=2)
+@pytest.mark.parametrize("limit, refusal", [
+    ("streams_per_uid", "at most 2 streams per user"),
+    # (as many as one module holds: each worker has a module of its own)
+    ("streams", "at most 2 lock/unlock streams may be open"),
+])
+def test_streams_count_across_workers(start, limit: str, refusal: str) -> None:
+    daemon = start(**{limit: 2})
     a, b = daemon.workers()
     open_session(daemon.path)
     held: list[socket.socket] = []
@@ -410,7 +415,7 @@ def test_streams_per_user_count_across_workers(start) -> None:
             for sock in (second, third):
                 reply = stream_open(sock)
                 assert reply is not None and reply[1] == Status.INVALID_ARGUMENT, reply
-                assert "at most 2 streams per user" in str(reply)
+                assert reply[2] == refusal, reply
         first.close()  # its stream ends with it, on b
 
         def opens() -> bool:

@@ -10,14 +10,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from softscm.module.keys.datalock import MAX_STREAMS
+
 #: Most connections the daemon serves at once, all users together.
 MAX_CONNECTIONS = 512
 #: Most connections one user may hold at once.
 MAX_CONNECTIONS_PER_UID = 128
 #: Most lock/unlock streams one connection may hold open.
 MAX_STREAMS_PER_CONNECTION = 8
-#: Most lock/unlock streams one user may hold open (the module holds at most 64 in all).
+#: Most lock/unlock streams one user may hold open.
 MAX_STREAMS_PER_UID = 16
+#: Most lock/unlock streams open at once, all users and all workers together: as many as
+#: one module holds (each worker has a module of its own, and would otherwise hold as
+#: many again).
+MAX_STREAMS_IN_ALL = MAX_STREAMS
 #: Most blocking waits (perimeter event, tap) under way, all users together.
 MAX_WAITS = 256
 #: Most blocking waits one user may have under way.
@@ -38,6 +44,7 @@ class Limits:
     connections_per_uid: int = MAX_CONNECTIONS_PER_UID
     streams_per_connection: int = MAX_STREAMS_PER_CONNECTION
     streams_per_uid: int = MAX_STREAMS_PER_UID
+    streams: int = MAX_STREAMS_IN_ALL
     waits: int = MAX_WAITS
     waits_per_uid: int = MAX_WAITS_PER_UID
     idle_timeout_s: float = IDLE_TIMEOUT_S

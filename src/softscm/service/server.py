@@ -598,9 +598,15 @@ class Server:
                 raise InvalidArgument(
                     f"at most {limits.streams_per_connection} streams per connection",
                     rc=-errno.EAGAIN)
-            if self._tally.take(Held.STREAM, uid, limits.streams_per_uid) is not None:
+            refused = self._tally.take(Held.STREAM, uid, limits.streams_per_uid,
+                                       limits.streams)
+            if refused is Refused.USER:
                 raise InvalidArgument(
                     f"at most {limits.streams_per_uid} streams per user", rc=-errno.EAGAIN)
+            if refused is not None:
+                raise InvalidArgument(
+                    f"at most {limits.streams} lock/unlock streams may be open",
+                    rc=-errno.EAGAIN)
             try:
                 handle = call(self.module, "stream_open", args, self.lock)
             except BaseException:
