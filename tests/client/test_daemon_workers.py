@@ -563,8 +563,11 @@ def test_workers_serve_a_socket_named_relative_to_the_daemon(
         Client.open(home)
 
 
-def test_sigterm_while_the_workers_start_stops_the_daemon_cleanly(
-        home: Path, run_dir: Path) -> None:
+@pytest.mark.parametrize("ctrl_c", [False, True], ids=["sigterm", "ctrl-c"])
+def test_a_signal_while_the_workers_start_stops_the_daemon_cleanly(
+        home: Path, run_dir: Path, ctrl_c: bool) -> None:
+    """SIGTERM to the daemon, or SIGINT to its whole process group (as Ctrl-C at a
+    terminal sends it, workers still loading included)."""
     Client.open(home).close()
     sock = run_dir / "s.sock"
     env = dict(os.environ, SOFTSCM_HOME=str(home))
@@ -572,14 +575,18 @@ def test_sigterm_while_the_workers_start_stops_the_daemon_cleanly(
     proc = subprocess.Popen(
         [sys.executable, "-m", "softscm", "serve", "--socket", str(sock), "--workers", "2"],
         env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE, text=True)
+        stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         # It listens first, then starts its workers, which take a moment to serve.
         deadline = time.monotonic() + 30
         while not sock.exists() and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.002)
         workers = daemon_pids(proc.pid)[1:]
-        proc.send_signal(signal.SIGTERM)
+        if ctrl_c:
+            time.sleep(0.05)  # (the workers' interpreters loading)
+            os.killpg(proc.pid, signal.SIGINT)  # the terminal's foreground group
+        else:
+            proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:
@@ -587,6 +594,7 @@ def test_sigterm_while_the_workers_start_stops_the_daemon_cleanly(
             proc.communicate()
     assert proc.returncode == 0, err
     assert err.rstrip().endswith("softscm: stopped"), err
+    assert "Traceback" not in err
     assert not sock.exists()
     assert all(_state(pid) == "X" for pid in workers)
     with Client.open(home) as scm:  # nothing holds the state

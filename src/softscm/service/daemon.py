@@ -44,16 +44,21 @@ def run_daemon(
         watcher = _Watcher(server, on_event)  # (what workers record from now is told)
         # Told to stop while it starts (workers take a moment), the daemon stops as it
         # does later: its socket removed, its workers ended, its exit clean.
-        previous = {
-            sig: signal.signal(sig, lambda *_: server.stop())
-            for sig in (signal.SIGTERM, signal.SIGINT)
-        }
+        told = threading.Event()
+
+        def on_signal(*_: object) -> None:
+            told.set()
+            server.stop()
+
+        previous = {sig: signal.signal(sig, on_signal)
+                    for sig in (signal.SIGTERM, signal.SIGINT)}
         try:
             server.bind()
             try:
                 with server.lock:
                     module.record("daemon_start", socket=str(socket_path))
-                emit(f"serving module {module.serial} on {server.path}")
+                if not told.is_set():  # (else it stops before it serves)
+                    emit(f"serving module {module.serial} on {server.path}")
                 watcher.start()
                 server.serve_forever()
             finally:

@@ -6,9 +6,10 @@ The daemon gives it, by descriptor: the listening socket, the memory file where 
 worker counts what each user holds (:class:`~softscm.service.tally.SharedTally`), the
 daemon's lock on the state, and one end of a socket pair. On that pair the worker says
 ``ready`` once it serves, then writes the lines of its events; when the daemon's end
-closes, the worker stops as it does on SIGTERM. If the daemon dies (SIGKILL, a crash),
-the kernel kills the worker at once (``PR_SET_PDEATHSIG``), as a power cut would: no
-worker outlives its daemon's lock on the state.
+closes, the worker stops as it does on SIGTERM (SIGINT it ignores: the daemon answers
+it). If the daemon dies (SIGKILL, a crash), the kernel kills the worker at once
+(``PR_SET_PDEATHSIG``), as a power cut would: no worker outlives its daemon's lock on
+the state.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ def spec(home: Path, socket_path: Path, allow: AllowList, limits: Limits, *,
 
 def main(argv: list[str]) -> int:
     """Serve as the worker ``argv[1]`` (:func:`spec`) describes until told to stop."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the daemon's to answer
     options: dict[str, Any] = json.loads(argv[1])
     _die_with(options["daemon"])
     from softscm.runtime import open_worker
@@ -73,8 +75,7 @@ def main(argv: list[str]) -> int:
         server = Server(module, path, AllowList(frozenset(options["uids"]),
                                                 frozenset(options["gids"])),
                         say, Limits(**options["limits"]), tally=tally, listener=listener)
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: server.stop())
+        signal.signal(signal.SIGTERM, lambda *_: server.stop())
         threading.Thread(target=_watch_daemon, args=(pair, server), daemon=True,
                          name="softscm-daemon-watch").start()
         say(READY)

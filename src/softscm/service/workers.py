@@ -161,7 +161,10 @@ class Workers:
                 [sys.executable, "-m", "softscm.service.worker", argument],
                 pass_fds=(listener.fileno(), self._tally_fd, self._state_lock,
                           theirs.fileno()),
-                stdin=subprocess.DEVNULL, env=env)
+                stdin=subprocess.DEVNULL, env=env,
+                # (a session of its own: Ctrl-C at the daemon's terminal is the daemon's
+                # to answer, not a traceback of a worker still loading)
+                start_new_session=True)
         except BaseException:
             mine.close()
             raise
