@@ -6,6 +6,7 @@ the embedded client (:mod:`softscm.client.inprocess`) and the daemon
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,8 @@ from softscm.module import Module, Profile
 from softscm.store import Store
 from softscm.store.database import DAMAGE_ADVICE
 from softscm.store.lockfile import StateLock, check_worker, lock_exclusive, lock_shared
+
+log = logging.getLogger("softscm")
 
 #: Environment variable naming the state directory.
 HOME_ENV = "SOFTSCM_HOME"
@@ -110,6 +113,18 @@ def open_embedded(home: Any = None, *, create: bool = True) -> tuple[Module, Sto
     holder = lock_shared(directory)
     tune_allocator()
     return _open_module(directory, create, holder)
+
+
+def close_module(module: Module, store: Store) -> None:
+    """Write the calls ``module`` counted in this process (its metrics), then close
+    ``store`` and release the state. The count is the one thing a failed write loses:
+    the state is released whatever happens."""
+    try:
+        module.metrics.flush()
+    except SoftScmError as exc:
+        log.warning("the calls counted in this process were not written: %s", exc)
+    finally:
+        store.close()
 
 
 def open_served(home: Any, socket_path: str) -> tuple[Module, Store]:

@@ -20,6 +20,7 @@ from softscm.module.metrics import (
     check_host_event,
     counters_for,
 )
+from softscm.runtime import open_served
 
 
 def boot(client: Client) -> None:
@@ -139,6 +140,32 @@ def test_counters_are_shared_by_processes(home: Path) -> None:
         counts = two.metrics()
     assert counts["host_events"] == {"door": 1}
     assert counts["api_calls"]["random_bytes"] == 1
+
+
+def test_calls_are_written_when_a_client_closes(home: Path) -> None:
+    """A client that is not the host writes nothing when it closes but its calls."""
+    Client.open(home).close()  # (bound to its host)
+    with Client.open(home, host=False) as one:
+        one.model_number()
+        one.model_number()
+    with Client.open(home) as two:
+        assert two.metrics()["api_calls"]["model_number"] == 2
+
+
+def test_a_count_that_cannot_be_written_does_not_keep_the_state(
+        home: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    Client.open(home).close()
+    one = Client.open(home, host=False)
+    one.model_number()
+
+    def fails() -> None:
+        raise softscm.StoreDamaged("the disk is full")
+
+    one._transport.module.metrics.flush = fails  # type: ignore[attr-defined]
+    one.close()  # no error: the count is lost, the state released
+    assert "were not written: the disk is full" in caplog.text
+    module, store = open_served(home, str(tmp_path / "s.sock"))  # (needs it alone)
+    store.close()
 
 
 # -- host events ---------------------------------------------------------------------------

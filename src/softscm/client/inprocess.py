@@ -79,10 +79,10 @@ class InProcessTransport:
     @classmethod
     def open(cls, home: Any = None, **options: Any) -> InProcessTransport:
         """The embedded module of the state directory ``home`` (created on first use)."""
-        from softscm.runtime import open_embedded
+        from softscm.runtime import close_module, open_embedded
 
         module, store = open_embedded(home, **options)
-        return cls(module, on_close=store.close)
+        return cls(module, on_close=lambda: close_module(module, store))
 
     @property
     def module(self) -> Any:
