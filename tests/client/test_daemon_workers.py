@@ -215,12 +215,31 @@ def _state_of(stat: Path) -> str:
         return "X"
 
 
+def _holds_tally(pid: int) -> bool:
+    """Whether the worker ``pid`` holds the lock of the daemon's tally (every worker
+    takes it to count a connection: one stopped while holding it stops the others)."""
+    spec_ = json.loads(Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[3])
+    tally = os.stat(f"/proc/{pid}/fd/{spec_['tally']}")
+    file = f"{os.major(tally.st_dev):02x}:{os.minor(tally.st_dev):02x}:{tally.st_ino}"
+    return any(line.split()[4:6] == [str(pid), file]
+               for line in Path("/proc/locks").read_text().splitlines()
+               if "POSIX" in line and "->" not in line)
+
+
 @contextmanager
 def paused(pid: int) -> Iterator[None]:
-    """The worker ``pid`` stopped (it accepts and answers nothing) meanwhile."""
-    os.kill(pid, signal.SIGSTOP)
-    try:
+    """The worker ``pid`` stopped (it accepts and answers nothing) meanwhile: every
+    thread of it, and not while it holds the tally's lock."""
+    for _ in range(100):
+        os.kill(pid, signal.SIGSTOP)
         assert eventually(lambda: _stopped(pid))
+        if not _holds_tally(pid):
+            break
+        os.kill(pid, signal.SIGCONT)
+        time.sleep(0.01)
+    else:
+        raise AssertionError(f"worker {pid} keeps holding the tally's lock")
+    try:
         yield
     finally:
         os.kill(pid, signal.SIGCONT)
