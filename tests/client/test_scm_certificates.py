@@ -22,7 +22,6 @@ from softscm import Client
 from softscm.crypto import csr
 from softscm.module import Module
 from softscm.module.keys.certificates import MAX_CERTIFICATE_BYTES, MAX_CERTIFICATES
-from softscm.store import derived
 
 CA_KEY = ed25519.Ed25519PrivateKey.generate()
 OPENSSL = shutil.which("openssl")
@@ -187,10 +186,10 @@ def test_self_destruct_erases_certificates(clock: FakeClock) -> None:
     m.certificates.certificate_store(0, der_of(make_cert(m.public_key_pem(0))))
     m.physical.set_perimeter_event_actions(0, notify=True, self_destruct=True)
     to_production(m, clock)
-    assert derived.certificate_slots(m._store) == [0]
+    assert m._store.certificate_slots() == [0]
     m.simulation.sim_loop_open(0)
     assert m.physical.physical_status()["destroyed"] is True
-    assert derived.certificate_slots(m._store) == []
+    assert m._store.certificate_slots() == []
     with pytest.raises(softscm.Destroyed):
         m.certificates.certificate_list()
 
@@ -202,7 +201,7 @@ def test_removing_a_wallet_removes_its_certificates(module: Module) -> None:
     with pytest.raises(softscm.ExportDisabled):  # a master seed's key stays inside
         module.certificates.certificate_request(root, "/CN=seed")
     module.remove_key(root)
-    assert derived.certificate_slots(module._store) == []
+    assert module._store.certificate_slots() == []
 
 
 # -- requests ------------------------------------------------------------------------------

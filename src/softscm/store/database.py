@@ -788,46 +788,74 @@ class Store:
     # (``softscm.module.storage.ModuleStore``; the SQL is in ``derived`` and ``scrub``)
 
     def get_certificate(self, slot: int) -> bytes | None:
-        return _derived.get_certificate(self, slot)
+        return _derived.get_certificate(self._db, slot)
 
     def put_certificate(self, slot: int, der: bytes) -> None:
-        _derived.put_certificate(self, slot, der)
+        with self.transaction():
+            _derived.put_certificate(self._db, slot, der)
 
     def delete_certificate(self, slot: int) -> bool:
-        return _derived.delete_certificate(self, slot)
+        with self.transaction():
+            return _derived.delete_certificate(self._db, slot)
 
     def certificate_slots(self) -> list[int]:
-        return _derived.certificate_slots(self)
+        return _derived.certificate_slots(self._db)
 
     def get_luks_key(self, name: str) -> SealedRecord | None:
-        return _derived.get_luks_key(self, name)
+        return _derived.get_luks_key(self._db, name)
 
     def add_luks_key(self, name: str, record: SealedRecord) -> None:
-        _derived.add_luks_key(self, name, record)
+        with self.transaction():
+            _derived.add_luks_key(self._db, name, record)
 
     def delete_luks_key(self, name: str) -> bool:
-        return _derived.delete_luks_key(self, name)
+        with self.transaction():
+            found = _derived.delete_luks_key(self._db, name)
+            if found:
+                self.erased()
+        return found
 
     def luks_key_names(self) -> list[str]:
-        return _derived.luks_key_names(self)
+        return _derived.luks_key_names(self._db)
 
     def add_counts(self, counts: dict[str, int]) -> None:
-        _derived.add_counts(self, counts)
+        """Add ``counts`` to the named counters (inside the caller's transaction, if
+        any)."""
+        if counts:
+            with self.transaction():
+                _derived.add_counts(self._db, counts)
 
     def counters(self) -> dict[str, int]:
-        return _derived.counters(self)
+        return _derived.counters(self._db)
 
     def destroy_secrets(self) -> None:
-        scrub.destroy_secrets(self)
+        """Delete every secret (inside the caller's transaction, if any); they are erased
+        from the files once it has committed."""
+        with self.transaction():
+            scrub.delete_secrets(self._db)
+            self.erased()
 
     def erase_meta(self, *names: str) -> None:
-        scrub.erase_meta(self, *names)
+        """Delete named meta entries; they are erased from the files once the
+        transaction has committed."""
+        with self.transaction():
+            scrub.delete_meta(self._db, *names)
+            self.erased()
 
     def destroy_everything(self) -> None:
-        scrub.destroy_everything(self)
+        """Delete every row of every table (inside the caller's transaction, if any);
+        erased from the files once it has committed."""
+        with self.transaction():
+            scrub.delete_everything(self._db)
+            self.erased()
 
     def scrub(self) -> None:
-        scrub.scrub(self)
+        """Finish an erasure this store still owes (a no-op when there is none): the
+        store erases after the transaction that deleted secrets by itself, so this only
+        matters for a caller that deleted outside :meth:`transaction`."""
+        if self._erase_due and not self._db.in_transaction:
+            self._erase_due = False
+            self._erase(scrub.ERASE_WAIT_MS)
 
 
 def _lowest_free(db: sqlite3.Connection, table: str, first: int, last: int) -> int | None:

@@ -20,10 +20,6 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from softscm.store.database import Store
 
 #: Meta entries that go with a self-destruct: the sealed secrets, and the supervised-boot
 #: manifest (signatures made with the destroyed keys).
@@ -46,53 +42,33 @@ RETRY_PAUSE_S = 0.25
 RETRY_WAIT_MS = 1_000
 
 
-def destroy_secrets(store: Store) -> None:
+def delete_secrets(db: sqlite3.Connection) -> None:
     """Delete every key, foreign key, certificate, LUKS key, wallet row and sealed
-    secret (inside the caller's transaction, if any); they are erased from the files once
-    it has committed."""
-    db = store._db
-    with store.transaction():
-        db.execute("DELETE FROM keys")
-        db.execute("DELETE FROM foreign_keys")
-        db.execute("DELETE FROM certificates")
-        db.execute("DELETE FROM luks_keys")
-        tables = [row[0] for row in db.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'wallet%'")]
-        for table in tables:
-            db.execute(f'DELETE FROM "{table}"')  # noqa: S608 - names from sqlite_master
-        db.executemany("DELETE FROM meta WHERE name = ?", [(n,) for n in SECRET_META])
-        store.erased()
+    secret (the caller has them erased from the files)."""
+    db.execute("DELETE FROM keys")
+    db.execute("DELETE FROM foreign_keys")
+    db.execute("DELETE FROM certificates")
+    db.execute("DELETE FROM luks_keys")
+    tables = [row[0] for row in db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'wallet%'")]
+    for table in tables:
+        db.execute(f'DELETE FROM "{table}"')  # noqa: S608 - names from sqlite_master
+    delete_meta(db, *SECRET_META)
 
 
-def destroy_everything(store: Store) -> None:
-    """Delete every row of every table: the module, its keys, settings, log and counters
-    (inside the caller's transaction, if any), for a module replaced by a new one
-    (``scm-behaviour.md`` §9.7); they are erased from the files once it has committed."""
-    db = store._db
-    with store.transaction():
-        tables = [row[0] for row in db.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' "
-            "AND name NOT LIKE 'sqlite_%'")]
-        for table in tables:
-            db.execute(f'DELETE FROM "{table}"')  # noqa: S608 - names from sqlite_master
-        store.erased()
+def delete_everything(db: sqlite3.Connection) -> None:
+    """Delete every row of every table: the module, its keys, settings, log and counters,
+    for a module replaced by a new one (``scm-behaviour.md`` §9.7; the caller has them
+    erased from the files)."""
+    tables = [row[0] for row in db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+    for table in tables:
+        db.execute(f'DELETE FROM "{table}"')  # noqa: S608 - names from sqlite_master
 
 
-def erase_meta(store: Store, *names: str) -> None:
-    """Delete named meta entries; they are erased from the files once the transaction
-    has committed."""
-    with store.transaction():
-        store._db.executemany("DELETE FROM meta WHERE name = ?", [(n,) for n in names])
-        store.erased()
-
-
-def scrub(store: Store) -> None:
-    """Finish an erasure this store still owes (a no-op when there is none): the store
-    erases after the transaction that deleted secrets by itself, so this only matters
-    for a caller that deleted outside :meth:`Store.transaction`."""
-    if store._erase_due and not store._db.in_transaction:
-        store._erase_due = False
-        store._erase(ERASE_WAIT_MS)
+def delete_meta(db: sqlite3.Connection, *names: str) -> None:
+    """Delete named meta entries (the caller has them erased from the files)."""
+    db.executemany("DELETE FROM meta WHERE name = ?", [(n,) for n in names])
 
 
 def _checkpoint(db: sqlite3.Connection, wal: Path) -> bool:
