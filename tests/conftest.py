@@ -93,13 +93,21 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def daemon(home: Path, tmp_path: Path) -> Iterator[DaemonThread]:
+def run_dir() -> Iterator[Path]:
+    """A short directory for sockets, searchable by other users (the daemon makes its
+    socket directory inside)."""
+    path = Path(tempfile.mkdtemp(prefix="scm", dir="/tmp"))
+    os.chmod(path, 0o711)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def daemon(home: Path, run_dir: Path) -> Iterator[DaemonThread]:
     """A daemon on ``home`` in a thread; its socket in a short temporary path."""
-    sock_dir = Path(tempfile.mkdtemp(prefix="scm", dir="/tmp"))
-    running = DaemonThread(home, sock_dir / "s.sock")
+    running = DaemonThread(home, run_dir / "s.sock")
     yield running
     running.stop()
-    shutil.rmtree(sock_dir, ignore_errors=True)
 
 
 @pytest.fixture

@@ -8,10 +8,8 @@ import errno
 import os
 import resource
 import select
-import shutil
 import signal
 import socket
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,16 +36,6 @@ from softscm.service.access import AllowList
 from softscm.service.limits import Limits, RefusalLog
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="needs root to play other users")
-
-
-@pytest.fixture
-def run_dir() -> Iterator[Path]:
-    """A short directory for sockets, searchable by other users (the daemon makes its
-    socket directory inside)."""
-    path = Path(tempfile.mkdtemp(prefix="scm", dir="/tmp"))
-    os.chmod(path, 0o711)
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture

@@ -12,12 +12,10 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import textwrap
 import threading
 import time
@@ -147,16 +145,6 @@ class Daemon:
             code = self.proc.wait()
         self._reader.join(10)
         return code
-
-
-@pytest.fixture
-def run_dir() -> Iterator[Path]:
-    """A short directory for sockets, searchable by other users (the daemon makes its
-    socket directory inside)."""
-    path = Path(tempfile.mkdtemp(prefix="scm", dir="/tmp"))
-    os.chmod(path, 0o711)
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture
