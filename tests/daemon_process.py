@@ -3,7 +3,6 @@ the test process."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -11,6 +10,8 @@ import sys
 import threading
 import time
 from pathlib import Path
+
+from softscm.store.lockfile import LOCK_NAME
 
 
 def start_daemon(home: Path, sock: Path, *extra: str, preexec_fn=None) -> subprocess.Popen:
@@ -63,19 +64,26 @@ def threads(pid: int) -> int:
         return 0
 
 
-def _workers_of(sock: str) -> list[int]:
-    """Processes that are workers of a daemon on ``sock``, whoever their parent is now
-    (one started just before its daemon died has not yet been killed with it)."""
+def _holding(path: Path) -> list[int]:
+    """Processes that have ``path`` open: a daemon's workers hold its state's lock file,
+    and so does a worker forked just before its daemon died, even before it has become a
+    worker (it is not yet killed with its daemon then)."""
+    target = str(path.resolve())
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
-            argv = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
+            fds = os.listdir(f"/proc/{entry}/fd")
         except OSError:
             continue
-        if b"softscm.service.worker" in argv and any(sock.encode() in a for a in argv):
-            found.append(int(entry))
+        for fd in fds:
+            try:
+                if os.readlink(f"/proc/{entry}/fd/{fd}") == target:
+                    found.append(int(entry))
+                    break
+            except OSError:
+                continue
     return found
 
 
@@ -87,17 +95,16 @@ def _running(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
-def kill_daemon(proc: subprocess.Popen, sock: Path | None = None) -> None:
-    """SIGKILL the daemon ``proc`` (serving ``sock``), as a power cut would, and wait
-    until none of its processes runs any more (its workers die with it). With ``sock``,
-    also a worker started just before the daemon died, which no longer is its child."""
+def kill_daemon(proc: subprocess.Popen, home: Path | None = None) -> None:
+    """SIGKILL the daemon ``proc``, as a power cut would, and wait until none of its
+    processes runs any more (its workers die with it). With ``home`` (its state
+    directory), also until no process holds the state's lock any more."""
     workers = daemon_pids(proc.pid)[1:]
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    if sock is not None:
-        workers += _workers_of(json.dumps(str(sock))[1:-1])
     deadline = time.monotonic() + 20
-    while any(_running(pid) for pid in workers):
+    while any(_running(pid) for pid in workers) or (
+            home is not None and _holding(home / LOCK_NAME)):
         if time.monotonic() > deadline:
             raise AssertionError("a worker outlived its daemon")
         time.sleep(0.005)

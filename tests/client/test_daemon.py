@@ -227,7 +227,7 @@ def _crash_rounds(home: Path, sock_dir: Path, rounds: int, seed: int) -> None:
         for t in threads:
             t.start()
         time.sleep(rng.uniform(0.05, 0.4))
-        kill_daemon(proc, sock)
+        kill_daemon(proc, home)
         for t in threads:
             t.join(30)
         sock.unlink(missing_ok=True)
