@@ -4,6 +4,7 @@ softscm.Client on both transports, the CLI and the module."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,8 @@ from softscm.module.metrics import (
     check_host_event,
     counters_for,
 )
-from softscm.runtime import open_served
+from softscm.store.database import DATABASE_NAME
+from softscm.store.lockfile import lock_exclusive
 
 
 def boot(client: Client) -> None:
@@ -154,18 +156,28 @@ def test_calls_are_written_when_a_client_closes(home: Path) -> None:
 
 def test_a_count_that_cannot_be_written_does_not_keep_the_state(
         home: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """The counters' pages damaged on disk while a client is open: closing it warns
+    (the count is lost), releases the state, and a second close does nothing."""
     Client.open(home).close()
     one = Client.open(home, host=False)
     one.model_number()
-
-    def fails() -> None:
-        raise softscm.StoreDamaged("the disk is full")
-
-    one._transport.module.metrics.flush = fails  # type: ignore[attr-defined]
-    one.close()  # no error: the count is lost, the state released
-    assert "were not written: the disk is full" in caplog.text
-    module, store = open_served(home, str(tmp_path / "s.sock"))  # (needs it alone)
-    store.close()
+    db = sqlite3.connect(home / DATABASE_NAME, isolation_level=None)
+    try:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        pages = [row[0] for row in db.execute(
+            "SELECT rootpage FROM sqlite_master WHERE tbl_name = 'counters'")]
+        size = db.execute("PRAGMA page_size").fetchone()[0]
+    finally:
+        db.close()
+    with open(home / DATABASE_NAME, "r+b") as file:
+        for page in pages:
+            file.seek((page - 1) * size)
+            file.write(b"\xff" * size)
+    one.close()
+    assert "the calls counted in this process were not written" in caplog.text
+    assert "damaged" in caplog.text  # (StoreDamaged, not a raw SQLite error)
+    one.close()
+    lock_exclusive(home, str(tmp_path / "s.sock")).release()  # nobody holds it
 
 
 # -- host events ---------------------------------------------------------------------------

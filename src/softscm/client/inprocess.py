@@ -146,6 +146,6 @@ class InProcessTransport:
     def close(self) -> None:
         """Release the module; later calls fail with ``ConnectionFailed``."""
         with self._lock:
-            if self._module is not None and self._on_close is not None:
+            module, self._module = self._module, None
+            if module is not None and self._on_close is not None:
                 self._on_close()
-            self._module = None

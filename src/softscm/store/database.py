@@ -787,27 +787,34 @@ class Store:
     # -- the derived tables and destruction, as the module's store Protocol names them
     # (``softscm.module.storage.ModuleStore``; the SQL is in ``derived`` and ``scrub``)
 
+    @_guarded
     def get_certificate(self, slot: int) -> bytes | None:
         return _derived.get_certificate(self._db, slot)
 
+    @_guarded
     def put_certificate(self, slot: int, der: bytes) -> None:
         with self.transaction():
             _derived.put_certificate(self._db, slot, der)
 
+    @_guarded
     def delete_certificate(self, slot: int) -> bool:
         with self.transaction():
             return _derived.delete_certificate(self._db, slot)
 
+    @_guarded
     def certificate_slots(self) -> list[int]:
         return _derived.certificate_slots(self._db)
 
+    @_guarded
     def get_luks_key(self, name: str) -> SealedRecord | None:
         return _derived.get_luks_key(self._db, name)
 
+    @_guarded
     def add_luks_key(self, name: str, record: SealedRecord) -> None:
         with self.transaction():
             _derived.add_luks_key(self._db, name, record)
 
+    @_guarded
     def delete_luks_key(self, name: str) -> bool:
         with self.transaction():
             found = _derived.delete_luks_key(self._db, name)
@@ -815,9 +822,11 @@ class Store:
                 self.erased()
         return found
 
+    @_guarded
     def luks_key_names(self) -> list[str]:
         return _derived.luks_key_names(self._db)
 
+    @_guarded
     def add_counts(self, counts: dict[str, int]) -> None:
         """Add ``counts`` to the named counters (inside the caller's transaction, if
         any)."""
@@ -825,9 +834,11 @@ class Store:
             with self.transaction():
                 _derived.add_counts(self._db, counts)
 
+    @_guarded
     def counters(self) -> dict[str, int]:
         return _derived.counters(self._db)
 
+    @_guarded
     def destroy_secrets(self) -> None:
         """Delete every secret (inside the caller's transaction, if any); they are erased
         from the files once it has committed."""
@@ -835,6 +846,7 @@ class Store:
             scrub.delete_secrets(self._db)
             self.erased()
 
+    @_guarded
     def erase_meta(self, *names: str) -> None:
         """Delete named meta entries; they are erased from the files once the
         transaction has committed."""
@@ -842,6 +854,7 @@ class Store:
             scrub.delete_meta(self._db, *names)
             self.erased()
 
+    @_guarded
     def destroy_everything(self) -> None:
         """Delete every row of every table (inside the caller's transaction, if any);
         erased from the files once it has committed."""
@@ -849,6 +862,7 @@ class Store:
             scrub.delete_everything(self._db)
             self.erased()
 
+    @_guarded
     def scrub(self) -> None:
         """Finish an erasure this store still owes (a no-op when there is none): the
         store erases after the transaction that deleted secrets by itself, so this only
