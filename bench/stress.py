@@ -158,7 +158,10 @@ class Daemon:
 
     def kill(self) -> None:
         """SIGKILL, as a power cut: the workers die with the daemon; returns once none
-        of them runs any more."""
+        of them runs any more and no process holds the state (a worker forked just
+        before the kill holds it until it notices)."""
+        from softscm.store.lockfile import holders
+
         workers = self.pids()[1:]
         self.proc.kill()
         self.proc.wait()
@@ -166,6 +169,8 @@ class Daemon:
         for pid in workers:
             while time.monotonic() < deadline and _running(pid):
                 time.sleep(0.005)
+        while time.monotonic() < deadline and holders(self.home):
+            time.sleep(0.005)
         self.sock.unlink(missing_ok=True)
 
     def stop(self) -> tuple[int | None, float]:

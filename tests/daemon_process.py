@@ -11,7 +11,7 @@ import threading
 import time
 from pathlib import Path
 
-from softscm.store.lockfile import LOCK_NAME
+from softscm.store.lockfile import holders
 
 
 def start_daemon(home: Path, sock: Path, *extra: str, preexec_fn=None) -> subprocess.Popen:
@@ -64,29 +64,6 @@ def threads(pid: int) -> int:
         return 0
 
 
-def _holding(path: Path) -> list[int]:
-    """Processes that have ``path`` open: a daemon's workers hold its state's lock file,
-    and so does a worker forked just before its daemon died, even before it has become a
-    worker (it is not yet killed with its daemon then)."""
-    target = str(path.resolve())
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            fds = os.listdir(f"/proc/{entry}/fd")
-        except OSError:
-            continue
-        for fd in fds:
-            try:
-                if os.readlink(f"/proc/{entry}/fd/{fd}") == target:
-                    found.append(int(entry))
-                    break
-            except OSError:
-                continue
-    return found
-
-
 def _running(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -98,13 +75,14 @@ def _running(pid: int) -> bool:
 def kill_daemon(proc: subprocess.Popen, home: Path | None = None) -> None:
     """SIGKILL the daemon ``proc``, as a power cut would, and wait until none of its
     processes runs any more (its workers die with it). With ``home`` (its state
-    directory), also until no process holds the state's lock any more."""
+    directory), also until no process holds the state's lock any more: a worker forked
+    just before the kill holds it until it notices, and is no child of the daemon now."""
     workers = daemon_pids(proc.pid)[1:]
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     deadline = time.monotonic() + 20
     while any(_running(pid) for pid in workers) or (
-            home is not None and _holding(home / LOCK_NAME)):
+            home is not None and holders(home)):
         if time.monotonic() > deadline:
             raise AssertionError("a worker outlived its daemon")
         time.sleep(0.005)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +102,25 @@ def test_s98_replace_output_and_issue_159_flag(run: Any, home: Path) -> None:
 def test_s98_replace_without_a_module_creates_one(run: Any, home: Path) -> None:
     made = json.loads(run("init", "--replace", "--json").stdout)
     assert made["replaced"] is None and made["serial"].startswith("SSCM")
+
+
+def test_s98_replace_refused_names_the_processes_holding_the_state(
+        run: Any, home: Path) -> None:
+    run("init")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from softscm import Client; "
+         "c = Client.open(sys.argv[1]); print('open', flush=True); sys.stdin.read()",
+         str(home)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "open\n"
+        with pytest.raises(ConnectionFailed) as refused:
+            replace_state(home)
+        assert f"is open in other processes (process {holder.pid}); " in \
+            refused.value.message
+    finally:
+        holder.communicate("", timeout=30)
+    assert holder.returncode == 0
 
 
 def test_s98_replace_refused_while_served_or_open(run: Any, home: Path,

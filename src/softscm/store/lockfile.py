@@ -48,8 +48,44 @@ class StateLock:
         except BlockingIOError:
             self.release()
             raise ConnectionFailed(
-                f"the state in {directory} is open in other processes; {advice}"
-            ) from None
+                f"the state in {directory} is open in other processes{_naming(directory)}; "
+                f"{advice}") from None
+
+
+def holders(directory: Path) -> list[int]:
+    """The processes other than this one that have the lock file of ``directory`` open
+    (a daemon, its workers, in-process users), ascending; only those whose descriptors
+    this user may read (``/proc``): all of them for root."""
+    target = os.path.realpath(directory / LOCK_NAME)
+    me = os.getpid()
+    found = []
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.isdigit() or int(entry) == me:
+            continue
+        try:
+            fds = os.listdir(f"/proc/{entry}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                if os.readlink(f"/proc/{entry}/fd/{fd}") == target:
+                    found.append(int(entry))
+                    break
+            except OSError:
+                continue
+    return sorted(found)
+
+
+def _naming(directory: Path) -> str:
+    """`` (processes 12, 34)``: the holders of ``directory`` this user can see, if any."""
+    pids = holders(directory)
+    if not pids:
+        return ""
+    return f" (process{'es' if len(pids) > 1 else ''} {', '.join(map(str, pids))})"
 
 
 def _open(directory: Path) -> int:
@@ -94,8 +130,7 @@ def lock_exclusive(directory: Path, socket_path: str) -> StateLock:
         os.close(fd)
         raise ConnectionFailed(
             f"the state in {directory} is in use (by {daemon}, or by processes that "
-            "opened it in-process); stop them first"
-        ) from None
+            f"opened it in-process){_naming(directory)}; stop them first") from None
     os.ftruncate(fd, 0)
     os.lseek(fd, 0, os.SEEK_SET)
     os.write(fd, socket_path.encode("utf-8"))
