@@ -80,6 +80,21 @@ def test_serve_connect_and_sigterm(home, sock_dir, monkeypatch) -> None:
         assert "daemon_start" in kinds and "daemon_stop" in kinds
 
 
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGHUP], ids=["sigint", "sighup"])
+def test_ctrl_c_or_a_closed_terminal_stops_the_daemon_cleanly(home, sock_dir, sig) -> None:
+    sock = sock_dir / "softscm.sock"
+    proc = start_daemon(home, sock)
+    with Client(SocketTransport(sock)) as scm:
+        assert scm.model_number() == "SCM"
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert not sock.exists()
+    assert err.rstrip().endswith("softscm: stopped"), err
+    with Client.open(home) as scm:
+        assert scm._call("events")[-1]["kind"] == "daemon_stop"
+
+
 def test_existing_socket_that_refuses_is_an_error(home, sock_dir, monkeypatch) -> None:
     dead = sock_dir / "dead.sock"
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

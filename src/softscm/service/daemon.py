@@ -24,8 +24,8 @@ def run_daemon(
     on_event: Callable[[str], None] | None = None, *, workers: int = 1,
     limits: Limits | None = None,
 ) -> None:
-    """Serve the module in ``home`` on ``socket_path`` until SIGTERM or SIGINT, with
-    ``workers`` processes (one: in this process; more:
+    """Serve the module in ``home`` on ``socket_path`` until SIGTERM, SIGINT or SIGHUP
+    (its terminal closed), with ``workers`` processes (one: in this process; more:
     :class:`~softscm.service.workers.Workers`); the state is checkpointed and released
     on the way out. ``InternalError`` if the workers kept failing."""
     emit = on_event or (lambda line: log.info("%s", line))
@@ -51,7 +51,7 @@ def run_daemon(
             server.stop()
 
         previous = {sig: signal.signal(sig, on_signal)
-                    for sig in (signal.SIGTERM, signal.SIGINT)}
+                    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
         try:
             server.bind()
             try:
