@@ -95,6 +95,23 @@ def test_ctrl_c_or_a_closed_terminal_stops_the_daemon_cleanly(home, sock_dir, si
         assert scm._call("events")[-1]["kind"] == "daemon_stop"
 
 
+def test_a_daemon_started_with_sighup_ignored_keeps_serving(home, sock_dir) -> None:
+    """As under `nohup`: the terminal closing does not stop it."""
+    sock = sock_dir / "softscm.sock"
+    proc = start_daemon(home, sock,
+                        preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN))
+    try:
+        proc.send_signal(signal.SIGHUP)
+        with pytest.raises(subprocess.TimeoutExpired):
+            proc.wait(timeout=2)  # (stopping takes a fraction of that)
+        with Client(SocketTransport(sock)) as scm:
+            assert scm.model_number() == "SCM"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+
+
 def test_existing_socket_that_refuses_is_an_error(home, sock_dir, monkeypatch) -> None:
     dead = sock_dir / "dead.sock"
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

@@ -50,8 +50,11 @@ def run_daemon(
             told.set()
             server.stop()
 
+        # (SIGINT or SIGHUP ignored by whoever started it, as `nohup` or a shell's
+        # background job does, stays ignored)
         previous = {sig: signal.signal(sig, on_signal)
-                    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
+                    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+                    if sig == signal.SIGTERM or signal.getsignal(sig) is not signal.SIG_IGN}
         try:
             server.bind()
             try:
