@@ -476,6 +476,16 @@ def test_a_wait_is_woken_by_an_event_another_worker_causes(start) -> None:
 # -- a worker that dies ----------------------------------------------------------------
 
 
+def test_sigint_is_the_daemons_to_answer_not_a_workers(start) -> None:
+    daemon = start()
+    workers = daemon.workers()
+    os.kill(workers[0], signal.SIGINT)
+    with pytest.raises(AssertionError):
+        daemon.wait_line(r"worker \d ended", seconds=2)  # (a stopping one ends at once)
+    assert daemon.workers() == workers
+    assert all_served(daemon.path, 4)
+
+
 def test_a_worker_killed_is_replaced_and_its_counts_forgotten(start) -> None:
     daemon = start(connections_per_uid=4)
     a, b = daemon.workers()
