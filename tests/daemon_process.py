@@ -64,12 +64,17 @@ def threads(pid: int) -> int:
         return 0
 
 
-def _running(pid: int) -> bool:
+def state(stat: Path) -> str:
+    """The state letter of the process (or thread) whose ``stat`` file this is; ``X``
+    once it is gone."""
     try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        return stat.read_text().rsplit(")", 1)[1].split()[0]
     except OSError:
-        return False
-    return state not in ("Z", "X")
+        return "X"
+
+
+def _running(pid: int) -> bool:
+    return state(Path(f"/proc/{pid}/stat")) not in ("Z", "X")
 
 
 def kill_daemon(proc: subprocess.Popen, home: Path | None = None) -> None:

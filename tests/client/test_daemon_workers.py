@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 import softscm
-from daemon_process import DaemonThread, daemon_pids, kill_daemon
+from daemon_process import DaemonThread, daemon_pids, kill_daemon, state
 from peers import (
     NOBODY,
     AsUser,
@@ -182,7 +182,7 @@ def _signal(pid: int, sig: int) -> None:
 
 
 def _state(pid: int) -> str:
-    return _state_of(Path(f"/proc/{pid}/stat"))
+    return state(Path(f"/proc/{pid}/stat"))
 
 
 def _stopped(pid: int) -> bool:
@@ -193,14 +193,7 @@ def _stopped(pid: int) -> bool:
     except OSError:
         return False
     return bool(tasks) and all(
-        _state_of(task / "stat") in ("T", "t") for task in tasks)
-
-
-def _state_of(stat: Path) -> str:
-    try:
-        return stat.read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return "X"
+        state(task / "stat") in ("T", "t") for task in tasks)
 
 
 def _holds_tally(pid: int) -> bool:

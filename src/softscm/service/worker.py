@@ -51,7 +51,7 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the daemon's to answer
     options: dict[str, Any] = json.loads(argv[1])
     _die_with(options["daemon"])
-    from softscm.runtime import open_worker
+    from softscm.runtime import close_module, open_worker
     from softscm.service.access import AllowList
     from softscm.service.limits import Limits
     from softscm.service.server import Server
@@ -81,9 +81,9 @@ def main(argv: list[str]) -> int:
         say(READY)
         server.serve_forever()
         with server.lock:
-            module.metrics.flush()  # the calls this worker counted since its last write
+            close_module(module, store)  # the calls this worker counted, then the state
     finally:
-        store.close()
+        store.close()  # (a no-op once closed)
         listener.close()
         tally.close()
     return 0
