@@ -160,7 +160,7 @@ class Daemon:
         """SIGKILL, as a power cut: the workers die with the daemon; returns once none
         of them runs any more and no process holds the state (a worker forked just
         before the kill holds it until it notices)."""
-        from softscm.store.lockfile import holders
+        from softscm.store.lockfile import is_free
 
         workers = self.pids()[1:]
         self.proc.kill()
@@ -169,7 +169,7 @@ class Daemon:
         for pid in workers:
             while time.monotonic() < deadline and _running(pid):
                 time.sleep(0.005)
-        while time.monotonic() < deadline and holders(self.home):
+        while time.monotonic() < deadline and not is_free(self.home):
             time.sleep(0.005)
         self.sock.unlink(missing_ok=True)
 

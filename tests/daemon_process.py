@@ -11,7 +11,7 @@ import threading
 import time
 from pathlib import Path
 
-from softscm.store.lockfile import holders
+from softscm.store.lockfile import is_free
 
 
 def start_daemon(home: Path, sock: Path, *extra: str, preexec_fn=None) -> subprocess.Popen:
@@ -80,14 +80,14 @@ def _running(pid: int) -> bool:
 def kill_daemon(proc: subprocess.Popen, home: Path | None = None) -> None:
     """SIGKILL the daemon ``proc``, as a power cut would, and wait until none of its
     processes runs any more (its workers die with it). With ``home`` (its state
-    directory), also until no process holds the state's lock any more: a worker forked
-    just before the kill holds it until it notices, and is no child of the daemon now."""
+    directory), also until nobody holds the state any more: a worker forked just before
+    the kill holds it until it notices, and is no child of the daemon now."""
     workers = daemon_pids(proc.pid)[1:]
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     deadline = time.monotonic() + 20
     while any(_running(pid) for pid in workers) or (
-            home is not None and holders(home)):
+            home is not None and not is_free(home)):
         if time.monotonic() > deadline:
             raise AssertionError("a worker outlived its daemon")
         time.sleep(0.005)

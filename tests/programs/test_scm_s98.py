@@ -17,6 +17,7 @@ import pytest
 from softscm import Client
 from softscm.errors import ConnectionFailed, SlotEmpty, VerificationFailed
 from softscm.runtime import replace_state
+from softscm.store.lockfile import is_free
 
 FACTORY_SETTINGS = {"perimeter": [1, 1], "low_temp_c": -10.0, "high_temp_c": 65.0,
                     "temperature_action": 0, "battery_threshold_v": 2.3,
@@ -102,6 +103,14 @@ def test_s98_replace_output_and_issue_159_flag(run: Any, home: Path) -> None:
 def test_s98_replace_without_a_module_creates_one(run: Any, home: Path) -> None:
     made = json.loads(run("init", "--replace", "--json").stdout)
     assert made["replaced"] is None and made["serial"].startswith("SSCM")
+
+
+def test_a_state_is_free_only_while_nobody_holds_it(home: Path) -> None:
+    Client.open(home).close()
+    assert is_free(home)
+    with Client.open(home):
+        assert not is_free(home)
+    assert is_free(home)
 
 
 def test_s98_replace_refused_names_the_processes_holding_the_state(

@@ -52,6 +52,19 @@ class StateLock:
                 f"{advice}") from None
 
 
+def is_free(directory: Path) -> bool:
+    """Whether nobody holds the state in ``directory`` now: no daemon, none of its
+    workers, no in-process user (what a daemon's start or ``init --replace`` needs)."""
+    fd = _open(directory)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)  # (and with it the lock just taken)
+    return True
+
+
 def holders(directory: Path) -> list[int]:
     """The processes other than this one that have the lock file of ``directory`` open
     (a daemon, its workers, in-process users), ascending; only those whose descriptors
